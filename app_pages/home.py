@@ -1,0 +1,23 @@
+"""Home: what the course is, the path through the lessons, and how to use it."""
+
+import streamlit as st
+
+from ui.i18n import t
+from ui.layout import lesson_link, setup_page
+from ui.lessons import GROUPS, LESSONS
+
+setup_page()
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
+
+st.header(t("home.map_header"))
+for group in GROUPS:
+    st.subheader(t(f"common.groups.{group}"))
+    for item in (lesson for lesson in LESSONS if lesson.group == group):
+        with st.container(border=True):
+            st.markdown(f"**{item.number}. {t(f'common.lesson_names.{item.namespace}')}**")
+            st.caption(t(f"home.summaries.{item.namespace}"))
+            lesson_link(item.slug)
+
+st.header(t("home.how_header"))
+st.markdown(t("home.how"))

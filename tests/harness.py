@@ -1,0 +1,146 @@
+"""Serve the app on loopback and drive it in Debian's headless Chromium.
+
+Shared by the browser tests and the benchmarks in bench/. Playwright's own browser download
+cannot work offline, so we launch the system Chromium.
+"""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+EXCEPTION = '[data-testid="stException"]'
+SLIDER_THUMB = '[data-testid="stSlider"] input[type="range"]'
+# A fingerprint of every Plotly chart on the page: changes when any plotted value changes.
+_FINGERPRINT = """Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg'))
+    .map(svg => svg.innerHTML.length + ':' + svg.querySelectorAll('path').length + ':' +
+         Array.from(svg.querySelectorAll('path')).map(p => p.getAttribute('d') || '').join('').length)
+    .join('|')"""
+CHARTS_FINGERPRINT_JS = f"() => {_FINGERPRINT}"
+CHART_CHANGED_JS = f"([selector, before]) => document.querySelector(selector) !== null && ({_FINGERPRINT}) !== before"
+
+
+def chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(script: str | Path = "app.py", timeout: float = 90.0, env: dict | None = None):
+    """Start `streamlit run script` on a free loopback port; yield (base_url, process)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    log = open(ROOT / "tests" / "artifacts" / f"server-{port}.log", "w") if _artifacts() else subprocess.DEVNULL
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit code {process.poll()})")
+            time.sleep(0.3)
+        yield base_url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def _artifacts() -> Path:
+    path = ROOT / "tests" / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def wait_idle(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the script has run and the page is idle."""
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+
+def charts_fingerprint(page) -> str:
+    return page.evaluate(CHARTS_FINGERPRINT_JS)
+
+
+def open_page(page, url: str, timeout_ms: float = 90_000) -> None:
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+    # Charts draw just after the script finishes; give Plotly a moment to render.
+    with contextlib.suppress(Exception):
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=3_000)
+
+
+def nudge_first_slider(page, timeout_ms: float = 30_000) -> float:
+    """Press → on the first slider and wait for every chart to be redrawn; return seconds taken.
+
+    The clock runs from the key press to the moment the script is idle again and the charts'
+    fingerprint differs from before: what a learner waits for.
+    """
+    thumb = page.locator(SLIDER_THUMB).first
+    thumb.focus()
+    before = charts_fingerprint(page)
+    start = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        CHART_CHANGED_JS,
+        arg=[APP_IDLE, before],
+        timeout=timeout_ms,
+        polling=10,
+    )
+    return time.perf_counter() - start

@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers: text, language, page frame, figure styling, show-the-code."""

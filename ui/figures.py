@@ -1,0 +1,33 @@
+"""Shared Plotly styling: one look for every chart, readable in light and dark themes."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+# Colour roles used across lessons (colour-blind safe, from the Okabe-Ito palette).
+COLORS = {
+    "data": "#0072B2",
+    "model": "#D55E00",
+    "reference": "#009E73",
+    "accent": "#CC79A7",
+    "muted": "#999999",
+    "warning": "#E69F00",
+}
+
+
+def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> go.Figure:
+    """Title, axis titles (with units), a legend and compact margins; returns the same figure."""
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        hovermode="closest",
+    )
+    return fig
+
+
+def show(fig: go.Figure, key: str | None = None) -> None:
+    """Draw with Streamlit's theme (follows light/dark) at the container's width."""
+    st.plotly_chart(fig, theme="streamlit", key=key, config={"displaylogo": False})

@@ -1,0 +1,59 @@
+"""The frame every page shares: language, title, the device badge and show-the-code."""
+
+import inspect
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from ui.i18n import current_language, t
+from ui.lessons import lesson
+
+
+def setup_page(slug: str | None = None) -> str:
+    """Call first on every page. Works standalone too (AppTest runs one page file at a time)."""
+    lang = current_language()
+    if slug is not None:
+        item = lesson(slug)
+        st.title(t(f"{item.namespace}.title"))
+        st.caption(t("common.lesson_number", number=item.number))
+    return lang
+
+
+def show_code(*functions) -> None:
+    """An expander with the exact source of the core functions behind what the page shows."""
+    with st.expander(t("common.show_code"), icon=":material/code:"):
+        st.caption(t("common.show_code_help"))
+        for function in functions:
+            st.code(inspect.getsource(function), language="python")
+
+
+def lesson_link(slug: str) -> None:
+    """A link to another lesson if it is built yet, else its name as plain text."""
+    item = lesson(slug)
+    label = t(f"common.lesson_names.{item.namespace}")
+    if not item.built:
+        st.markdown(t("common.lesson_coming", name=label))
+        return
+    try:
+        st.page_link(str(item.path), label=label, icon=item.icon, query_params={"lang": current_language()})
+    except StreamlitAPIException:  # page run on its own (tests): no navigation to link into
+        st.markdown(f"[{label}](./{item.slug}?lang={current_language()})")
+
+
+@st.cache_resource
+def _device_info() -> tuple[str, str, int]:
+    import torch
+
+    from core.device import describe_device, get_device
+
+    device = get_device()
+    return device.type, describe_device(device), torch.get_num_threads()
+
+
+def device_badge() -> None:
+    kind, name, threads = _device_info()
+    if kind == "cpu":
+        name = t("common.cpu_device", threads=threads)
+    icon = ":material/memory:" if kind == "cpu" else ":material/bolt:"
+    st.sidebar.caption(t("common.device", name=name), help=t("common.device_help"))
+    st.sidebar.badge(kind.upper(), icon=icon, color="gray" if kind == "cpu" else "green")
