@@ -1,0 +1,117 @@
+"""The real app in a real browser: Debian's Chromium driven by Playwright.
+
+One server for the module; every page in both languages: open it, press → on its first
+slider, wait until the script is idle and the charts changed, check no exception is shown,
+save a screenshot under tests/artifacts/.
+"""
+
+import os
+
+import pytest
+
+from tests.harness import (
+    EXCEPTION,
+    SLIDER_THUMB,
+    chromium_path,
+    launch_browser,
+    nudge_first_slider,
+    open_page,
+    streamlit_server,
+    wait_idle,
+)
+from ui.i18n import LANGUAGES, load_catalog
+from ui.lessons import ROOT, built_lessons
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+if chromium_path() is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as (base_url, _process):
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_home(server, page, lang):
+    open_page(page, f"{server}/?lang={lang}")
+    assert page.locator("h1").first.inner_text() == load_catalog(lang)["home.title"]
+    assert page.locator(EXCEPTION).count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"home-{lang}.png")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lesson", built_lessons(), ids=lambda lesson: lesson.slug)
+def test_lesson_responds_to_a_slider(server, page, lesson, lang):
+    open_page(page, f"{server}/{lesson.slug}?lang={lang}")
+    assert page.locator("h1").first.inner_text() == load_catalog(lang)[f"{lesson.namespace}.title"]
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.locator(SLIDER_THUMB).count() > 0, "every lesson has at least one slider"
+    nudge_first_slider(page)  # raises if the charts did not change
+    assert page.locator(EXCEPTION).count() == 0
+    assert f"lang={lang}" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{lesson.slug}-{lang}.png", full_page=True)
+
+
+def test_language_switch_keeps_page_and_settings(server, page):
+    open_page(page, f"{server}/fitting?lang=en&fit_k=-12")
+    page.get_by_text("中文", exact=True).click()
+    page.wait_for_url("**lang=zh**")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == load_catalog("zh")["fitting.title"]
+    assert "/fitting" in page.url and "fit_k=-12" in page.url
+    page.get_by_text("English", exact=True).click()
+    page.wait_for_url("**lang=en**")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == load_catalog("en")["fitting.title"]
+    assert "fit_k=-12" in page.url
+
+
+def test_browser_locale_picks_the_language(browser, server):
+    context = browser.new_context(locale="zh-CN")
+    tab = context.new_page()
+    open_page(tab, f"{server}/fitting")
+    assert tab.locator("h1").first.inner_text() == load_catalog("zh")["fitting.title"]
+    assert "lang=zh" in tab.url
+    context.close()
+
+
+def test_fitting_bad_data_gets_a_message_and_keeps_the_edit(server, page):
+    open_page(page, f"{server}/fitting?lang=en")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The first data row's price cell: below the header row, in the first column.
+    page.mouse.dblclick(box["x"] + 80, box["y"] + 35 + 17)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("abc")
+    page.keyboard.press("Enter")
+    expected = load_catalog("en")["fitting.data_errors.not_a_number"].format(row=1)
+    page.get_by_text(expected).wait_for(timeout=30_000)
+    assert page.locator(EXCEPTION).count() == 0
+    page.screenshot(path=ARTIFACTS / "fitting-bad-data.png", full_page=False)
