@@ -29,10 +29,13 @@ APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'
 SLIDER_THUMB = '[data-testid="stSlider"] input[type="range"]'
 # A fingerprint of every Plotly chart on the page: changes when any plotted value changes.
-_FINGERPRINT = """Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg'))
-    .map(svg => svg.innerHTML.length + ':' + svg.querySelectorAll('path').length + ':' +
-         Array.from(svg.querySelectorAll('path')).map(p => p.getAttribute('d') || '').join('').length)
-    .join('|')"""
+_FINGERPRINT = """(() => {
+    const text = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg'))
+        .map(svg => svg.innerHTML).join('|');
+    let hash = 5381;
+    for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+    return text.length + ':' + hash;
+})()"""
 CHARTS_FINGERPRINT_JS = f"() => {_FINGERPRINT}"
 CHART_CHANGED_JS = f"([selector, before]) => document.querySelector(selector) !== null && ({_FINGERPRINT}) !== before"
 

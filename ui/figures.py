@@ -14,7 +14,7 @@ COLORS = {
 }
 
 
-def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> go.Figure:
+def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 420) -> go.Figure:
     """Title, axis titles (with units), a legend and compact margins; returns the same figure."""
     fig.update_layout(
         title={"text": title, "x": 0.0, "xanchor": "left"},
@@ -22,7 +22,8 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
         yaxis_title=y_title,
         height=height,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        # Below the plot: above it, a long legend collides with the title in narrow columns.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0},
         hovermode="closest",
     )
     return fig
@@ -31,3 +32,21 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
 def show(fig: go.Figure, key: str | None = None) -> None:
     """Draw with Streamlit's theme (follows light/dark) at the container's width."""
     st.plotly_chart(fig, theme="streamlit", key=key, config={"displaylogo": False})
+
+
+def session_figure(name: str, signature: tuple, build, update) -> go.Figure:
+    """A figure kept in this learner's session and updated in place when only values change.
+
+    Building a Plotly figure validates every property (tens of ms); assigning new data to the
+    traces of an existing one takes well under a millisecond. `build()` makes the figure when
+    `signature` (whatever fixes its structure: data, language) changes; otherwise
+    `update(fig)` refreshes its values. Per session, so no learner sees another's figure.
+    """
+    slot = f"_figure_{name}"
+    held = st.session_state.get(slot)
+    if held is None or held[0] != signature:
+        held = (signature, build())
+        st.session_state[slot] = held
+    else:
+        update(held[1])
+    return held[1]

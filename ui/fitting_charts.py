@@ -40,29 +40,38 @@ def _line_trace(x, k: float, b: float, name: str, color: str, dash: str = "solid
     )
 
 
-def guess_figure(x, y, k: float, b: float) -> go.Figure:
-    """The teas, the learner's line, each tea's residual, and the prediction at the new price."""
-    fig = go.Figure()
-    y_hat = predict(x, k, b)
-    # Residuals: one vertical segment per tea, from the data to the line (None breaks the line).
-    seg_x = np.repeat(x, 3).astype(object)
-    seg_y = np.column_stack([y, y_hat, np.full_like(y_hat, np.nan)]).ravel().astype(object)
+def _residual_segments(x, y, y_hat) -> tuple[np.ndarray, np.ndarray]:
+    """One vertical segment per tea, from the data to the line; None breaks the line between."""
+    seg_x = np.repeat(np.asarray(x, dtype=float), 3).astype(object)
+    seg_y = np.column_stack([y, y_hat, y_hat]).ravel().astype(object)
     seg_x[2::3] = None
     seg_y[2::3] = None
-    fig.add_trace(
-        go.Scatter(
-            x=seg_x,
-            y=seg_y,
-            mode="lines",
-            name=t("fitting.chart.residuals"),
-            line={"color": COLORS["accent"], "dash": "dot"},
-            hoverinfo="skip",
-        )
+    return seg_x, seg_y
+
+
+def guess_figure(x, y, k: float, b: float) -> go.Figure:
+    """The teas, the learner's line, each tea's residual, and the prediction at the new price."""
+    seg_x, seg_y = _residual_segments(x, y, predict(x, k, b))
+    residuals = go.Scatter(
+        x=seg_x,
+        y=seg_y,
+        mode="lines",
+        name=t("fitting.chart.residuals"),
+        line={"color": COLORS["accent"], "dash": "dot"},
+        hoverinfo="skip",
     )
-    fig.add_trace(_data_trace(x, y))
-    fig.add_trace(_line_trace(x, k, b, t("fitting.chart.your_line"), COLORS["model"]))
-    fig.add_trace(_prediction_trace(k, b))
+    line = _line_trace(x, k, b, t("fitting.chart.your_line"), COLORS["model"])
+    fig = go.Figure([residuals, _data_trace(x, y), line, _prediction_trace(k, b)])
     return style(fig, t("fitting.chart.guess_title"), t("fitting.chart.price_axis"), t("fitting.chart.sales_axis"))
+
+
+def update_guess_figure(fig: go.Figure, x, y, k: float, b: float) -> None:
+    """Move the line, residuals and prediction of a guess_figure to new k and b, in place."""
+    with fig.batch_update():
+        fig.data[0].y = _residual_segments(x, y, predict(x, k, b))[1]
+        fig.data[2].y = predict(fig.data[2].x, k, b)
+        fig.data[2].hovertemplate = t("fitting.chart.hover_line", k=f"{k:.4g}", b=f"{b:.6g}")
+        fig.data[3].y = [float(predict(NEW_PRICE, k, b))]
 
 
 def _prediction_trace(k: float, b: float, name: str | None = None) -> go.Scatter:

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ui.i18n import current_language, t
-from ui.lessons import lesson
+from ui.lessons import GROUPS, HOME_PATH, built_lessons, lesson
 
 
 def setup_page(slug: str | None = None) -> str:
@@ -57,3 +57,22 @@ def device_badge() -> None:
     icon = ":material/memory:" if kind == "cpu" else ":material/bolt:"
     st.sidebar.caption(t("common.device", name=name), help=t("common.device_help"))
     st.sidebar.badge(kind.upper(), icon=icon, color="gray" if kind == "cpu" else "green")
+
+
+def navigation_pages() -> dict[str, list]:
+    """st.navigation's sections: home on top, then each group's built lessons in course order."""
+    home = st.Page(HOME_PATH, title=t("home.nav_title"), icon=":material/home:", url_path="home", default=True)
+    sections = {"": [home]}
+    for group in GROUPS:
+        in_group = [item for item in built_lessons() if item.group == group]
+        if in_group:
+            sections[t(f"common.groups.{group}")] = [
+                st.Page(
+                    item.path,
+                    title=f"{item.number}. {t(f'common.lesson_names.{item.namespace}')}",
+                    icon=item.icon,
+                    url_path=item.slug,
+                )
+                for item in in_group
+            ]
+    return sections

@@ -1,0 +1,17 @@
+"""The course's navigation plus the reference page, served by one server for the benchmarks."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from ui.i18n import current_language  # noqa: E402
+from ui.layout import navigation_pages  # noqa: E402
+
+current_language()
+sections = navigation_pages()
+sections["bench"] = [st.Page(ROOT / "bench" / "reference_page.py", title="reference", url_path="bench-reference")]
+st.navigation(sections).run()
