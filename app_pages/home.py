@@ -15,9 +15,8 @@ for group in GROUPS:
     st.subheader(t(f"common.groups.{group}"))
     for item in (lesson for lesson in LESSONS if lesson.group == group):
         with st.container(border=True):
-            st.markdown(f"**{item.number}. {t(f'common.lesson_names.{item.namespace}')}**")
+            lesson_link(item.slug, numbered=True)
             st.caption(t(f"home.summaries.{item.namespace}"))
-            lesson_link(item.slug)
 
 st.header(t("home.how_header"))
 st.markdown(t("home.how"))

@@ -27,10 +27,12 @@ def show_code(*functions) -> None:
             st.code(inspect.getsource(function), language="python")
 
 
-def lesson_link(slug: str) -> None:
+def lesson_link(slug: str, numbered: bool = False) -> None:
     """A link to another lesson if it is built yet, else its name as plain text."""
     item = lesson(slug)
     label = t(f"common.lesson_names.{item.namespace}")
+    if numbered:
+        label = f"{item.number}. {label}"
     if not item.built:
         st.markdown(t("common.lesson_coming", name=label))
         return
