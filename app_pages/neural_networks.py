@@ -21,7 +21,7 @@ WIDTHS = (2, 4, 8, 12, 16, 32, 64, 128, 272)
 FIT_STEPS = (250, 500, 1000, 2000, 4000)
 PAIR = ((6, 12), (1, 272))  # deep-and-thin and wide-and-shallow: 817 parameters each
 STACK_SLIDER = (2, 30, 20, 1)
-INIT_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+INIT_SCALES = (0.25, 0.5, 1.0, 1.41, 2.0, 3.0, 4.0)  # 1.41: He's sqrt(2) for ReLU
 NODES = ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1))  # (layer, neuron): hidden 1-3, outputs 1-2
 
 
@@ -76,6 +76,8 @@ def gradient_norm_figure(depth: int, scale: float, lang: str):
 
 
 lang = setup_page("neural-networks")
+# Option labels are looked up once per run (a format_func may be called outside the run).
+activation_names = {a: t(f"neural_networks.activation_names.{a}") for a in nnc.ACTIVATIONS}
 st.markdown(t("neural_networks.intro"))
 
 # --- The leaf-or-flower network --------------------------------------------------------------
@@ -87,7 +89,7 @@ reading = st.segmented_control(
     default="leaf",
     key="nn_reading",
     required=True,
-    format_func=lambda r: t(f"neural_networks.readings.{r}"),
+    format_func={r: t(f"neural_networks.readings.{r}") for r in ("leaf", "rain")}.get,
 )
 input_names = [t(f"neural_networks.inputs.{reading}.{k}") for k in ("r", "g", "b", "volume")]
 output_names = [t(f"neural_networks.outputs.{reading}.{k}") for k in ("first", "second")]
@@ -109,7 +111,7 @@ with left:
         index=1,
         key="nn_act",
         bind="query-params",
-        format_func=lambda a: t(f"neural_networks.activation_names.{a}"),
+        format_func=activation_names.get,
         help=t("neural_networks.activation_help"),
     )
     node = st.selectbox(
@@ -277,14 +279,14 @@ target = c1.selectbox(
     t("neural_networks.target_label"),
     nnc.TARGETS,
     key="nn_target",
-    format_func=lambda n: t(f"neural_networks.targets.{n}"),
+    format_func={n: t(f"neural_networks.targets.{n}") for n in nnc.TARGETS}.get,
 )
 fit_act = c1.selectbox(
     t("neural_networks.activation_label"),
     list(nnc.TORCH_ACTIVATIONS),
     index=2,
     key="nn_fit_act",
-    format_func=lambda a: t(f"neural_networks.activation_names.{a}"),
+    format_func=activation_names.get,
 )
 depth = c2.slider(t("neural_networks.depth_label"), *DEPTH_SLIDER, key="nn_depth", bind="query-params")
 width = c2.select_slider(
@@ -337,8 +339,14 @@ scale = c2.select_slider(
 )
 norms = gradient_norms(stack_depth, scale)
 show(gradient_norm_figure(stack_depth, scale, lang), key="nn_norms")
-ratios = {name: float(v[0] / v[-2]) if v[-2] > 0 else 0.0 for name, v in norms.items()}
-st.markdown(t("neural_networks.vanishing_explain", sigmoid=f"{ratios['sigmoid']:.1e}", relu=f"{ratios['relu']:.1e}"))
+sigmoid, relu = norms["sigmoid"], norms["relu"]
+st.markdown(
+    t(
+        "neural_networks.vanishing_explain",
+        sigmoid=f"{sigmoid[0] / sigmoid[-2]:.1e}" if stack_depth > 2 else "1",
+        relu=f"{relu[0]:.1e}",
+    )
+)
 
 with st.expander(t("neural_networks.field_header"), icon=":material/menu_book:"):
     st.markdown(t("neural_networks.field"))

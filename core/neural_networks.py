@@ -233,7 +233,7 @@ def torch_gradients(layers: list[Layer], x, label: int, activation: str) -> list
 
 # --- Vanishing and exploding gradients in a deep stack ------------------------------------------
 def gradient_norms(
-    depth: int, activation: str, init_scale: float, width: int = 64, n: int = 128, seed: int = 0
+    depth: int, activation: str, init_scale: float, width: int = 32, n: int = 64, seed: int = 0
 ) -> np.ndarray:
     """Frobenius norm of dL/dW for each layer (1 = nearest the input) of a random deep stack.
 

@@ -53,7 +53,7 @@ def network_figure(
                 bx, by = bands.setdefault((v >= 0, ours), ([], []))
                 bx += [x0, x1, x1, x0, x0, None]
                 by += [y0 - h, y1 - h, y1 + h, y0 + h, y0 - h, None]
-                f = 0.28 if n == 0 else 0.35  # label near the source, where the edges fan out
+                f = (0.2 if n == 0 else 0.3) * (j + 1)  # edges to different targets: labels at different x
                 labels_x.append(x0 + f * (x1 - x0))
                 labels_y.append(y0 + f * (y1 - y0))
                 labels.append(fmt(v) + ("*" if ours else ""))
@@ -119,8 +119,10 @@ def network_figure(
         )
     )
     fig.update_xaxes(visible=False, range=[-0.3, len(node_values) - 0.7])
-    fig.update_yaxes(visible=False, range=[-2.4, 2.2])
-    return style(fig, title, "", "", height=470)
+    fig.update_yaxes(visible=False, range=[-2.2, 2.0])
+    style(fig, title, "", "", height=480)
+    fig.update_layout(legend={"y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"})
+    return fig
 
 
 def activation_figure(activation: str, z_hidden: np.ndarray, names: list[str]) -> go.Figure:
