@@ -199,21 +199,22 @@ def test_targets(name):
     np.testing.assert_array_equal(nnc.make_target(name)[1], y)  # seeded noise repeats
 
 
+@pytest.mark.slow  # about 0.3 s on an idle machine; seconds when the CPU is shared
 def test_fit_learns_and_repeats_with_the_same_seed():
     x, y = nnc.make_target("sine")
-    config = nnc.FitConfig(depth=2, width=16, steps=300, lr=0.02)
+    config = nnc.FitConfig(depth=1, width=8, steps=100, lr=0.05)
     progress = []
     first = nnc.fit_mlp(x, y, config, device=torch.device("cpu"), on_progress=lambda *a: progress.append(a))
     second = nnc.fit_mlp(x, y, config, device=torch.device("cpu"))
-    assert len(first.loss_history_) == 300 and not first.diverged
-    assert first.loss_history_[-1] < 0.05 * first.loss_history_[0]
+    assert len(first.loss_history_) == 100 and not first.diverged
+    assert first.loss_history_[-1] < 0.5 * first.loss_history_[0]
     assert first.loss_history_ == second.loss_history_
     np.testing.assert_array_equal(first.y_grid, second.y_grid)
-    assert len(progress) == 20 and progress[-1][:2] == (300, 300)
-    assert first.n_params == nnc.n_parameters(2, 16)
+    assert len(progress) == 20 and progress[-1][:2] == (100, 100)
+    assert first.n_params == nnc.n_parameters(1, 8)
 
 
 def test_fit_with_a_huge_learning_rate_is_stopped_not_raised():
     x, y = nnc.make_target("step")
-    result = nnc.fit_mlp(x, y, nnc.FitConfig(depth=8, width=64, activation="relu", steps=100, lr=1e8))
-    assert result.diverged and len(result.loss_history_) <= 100
+    result = nnc.fit_mlp(x, y, nnc.FitConfig(depth=8, width=16, activation="relu", steps=40, lr=1e8))
+    assert result.diverged and len(result.loss_history_) <= 40

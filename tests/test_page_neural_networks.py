@@ -110,7 +110,7 @@ def test_state_comes_from_the_url_and_bad_urls_do_not_crash():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_training_a_small_network_and_the_pair(lang):
+def test_training_a_small_network(lang):
     at = run_page(lang)
     catalog = load_catalog(lang)
     assert at.info[-1].value == catalog["neural_networks.no_runs"]
@@ -122,9 +122,16 @@ def test_training_a_small_network_and_the_pair(lang):
     assert chart_count(at) == 7  # plus the fit and its loss curve
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 1]) == [13]  # 1 x 4: 4 + 4 + 4 + 1 parameters
-    at.button(key="nn_train_pair").click().run()
-    table = at.dataframe[-1].value
-    assert list(table.iloc[:, 1]) == [13, 817, 817]
-    assert (table.iloc[:, 2] < 1).all()  # every run learned something (sine of amplitude 1)
+    assert table.iloc[0, 2] < 0.5  # it learned something (the sine's variance is 0.5)
     at.button(key="nn_clear").click().run()
     assert chart_count(at) == 5
+
+
+@pytest.mark.slow
+def test_training_the_deep_and_wide_pair():
+    at = run_page("en")
+    at.select_slider(key="nn_steps").set_value(250).run()
+    at.button(key="nn_train_pair").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.iloc[:, 1]) == [817, 817]
