@@ -104,7 +104,7 @@ def rerun_rows() -> list[tuple[str, str, str]]:
 
 def main() -> None:
     rows = interactive_rows() + fit_rows() + rerun_rows()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start of the table's last row\n")
+    print(f"{os.cpu_count()} CPUs, 1-minute load average {os.getloadavg()[0]:.1f} when the measurements ended\n")
     print("| measurement | result | budget / reference |")
     print("|---|---|---|")
     for row in rows:
