@@ -1,0 +1,364 @@
+"""Lesson 3 — Neural networks: the leaf-or-flower network, activations, softmax, backpropagation,
+deep versus wide, and vanishing gradients."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import neural_networks as nnc
+from ui import neural_networks_charts as charts
+from ui.figures import show
+from ui.i18n import t
+from ui.layout import lesson_link, setup_page, show_code
+
+# Slider ranges and defaults, in one place: (min, max, default, step).
+COLOUR_SLIDER = (0, 255, None, 1)  # default from the article's example input
+VOLUME_SLIDER = (0.0, 50.0, nnc.LEAF_INPUT[3], 0.1)
+WEIGHT_RANGE = (-10.0, 10.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+DEPTH_SLIDER = (1, 8, nnc.FitConfig.depth, 1)
+WIDTHS = (2, 4, 8, 12, 16, 32, 64, 128, 272)
+FIT_STEPS = (250, 500, 1000, 2000, 4000)
+PAIR = ((6, 12), (1, 272))  # deep-and-thin and wide-and-shallow: 817 parameters each
+STACK_SLIDER = (2, 30, 20, 1)
+INIT_SCALES = (0.25, 0.5, 1.0, 1.41, 2.0, 3.0, 4.0)  # 1.41: He's sqrt(2) for ReLU
+NODES = ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1))  # (layer, neuron): hidden 1-3, outputs 1-2
+
+
+def num(v: float) -> str:
+    """A number for the arithmetic: two decimals when that is exact (the article's 0.10), else 6 digits."""
+    return f"{v:.2f}" if abs(v * 100 - round(v * 100)) < 1e-9 else f"{v:.6g}"
+
+
+def term(a: float, w: float) -> str:
+    return rf"{a:g}\cdot{num(w) if w >= 0 else '(' + num(w) + ')'}"
+
+
+def current_layers() -> list[nnc.Layer]:
+    """The learner's weights: the defaults, then whatever they typed (kept when inputs are hidden)."""
+    layers = st.session_state.setdefault("nn_params", nnc.leaf_layers())
+    for n, layer in enumerate(layers):
+        for j in range(layer.W.shape[0]):
+            for i in range(layer.W.shape[1]):
+                layer.W[j, i] = st.session_state.get(f"nn_edge{n}_{j}_{i}", layer.W[j, i])
+            layer.b[j] = st.session_state.get(f"nn_bias{n}_{j}", layer.b[j])
+    return layers
+
+
+def restore_weights():
+    for key in [k for k in st.session_state if k.startswith(("nn_edge", "nn_bias", "nn_params"))]:
+        del st.session_state[key]
+
+
+def train_run(x, y, config: nnc.FitConfig) -> nnc.FitResult:
+    """Train on a button press, with a progress bar fed by core's callback."""
+    bar = st.progress(0.0, text=t("neural_networks.training", depth=config.depth, width=config.width))
+
+    def on_progress(step: int, total: int, loss: float) -> None:
+        bar.progress(step / total, text=t("neural_networks.progress", step=step, total=total, loss=f"{loss:.4g}"))
+
+    result = nnc.fit_mlp(x, y, config, on_progress=on_progress)
+    bar.empty()
+    if result.diverged:
+        st.error(t("neural_networks.diverged"), icon=":material/warning:")
+    return result
+
+
+@st.cache_data(max_entries=64)
+def gradient_norms(depth: int, scale: float) -> dict[str, np.ndarray]:
+    return {name: nnc.gradient_norms(depth, name, scale) for name in ("sigmoid", "tanh", "relu")}
+
+
+@st.cache_resource(max_entries=64)
+def gradient_norm_figure(depth: int, scale: float, lang: str):
+    """Built once per setting and language, shared read-only: reruns for other sliders skip Plotly."""
+    return charts.gradient_norm_figure(gradient_norms(depth, scale))
+
+
+lang = setup_page("neural-networks")
+# Option labels are looked up once per run (a format_func may be called outside the run).
+activation_names = {a: t(f"neural_networks.activation_names.{a}") for a in nnc.ACTIVATIONS}
+st.markdown(t("neural_networks.intro"))
+
+# --- The leaf-or-flower network --------------------------------------------------------------
+st.header(t("neural_networks.network_header"))
+st.markdown(t("neural_networks.network_intro"))
+reading = st.segmented_control(
+    t("neural_networks.reading_label"),
+    ("leaf", "rain"),
+    default="leaf",
+    key="nn_reading",
+    required=True,
+    format_func={r: t(f"neural_networks.readings.{r}") for r in ("leaf", "rain")}.get,
+)
+input_names = [t(f"neural_networks.inputs.{reading}.{k}") for k in ("r", "g", "b", "volume")]
+output_names = [t(f"neural_networks.outputs.{reading}.{k}") for k in ("first", "second")]
+hidden_names = [t("neural_networks.hidden_name", number=k + 1) for k in range(3)]
+left, right = st.columns([1, 2])
+with left:
+    x = [
+        st.slider(name, COLOUR_SLIDER[0], COLOUR_SLIDER[1], int(v), key=f"nn_{k}", bind="query-params")
+        for name, v, k in zip(input_names[:3], nnc.LEAF_INPUT, ("r", "g", "b"))
+    ]
+    x.append(
+        st.slider(
+            input_names[3], *VOLUME_SLIDER[:2], VOLUME_SLIDER[2], VOLUME_SLIDER[3], key="nn_vol", bind="query-params"
+        )
+    )
+    activation = st.selectbox(
+        t("neural_networks.activation_label"),
+        nnc.ACTIVATIONS,
+        index=1,
+        key="nn_act",
+        bind="query-params",
+        format_func=activation_names.get,
+        help=t("neural_networks.activation_help"),
+    )
+    node = st.selectbox(
+        t("neural_networks.node_label"),
+        NODES,
+        key="nn_node",
+        format_func=lambda n: hidden_names[n[1]] if n[0] == 0 else output_names[n[1]],
+    )
+layers = current_layers()
+fwd = nnc.forward(layers, x, activation)
+z_hidden, a_hidden, scores = fwd.zs[0][0], fwd.activations[0][0], fwd.out[0]
+probs = nnc.softmax(scores)
+hover = [[""] * 4, [f"z = {z:.4g}, a = {a:.4g}" for z, a in zip(z_hidden, a_hidden)], [f"z = {s:.4g}" for s in scores]]
+with right:
+    show(
+        charts.network_figure(
+            layers,
+            [np.array(x), a_hidden, scores],
+            [input_names, hidden_names, output_names],
+            t("neural_networks.chart.network_title"),
+            mask=nnc.article_mask(),
+            selected=node,
+            node_hover=hover,
+        ),
+        key="nn_diagram",
+    )
+st.caption(t("neural_networks.diagram_caption"))
+
+# The selected node, spelled out, with its weights editable.
+layer, k = node
+s = nnc.node_sum(layers, x, activation, layer, k)
+names = input_names if layer == 0 else hidden_names
+st.subheader(t("neural_networks.node_header", name=(hidden_names if layer == 0 else output_names)[k]))
+products = " + ".join(term(a, w) for a, w in zip(s.inputs, s.weights))
+st.latex(rf"\sum_i w_i a_i = {products} = {s.weighted_sum:.6g} \approx {round(s.weighted_sum, 2):g}")
+st.latex(rf"z = \sum_i w_i a_i + b = {s.weighted_sum:.6g} + ({num(s.bias)}) = {s.z:.6g} \approx {round(s.z, 2):g}")
+if layer == 0:
+    st.latex(rf"a = \mathrm{{{t(f'neural_networks.activation_names.{activation}')}}}({s.z:.6g}) = {s.a:.6g}")
+else:
+    st.markdown(t("neural_networks.output_is_linear"))
+mask = nnc.article_mask()[layer]
+cols = st.columns(len(s.weights) + 1)
+for i, col in enumerate(cols[:-1]):
+    key = f"nn_edge{layer}_{k}_{i}"
+    st.session_state.setdefault(key, float(layers[layer].W[k, i]))
+    source = t("neural_networks.article" if mask.W[k, i] else "neural_networks.ours")
+    col.number_input(
+        t("neural_networks.weight_from", name=names[i], source=source), *WEIGHT_RANGE, step=0.01, format="%.3f", key=key
+    )
+key = f"nn_bias{layer}_{k}"
+st.session_state.setdefault(key, float(layers[layer].b[k]))
+source = t("neural_networks.article" if mask.b[k] else "neural_networks.ours")
+cols[-1].number_input(t("neural_networks.bias_label", source=source), *WEIGHT_RANGE, step=0.01, format="%.3f", key=key)
+st.button(t("neural_networks.restore"), on_click=restore_weights, icon=":material/restart_alt:")
+st.markdown(t("neural_networks.weights_source"))
+
+# --- Activations and the collapse without them ---------------------------------------------------
+st.header(t("neural_networks.activation_header"))
+c1, c2 = st.columns([3, 2])
+with c1:
+    show(charts.activation_figure(activation, z_hidden, hidden_names), key="nn_activation")
+with c2:
+    st.markdown(t("neural_networks.activation_explain"))
+single = nnc.collapse(layers)
+linear_out = single.W @ np.array(x, dtype=float) + single.b  # (2,)
+st.markdown(t("neural_networks.collapse_intro"))
+st.latex(
+    r"W = W_2 W_1 = \begin{pmatrix}"
+    + r"\\".join(" & ".join(f"{v:.4f}" for v in row) for row in single.W)
+    + r"\end{pmatrix},\quad b = W_2 b_1 + b_2 = \begin{pmatrix}"
+    + r"\\".join(f"{v:.4f}" for v in single.b)
+    + r"\end{pmatrix}"
+)
+st.dataframe(
+    pd.DataFrame(
+        {t("neural_networks.network_column"): scores, t("neural_networks.single_column"): linear_out},
+        index=output_names,
+    ),
+)
+gap = float(np.max(np.abs(linear_out - scores)))
+if activation == "none":
+    st.success(t("neural_networks.collapse_equal", gap=f"{gap:.1e}"))
+else:
+    st.info(t("neural_networks.collapse_differs", gap=f"{gap:.4g}"))
+
+# --- Softmax ---------------------------------------------------------------------------------------
+st.header(t("neural_networks.softmax_header"))
+st.latex(r"p_i = \frac{e^{s_i}}{\sum_j e^{s_j}}")
+c1, c2 = st.columns([2, 3])
+with c1:
+    for name, score, p in zip(output_names, scores, probs):
+        st.metric(name, f"{p:.1%}", help=t("neural_networks.score_help", score=f"{score:.4g}"))
+    st.markdown(t("neural_networks.softmax_explain", total=f"{probs.sum():.6f}"))
+with c2:
+    show(charts.probabilities_figure(scores, probs, output_names), key="nn_softmax")
+st.markdown(t(f"neural_networks.reading_explain.{reading}"))
+
+# --- One step of backpropagation -------------------------------------------------------------------
+st.header(t("neural_networks.backprop_header"))
+st.markdown(t("neural_networks.backprop_intro"))
+c1, c2 = st.columns(2)
+label = c1.radio(
+    t("neural_networks.label_label"), (0, 1), format_func=lambda i: output_names[i], key="nn_label", horizontal=True
+)
+lr = c2.select_slider(
+    t("neural_networks.lr_label"),
+    LEARNING_RATES,
+    1e-3,
+    format_func=lambda v: f"{v:g}",
+    key="nn_lr",
+    bind="query-params",
+)
+step = nnc.backprop_step(layers, x, label, activation, lr)
+reference = nnc.torch_gradients(layers, x, label, activation)
+st.latex(rf"L = -\ln p_{{{label + 1}}} = -\ln {step.probs[label]:.4f} = {step.loss:.4f}")
+d2, d1 = step.deltas[1], step.deltas[0]
+vec = lambda v: r"\begin{pmatrix}" + r"\\".join(f"{e:.4f}" for e in v) + r"\end{pmatrix}"  # noqa: E731
+st.markdown(t("neural_networks.output_layer_step"))
+st.latex(
+    rf"\delta_2 = \frac{{\partial L}}{{\partial s}} = p - y = {vec(d2)},\qquad"
+    r"\frac{\partial L}{\partial W_2} = \delta_2\, a_1^\top,\quad \frac{\partial L}{\partial b_2} = \delta_2"
+)
+st.markdown(t("neural_networks.hidden_layer_step"))
+slopes = nnc.activation_grad(z_hidden, activation)
+st.latex(rf"\delta_1 = (W_2^\top \delta_2) \odot g'(z_1) = {vec(layers[1].W.T @ d2)} \odot {vec(slopes)} = {vec(d1)}")
+st.latex(r"\frac{\partial L}{\partial W_1} = \delta_1\, x^\top,\qquad \frac{\partial L}{\partial b_1} = \delta_1")
+show(
+    charts.network_figure(
+        layers,
+        [np.array(x), d1, d2],
+        [input_names, hidden_names, output_names],
+        t("neural_networks.chart.gradient_title"),
+        edge_values=[g.W for g in step.grads],
+    ),
+    key="nn_gradients",
+)
+rows = []
+for n, (params, grads, ref, new) in enumerate(zip(layers, step.grads, reference, step.new_layers)):
+    froms = input_names if n == 0 else hidden_names
+    tos = hidden_names if n == 0 else output_names
+    for j in range(params.W.shape[0]):
+        cells = [
+            (f"{froms[i]} → {tos[j]}", params.W[j, i], grads.W[j, i], ref.W[j, i], new.W[j, i])
+            for i in range(params.W.shape[1])
+        ]
+        cells.append((t("neural_networks.bias_of", name=tos[j]), params.b[j], grads.b[j], ref.b[j], new.b[j]))
+        rows += cells
+columns = [t(f"neural_networks.grad_columns.{c}") for c in ("parameter", "value", "gradient", "autograd", "new_value")]
+table = pd.DataFrame(rows, columns=columns)
+st.dataframe(table, hide_index=True, height=300)
+gap = float(np.max(np.abs(table[columns[2]] - table[columns[3]])))
+c1, c2, c3 = st.columns(3)
+c1.metric(t("neural_networks.loss_before"), f"{step.loss:.4f}")
+c2.metric(
+    t("neural_networks.loss_after"), f"{step.new_loss:.4f}", f"{step.new_loss - step.loss:+.4f}", delta_color="inverse"
+)
+c3.metric(t("neural_networks.autograd_gap"), f"{gap:.1e}")
+st.markdown(t("neural_networks.backprop_explain"))
+
+# --- Deep and thin, or wide and shallow -----------------------------------------------------------
+st.header(t("neural_networks.fit_header"))
+st.markdown(t("neural_networks.fit_intro"))
+c1, c2, c3 = st.columns(3)
+target = c1.selectbox(
+    t("neural_networks.target_label"),
+    nnc.TARGETS,
+    key="nn_target",
+    format_func={n: t(f"neural_networks.targets.{n}") for n in nnc.TARGETS}.get,
+)
+fit_act = c1.selectbox(
+    t("neural_networks.activation_label"),
+    list(nnc.TORCH_ACTIVATIONS),
+    index=2,
+    key="nn_fit_act",
+    format_func=activation_names.get,
+)
+depth = c2.slider(t("neural_networks.depth_label"), *DEPTH_SLIDER, key="nn_depth", bind="query-params")
+width = c2.select_slider(
+    t("neural_networks.width_label"), WIDTHS, nnc.FitConfig.width, key="nn_width", bind="query-params"
+)
+steps = c3.select_slider(t("neural_networks.steps_label"), FIT_STEPS, nnc.FitConfig.steps, key="nn_steps")
+c3.metric(t("neural_networks.param_count"), f"{nnc.n_parameters(depth, width):,}")
+x_fit, y_fit = nnc.make_target(target)
+runs = st.session_state.setdefault("nn_runs", {}).setdefault(target, [])
+b1, b2, b3 = st.columns(3)
+todo = []
+if b1.button(t("neural_networks.train"), key="nn_train", icon=":material/play_arrow:", type="primary"):
+    todo = [(depth, width)]
+if b2.button(t("neural_networks.train_pair"), key="nn_train_pair", icon=":material/compare_arrows:"):
+    todo = list(PAIR)
+if b3.button(t("neural_networks.clear_runs"), key="nn_clear", icon=":material/delete:"):
+    runs.clear()
+for d, w in todo:
+    runs.append(train_run(x_fit, y_fit, nnc.FitConfig(depth=d, width=w, activation=fit_act, steps=steps)))
+    del runs[:-4]  # keep the last four runs
+if runs:
+    c1, c2 = st.columns(2)
+    with c1:
+        show(charts.fit_figure(x_fit, y_fit, runs), key="nn_fit")
+    with c2:
+        show(charts.loss_figure(runs), key="nn_loss")
+    st.dataframe(
+        pd.DataFrame(
+            [(charts.run_name(r), r.n_params, r.loss_history_[-1], r.seconds, r.device) for r in runs],
+            columns=[t(f"neural_networks.run_columns.{c}") for c in ("run", "params", "loss", "seconds", "device")],
+        ),
+        hide_index=True,
+    )
+else:
+    st.info(t("neural_networks.no_runs"))
+st.markdown(t("neural_networks.deep_wide_explain"))
+
+# --- Vanishing and exploding gradients -------------------------------------------------------------
+st.header(t("neural_networks.vanishing_header"))
+st.markdown(t("neural_networks.vanishing_intro"))
+c1, c2 = st.columns(2)
+stack_depth = c1.slider(t("neural_networks.stack_depth_label"), *STACK_SLIDER, key="nn_stack", bind="query-params")
+scale = c2.select_slider(
+    t("neural_networks.scale_label"),
+    INIT_SCALES,
+    1.0,
+    key="nn_scale",
+    bind="query-params",
+    help=t("neural_networks.scale_help"),
+)
+norms = gradient_norms(stack_depth, scale)
+show(gradient_norm_figure(stack_depth, scale, lang), key="nn_norms")
+sigmoid, relu = norms["sigmoid"], norms["relu"]
+st.markdown(
+    t(
+        "neural_networks.vanishing_explain",
+        sigmoid=f"{sigmoid[0] / sigmoid[-2]:.1e}" if stack_depth > 2 else "1",
+        relu=f"{relu[0]:.1e}",
+    )
+)
+
+with st.expander(t("neural_networks.field_header"), icon=":material/menu_book:"):
+    st.markdown(t("neural_networks.field"))
+lesson_link("overfitting")
+show_code(
+    nnc.forward,
+    nnc.backward,
+    nnc.activate,
+    nnc.activation_grad,
+    nnc.softmax,
+    nnc.collapse,
+    nnc.backprop_step,
+    nnc.gradient_norms,
+    nnc.fit_mlp,
+)
