@@ -1,6 +1,6 @@
 import torch
 
-from core.device import describe_device, resolve_device
+from core.device import describe_device, get_device, resolve_device, thread_count
 
 
 def test_cpu_preference_is_honoured():
@@ -22,3 +22,14 @@ def test_unavailable_accelerator_falls_back():
 
 def test_describe_cpu():
     assert describe_device(torch.device("cpu")) == "CPU"
+
+
+def test_thread_count_setting():
+    assert thread_count(None) == 1 and thread_count("") == 1
+    assert thread_count("4") == 4 and thread_count("0") == 1 and thread_count("many") == 1
+
+
+def test_get_device_sets_the_thread_count_once():
+    device = get_device()
+    assert device is get_device()
+    assert torch.get_num_threads() >= 1
