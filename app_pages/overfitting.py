@@ -49,7 +49,15 @@ def poly_sweep(n: int, penalty: str, lam: float, copies: int, jitter: float):
     return x, y, augmented, x_test, y_test, sweep
 
 
-setup_page("overfitting")
+@st.cache_resource(max_entries=32, show_spinner=False)
+def data_figure(kind: str, n: int, noise: float, classes: int, holdout: float, seed: int, lang: str):
+    """The data preview, built once per setting (shared read-only: st.plotly_chart only reads it)."""
+    X, labels = mlp.make_dataset(kind, n, noise, classes, seed)
+    names = [t("overfitting.class_name", number=c + 1) for c in range(mlp.n_classes_of(kind, classes))]
+    return charts.data_figure(mlp.split(X, labels, holdout, seed), names, t("overfitting.chart.data_title"))
+
+
+lang = setup_page("overfitting")
 st.markdown(t("overfitting.intro"))
 
 # --- Part 1: polynomials through a few houses -----------------------------------------------------
@@ -63,9 +71,8 @@ with left:
         t("overfitting.penalty_label"),
         of.PENALTIES,
         default="none",
-        format_func=lambda p: t(f"overfitting.penalty_names.{p}"),
-        key="of_penalty",
-        bind="query-params",
+        format_func={p: t(f"overfitting.penalty_names.{p}") for p in of.PENALTIES}.get,
+        key="of_penalty",  # not bound to the URL: Streamlit writes the translated label there
         required=True,
     )
     lam = strength("overfitting.strength_label", STRENGTHS, 1e-2, "of_lam", bind="query-params")
@@ -100,13 +107,14 @@ with data_col:
     kind = st.selectbox(
         t("overfitting.dataset_label"),
         mlp.DATASETS + ("csv",),
-        format_func=lambda k: t(f"overfitting.datasets.{k}"),
-        key="of_dataset",
-        bind="query-params",
+        format_func={k: t(f"overfitting.datasets.{k}") for k in mlp.DATASETS + ("csv",)}.get,
+        key="of_dataset",  # not bound to the URL, like of_penalty
     )
-    n_points = slider("overfitting.points_label", POINTS_SLIDER, "of_points", disabled=kind == "csv")
-    noise = slider("overfitting.noise_label", NOISE_SLIDER, "of_noise", disabled=kind == "csv")
-    classes = slider("overfitting.classes_label", CLASSES_SLIDER, "of_classes", disabled=kind in mlp.TWO_CLASS_ONLY)
+    n_points, noise, classes = POINTS_SLIDER[2], NOISE_SLIDER[2], CLASSES_SLIDER[2]
+    if kind != "csv":  # a learner's file brings its own points and classes
+        n_points = slider("overfitting.points_label", POINTS_SLIDER, "of_points")
+        noise = slider("overfitting.noise_label", NOISE_SLIDER, "of_noise")
+        classes = slider("overfitting.classes_label", CLASSES_SLIDER, "of_classes", help=t("overfitting.classes_help"))
     holdout = slider("overfitting.holdout_label", HOLDOUT_SLIDER, "of_holdout", help=t("overfitting.holdout_help"))
 with net_col:
     st.subheader(t("overfitting.net_subheader"))
@@ -124,7 +132,9 @@ with net_col:
         early = st.toggle(t("overfitting.early_label"), False, key="of_early", help=t("overfitting.early_help"))
         seed = st.number_input(t("overfitting.seed_label"), 0, 9999, 0, key="of_seed", help=t("overfitting.seed_help"))
     with c2:
-        patience = slider("overfitting.patience_label", PATIENCE_SLIDER, "of_patience", disabled=not early)
+        patience = slider(
+            "overfitting.patience_label", PATIENCE_SLIDER, "of_patience", help=t("overfitting.patience_help")
+        )
 
 data = None
 if kind == "csv":
@@ -157,7 +167,11 @@ if data is not None:
     with map_col:
         live = st.empty()
         with live.container():
-            show(charts.data_figure(split, names, t("overfitting.chart.data_title")), key="of_data")
+            if kind == "csv":
+                preview = charts.data_figure(split, names, t("overfitting.chart.data_title"))
+            else:
+                preview = data_figure(kind, n_points, noise, classes, holdout, int(seed), lang)
+            show(preview, key="of_data")
     if pressed:
         bar = progress.progress(0.0, text=t("overfitting.training", epoch=0, total=epochs))
         every = max(epochs // 10, 10)
@@ -221,4 +235,14 @@ else:
 lesson_link("convolution")
 with st.expander(t("overfitting.vocabulary_header"), icon=":material/menu_book:"):
     st.markdown(t("overfitting.vocabulary"))
-show_code(of.features, of.fit_ridge, of.fit_lasso, of.augment, mlp.MLP, mlp.Dropout, mlp.train_mlp)
+# Methods rather than classes: inspect.getsource on a class re-parses the whole module every rerun.
+show_code(
+    of.features,
+    of.fit_ridge,
+    of.fit_lasso,
+    of.augment,
+    mlp.Dropout.forward,
+    mlp.MLP.__init__,
+    mlp.cross_entropy,
+    mlp.train_mlp,
+)

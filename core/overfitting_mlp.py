@@ -196,11 +196,18 @@ class MLPRun:
 
 
 @torch.no_grad()
-def _evaluate(model: MLP, x, y) -> tuple[float, float]:
-    """Loss and accuracy with dropout off."""
+def _evaluate(model: MLP, x, y, n_train: int) -> tuple[float, float, float, float]:
+    """Training and validation loss and accuracy, dropout off, in one forward pass over both sets."""
     model.eval()
-    logits = model(x)  # (B, C)
-    return float(cross_entropy(logits, y)), float((logits.argmax(dim=1) == y).float().mean())
+    logits = model(x)  # (N + M, C): the training points first, then the validation points
+    right = (logits.argmax(dim=1) == y).float()  # (N + M,)
+    train, val = slice(0, n_train), slice(n_train, None)
+    return (
+        float(cross_entropy(logits[train], y[train])),
+        float(cross_entropy(logits[val], y[val])),
+        float(right[train].mean()),
+        float(right[val].mean()),
+    )
 
 
 def train_mlp(X_train, y_train, X_val, y_val, n_classes: int, config: MLPConfig, device=None, on_epoch=None) -> MLPRun:
@@ -218,6 +225,7 @@ def train_mlp(X_train, y_train, X_val, y_val, n_classes: int, config: MLPConfig,
         if isinstance(m, Dropout):
             m.generator = masks
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    x_all, y_all = torch.cat([xt, xv]), torch.cat([yt, yv])  # both sets, evaluated together
     run = MLPRun(model, mean, std, n_classes)
     best_loss, best_state = float("inf"), None
     for epoch in range(1, config.epochs + 1):
@@ -226,13 +234,11 @@ def train_mlp(X_train, y_train, X_val, y_val, n_classes: int, config: MLPConfig,
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        for losses, accuracies, x, y in (
-            (run.train_loss_, run.train_acc_, xt, yt),
-            (run.val_loss_, run.val_acc_, xv, yv),
-        ):
-            loss_value, accuracy = _evaluate(model, x, y)
-            losses.append(loss_value)
-            accuracies.append(accuracy)
+        train_loss, val_loss, train_acc, val_acc = _evaluate(model, x_all, y_all, len(yt))
+        run.train_loss_.append(train_loss)
+        run.val_loss_.append(val_loss)
+        run.train_acc_.append(train_acc)
+        run.val_acc_.append(val_acc)
         if run.val_loss_[-1] < best_loss:
             best_loss, run.best_epoch_ = run.val_loss_[-1], epoch
             best_state = {name: value.clone() for name, value in model.state_dict().items()}
