@@ -217,11 +217,11 @@ if runs:
             map_title = t("overfitting.chart.map_title", number=number)
             show(
                 charts.boundary_figure(record["grid"], record["split"], record["names"], map_title),
-                key=f"of_map_{number}",
+                key=f"of_map_{number}_of_{len(shown)}",
             )
             loss_title = t("overfitting.chart.loss_title", number=number)
             fig = charts.loss_figure(record["train_loss"], record["val_loss"], record["best_epoch"], loss_title)
-            show(fig, key=f"of_loss_{number}")
+            show(fig, key=f"of_loss_{number}_of_{len(shown)}")
             a, b = st.columns(2)
             a.metric(t("overfitting.train_acc"), f"{record['train_acc']:.1%}")
             b.metric(t("overfitting.val_acc"), f"{record['val_acc']:.1%}")

@@ -86,9 +86,9 @@ def u_curve_figure(sweep: DegreeSweep, degree: int) -> go.Figure:
         )
     )
     fig.update_yaxes(type="log")
-    return style(
-        fig, t("overfitting.chart.u_title"), t("overfitting.chart.degree_axis"), t("overfitting.chart.error_axis")
-    )
+    style(fig, t("overfitting.chart.u_title"), t("overfitting.chart.degree_axis"), t("overfitting.chart.error_axis"))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0})
+    return fig
 
 
 def coef_figure(fit: PolyFit) -> go.Figure:
@@ -150,8 +150,15 @@ def data_figure(split, names, title: str) -> go.Figure:
     """The training points (filled) and validation points (hollow), coloured by class."""
     X_train, y_train, X_val, y_val = split
     fig = go.Figure(_points(X_train, y_train, names, True) + _points(X_val, y_val, names, False))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return style(fig, title, "x₁", "x₂", height=420)
+    return _square(style(fig, title, "x₁", "x₂", height=460))
+
+
+def _square(fig: go.Figure) -> go.Figure:
+    """Equal units on both axes (a circle looks round), the legend under the plot, out of the title's way."""
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(constrain="domain")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0})
+    return fig
 
 
 def boundary_figure(grid, split, names, title: str) -> go.Figure:
@@ -181,9 +188,9 @@ def boundary_figure(grid, split, names, title: str) -> go.Figure:
         )
     )
     fig.add_traces(_points(split[0], split[1], names, True) + _points(split[2], split[3], names, False))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1, range=[float(ys[0]), float(ys[-1])])
+    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])])
     fig.update_xaxes(range=[float(xs[0]), float(xs[-1])])
-    return style(fig, title, "x₁", "x₂", height=420)
+    return _square(style(fig, title, "x₁", "x₂", height=460))
 
 
 def _tint(hex_color: str, white: float) -> str:
