@@ -183,6 +183,10 @@ if data is not None:
                 with live.container():
                     title = t("overfitting.chart.live_title", epoch=epoch)
                     show(charts.boundary_figure(grid, split, names, title), key=f"of_live_{epoch}")
+                    losses = charts.loss_figure(
+                        run.train_loss_, run.val_loss_, run.best_epoch_, t("overfitting.chart.live_loss_title")
+                    )
+                    show(losses, key=f"of_live_loss_{epoch}")
 
         run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
         progress.empty()

@@ -78,6 +78,7 @@ def test_training_on_the_button_then_comparing_two_runs(lang):
     assert not at.exception, [e.value for e in at.exception]
     assert catalog["overfitting.chart.map_title"].format(number=1) in chart_titles(at)
     assert catalog["overfitting.chart.loss_title"].format(number=1) in chart_titles(at)
+    assert catalog["overfitting.chart.live_title"].format(epoch=60) in chart_titles(at)  # the live map's last frame
     at.slider(key="of_dropout").set_value(0.5).run()
     at.toggle(key="of_early").set_value(True).run()
     at.slider(key="of_patience").set_value(10).run()
@@ -111,9 +112,9 @@ def test_training_on_an_uploaded_csv():
     assert not at.error
     at.button(key="of_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "train, C" in at.get("plotly_chart")[-1].proto.spec or "train, C" in "".join(
-        c.proto.spec for c in at.get("plotly_chart")
-    )
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    maps = [s for s in specs if s["layout"]["title"]["text"] == "Run 1: decision map"]
+    assert maps and "train, C" in [trace.get("name") for trace in maps[0]["data"]]  # the file's own labels
 
 
 def test_every_csv_error_has_a_message_in_both_languages():
