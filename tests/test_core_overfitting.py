@@ -1,0 +1,270 @@
+"""Lesson 4's computations against independent references: scikit-learn's Ridge and Lasso,
+NumPy's polynomial fit, torch.nn.functional's cross-entropy, and the behaviour the lesson claims."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn.linear_model import Lasso, Ridge
+
+from core import overfitting as of
+from core import overfitting_mlp as mlp
+
+X_TEST, Y_TEST = of.test_houses()
+PAGE_SEED = 1  # the page's training sample (app_pages/overfitting.py HOUSE_SEED)
+
+
+# --- Polynomials ---------------------------------------------------------------------------------
+def test_features_are_legendre_polynomials_of_the_rescaled_distance():
+    x = np.array([0.0, 2.5, 5.0, 7.5, 10.0])
+    u = x / 5 - 1
+    expected = np.column_stack([u, (3 * u**2 - 1) / 2, (5 * u**3 - 3 * u) / 2])
+    np.testing.assert_allclose(of.features(x, 3), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("degree", [1, 4, 9, 15])
+@pytest.mark.parametrize("lam", [1e-4, 1e-2, 1.0])
+def test_ridge_matches_scikit_learn(degree, lam):
+    x, y = of.sample_houses(20, 3)
+    X = of.features(x, degree)
+    w, b = of.fit_ridge(X, y, lam)
+    # Our loss is the mean squared error + lam|w|²; sklearn's Ridge uses the sum, so alpha = n * lam.
+    reference = Ridge(alpha=len(y) * lam).fit(X, y)
+    np.testing.assert_allclose(w, reference.coef_, rtol=1e-6, atol=1e-8)
+    assert b == pytest.approx(reference.intercept_, abs=1e-8)
+
+
+@pytest.mark.parametrize("degree", [2, 5, 8])
+@pytest.mark.parametrize("lam", [1e-3, 1e-2, 0.1, 0.5])
+def test_lasso_matches_scikit_learn(degree, lam):
+    x, y = of.sample_houses(20, 3)
+    X = of.features(x, degree)
+    w, b = of.fit_lasso(X, y, lam)
+    # sklearn's Lasso minimises (1/2n)|residual|² + alpha|w|₁: ours halved, so alpha = lam / 2.
+    reference = Lasso(alpha=lam / 2, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    np.testing.assert_allclose(w, reference.coef_, atol=1e-7)
+    assert b == pytest.approx(reference.intercept_, abs=1e-7)
+    np.testing.assert_array_equal(w == 0, reference.coef_ == 0)  # the same weights exactly zero
+
+
+def test_lasso_drives_weights_to_exactly_zero_and_ridge_does_not():
+    x, y = of.sample_houses(12, PAGE_SEED)
+    lasso = of.fit_polynomial(x, y, 12, "l1", 0.03)
+    ridge = of.fit_polynomial(x, y, 12, "l2", 0.03)
+    assert (lasso.w == 0).sum() >= 6
+    assert (ridge.w == 0).sum() == 0
+
+
+def test_no_penalty_is_the_least_squares_polynomial():
+    x, y = of.sample_houses(15, 5)
+    fit = of.fit_polynomial(x, y, 5)
+    reference = np.polynomial.Polynomial.fit(x, y, 5)  # monomial basis, NumPy's own solver
+    grid = np.linspace(0, of.MAX_DISTANCE, 50)
+    np.testing.assert_allclose(fit.predict(grid), reference(grid), rtol=1e-8)
+
+
+def test_l2_shrinks_the_weights_as_lambda_grows():
+    x, y = of.sample_houses(12, PAGE_SEED)
+    norms = [np.linalg.norm(of.fit_polynomial(x, y, 12, "l2", lam).w) for lam in (0.0, 1e-4, 1e-2, 1.0)]
+    assert all(a > b for a, b in zip(norms, norms[1:]))
+
+
+def test_the_curve_through_every_house_predicts_worse_than_a_line():
+    """The curriculum: a curve forced through every training point (loss 0) does worse than a line."""
+    x, y = of.sample_houses(12, PAGE_SEED)
+    sweep = of.degree_sweep(x, y, X_TEST, Y_TEST, 15)
+    through_all = sweep.fits[len(x) - 2]  # degree n - 1: n parameters for n houses
+    assert of.mse(through_all, x, y) < 1e-12
+    assert of.mse(through_all, X_TEST, Y_TEST) > 10 * sweep.test_mse[0]
+
+
+def test_train_error_only_falls_while_test_error_is_u_shaped():
+    x, y = of.sample_houses(12, PAGE_SEED)
+    sweep = of.degree_sweep(x, y, X_TEST, Y_TEST, 15)
+    assert np.all(np.diff(sweep.train_mse[:11]) <= 1e-12)  # nested models: more freedom never hurts training
+    best = sweep.best_degree
+    assert 1 < best < 8
+    assert sweep.test_mse[0] > sweep.test_mse[best - 1] < sweep.test_mse[10]
+
+
+def test_more_houses_and_augmentation_lower_the_test_error():
+    x, y = of.sample_houses(12, PAGE_SEED)
+    base = of.degree_sweep(x, y, X_TEST, Y_TEST, 12).test_mse[-1]
+    x_more, y_more = of.sample_houses(60, PAGE_SEED)
+    more = of.degree_sweep(x_more, y_more, X_TEST, Y_TEST, 12).test_mse[-1]
+    augmented = of.augment(x, y, 10, 0.3, 2)
+    aug = of.degree_sweep(x, y, X_TEST, Y_TEST, 12, fit_on=augmented).test_mse[-1]
+    assert more < base / 10 and aug < base / 10
+
+
+def test_augment_copies_prices_and_jitters_distances():
+    x, y = of.sample_houses(10, 0)
+    xa, ya = of.augment(x, y, 3, 0.5, seed=7)
+    assert xa.shape == ya.shape == (40,)
+    np.testing.assert_array_equal(xa[:10], x)
+    np.testing.assert_array_equal(ya[10:], np.repeat(y, 3))
+    assert np.all((xa >= 0) & (xa <= of.MAX_DISTANCE))
+    assert not np.array_equal(xa[10:], np.repeat(x, 3))
+    np.testing.assert_array_equal(of.augment(x, y, 3, 0.5, seed=7)[0], xa)  # seeded
+    assert of.augment(x, y, 0, 0.5, seed=7)[0] is not None and len(of.augment(x, y, 0, 0.5, seed=7)[0]) == 10
+
+
+def test_soft_threshold():
+    assert of.soft_threshold(3.0, 1.0) == 2.0
+    assert of.soft_threshold(-3.0, 1.0) == -2.0
+    assert of.soft_threshold(0.5, 1.0) == 0.0
+
+
+# --- Data for the network ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", mlp.DATASETS)
+def test_datasets_are_seeded_and_balanced(kind):
+    X, y = mlp.make_dataset(kind, 120, 0.1, 3, seed=5)
+    assert X.shape == (120, 2) and X.dtype == np.float32 and y.shape == (120,)
+    k = mlp.n_classes_of(kind, 3)
+    assert set(np.unique(y)) == set(range(k))
+    if kind != "xor":  # XOR's classes come from the quadrants the points fall in
+        assert np.bincount(y).min() == 120 // k
+    X2, y2 = mlp.make_dataset(kind, 120, 0.1, 3, seed=5)
+    np.testing.assert_array_equal(X, X2)
+    assert not np.array_equal(X, mlp.make_dataset(kind, 120, 0.1, 3, seed=6)[0])
+
+
+def test_xor_labels_follow_the_quadrants_without_noise():
+    X, y = mlp.make_dataset("xor", 200, 0.0, 2, seed=0)
+    np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(int))
+
+
+def test_split_holds_out_the_requested_share():
+    X, y = mlp.make_dataset("moons", 100, 0.1, 2, seed=0)
+    X_train, y_train, X_val, y_val = mlp.split(X, y, 0.3, seed=1)
+    assert len(y_val) == 30 and len(y_train) == 70
+    assert sorted(np.concatenate([X_train[:, 0], X_val[:, 0]])) == sorted(X[:, 0])
+
+
+def _csv(rows: int = 12, classes: int = 2) -> bytes:
+    lines = ["x1,x2,label"] + [f"{i * 0.1},{-i * 0.2},{'abcdef'[i % classes]}" for i in range(rows)]
+    return "\n".join(lines).encode()
+
+
+def test_parse_csv_reads_a_valid_file():
+    X, y, names = mlp.parse_csv(_csv(12, 3))
+    assert X.shape == (12, 2) and names == ["a", "b", "c"]
+    np.testing.assert_array_equal(y[:3], [0, 1, 2])
+    assert X[2, 1] == pytest.approx(-0.4)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"x" * (mlp.CSV_MAX_BYTES + 1), "too_big"),
+        (b"\xff\xfe\x00garbage\x80", "unreadable"),
+        (b"", "unreadable"),
+        (b"a,b\n1,2\n" * 6, "columns"),
+        (_csv(5), "too_few_rows"),
+        (_csv(mlp.CSV_MAX_ROWS + 1), "too_many_rows"),
+        (_csv(12).replace(b"0.30000000000000004", b"abc").replace(b"0.5,", b"inf,"), "bad_row"),
+        (_csv(12, 1), "classes"),
+        (_csv(12, 5), "classes"),
+    ],
+)
+def test_parse_csv_rejects_bad_files_with_a_code(data, code):
+    with pytest.raises(mlp.CsvError) as problem:
+        mlp.parse_csv(data)
+    assert problem.value.code == code
+
+
+# --- The network -------------------------------------------------------------------------------
+def test_cross_entropy_matches_torch():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(50, 4, generator=g) * 5
+    y = torch.randint(0, 4, (50,), generator=g)
+    torch.testing.assert_close(mlp.cross_entropy(logits, y), F.cross_entropy(logits, y))
+
+
+def test_weight_penalty_sums_weights_not_biases():
+    model = mlp.MLP(8, 2, 3, 0.0, torch.Generator().manual_seed(0))
+    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    expected = 0.1 * sum(W.abs().sum() for W in weights) + 0.2 * sum((W**2).sum() for W in weights)
+    torch.testing.assert_close(mlp.weight_penalty(model, 0.1, 0.2), expected)
+
+
+def test_dropout_is_off_at_evaluation_and_scales_during_training():
+    g = torch.Generator().manual_seed(0)
+    with_dropout = mlp.MLP(64, 2, 2, 0.5, g)
+    without = mlp.MLP(64, 2, 2, 0.0, torch.Generator().manual_seed(1))
+    without.load_state_dict(with_dropout.state_dict())
+    x = torch.randn(200, 2, generator=g)
+    with_dropout.eval()
+    torch.testing.assert_close(with_dropout(x), without(x))  # eval: dropout does nothing
+    drop = mlp.Dropout(0.5)
+    drop.generator = torch.Generator().manual_seed(2)
+    h = torch.ones(1000, 64)
+    out = drop.train()(h)
+    assert 0.45 < (out == 0).float().mean() < 0.55  # about half the units switched off
+    assert set(out.unique().tolist()) == {0.0, 2.0}  # the kept ones scaled by 1 / (1 - p)
+    torch.testing.assert_close(drop.eval()(h), h)
+
+
+def _overfitting_problem():
+    X, y = mlp.make_dataset("spirals", 120, 0.25, 2, seed=0)
+    return mlp.split(X, y, 0.5, seed=0)
+
+
+def test_early_stopping_restores_the_best_validation_epoch():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=64, depth=2, epochs=400, lr=0.02, early_stopping=True, patience=40)
+    run = mlp.train_mlp(*split, 2, config)
+    assert run.stopped_early_ and run.restored_
+    assert run.best_epoch_ == int(np.argmin(run.val_loss_)) + 1
+    assert len(run.val_loss_) == run.best_epoch_ + config.patience
+    assert run.val_loss_[-1] > min(run.val_loss_)  # the last epoch was worse than the best ...
+    probs = mlp.predict_proba(run, split[2])  # ... but the model we kept is the best one
+    kept = F.nll_loss(torch.log(torch.tensor(probs)), torch.tensor(split[3])).item()
+    assert kept == pytest.approx(min(run.val_loss_), rel=1e-5)
+
+
+def test_without_early_stopping_the_last_weights_are_kept():
+    split = _overfitting_problem()
+    run = mlp.train_mlp(*split, 2, mlp.MLPConfig(width=16, epochs=60))
+    assert not run.restored_ and len(run.val_loss_) == 60
+    probs = mlp.predict_proba(run, split[2])
+    kept = F.nll_loss(torch.log(torch.tensor(probs)), torch.tensor(split[3])).item()
+    assert kept == pytest.approx(run.val_loss_[-1], rel=1e-5)
+
+
+def test_training_is_repeatable_with_a_seed_and_dropout_is_off_in_predictions():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=16, dropout=0.5, epochs=40, seed=3)
+    first, second = mlp.train_mlp(*split, 2, config), mlp.train_mlp(*split, 2, config)
+    assert first.train_loss_ == second.train_loss_ and first.val_loss_ == second.val_loss_
+    other = mlp.train_mlp(*split, 2, mlp.MLPConfig(width=16, dropout=0.5, epochs=40, seed=4))
+    assert other.val_loss_ != first.val_loss_
+    np.testing.assert_array_equal(mlp.predict_proba(first, split[2]), mlp.predict_proba(first, split[2]))
+
+
+def test_training_learns_and_reports_progress():
+    X, y = mlp.make_dataset("blobs", 200, 0.05, 3, seed=0)
+    split = mlp.split(X, y, 0.3, seed=0)
+    seen = []
+    run = mlp.train_mlp(*split, 3, mlp.MLPConfig(epochs=100), on_epoch=lambda epoch, _run: seen.append(epoch))
+    assert seen == list(range(1, 101))
+    assert run.val_acc_[-1] > 0.9 and run.train_loss_[-1] < run.train_loss_[0] / 3
+
+
+def test_boundary_grid_shapes_and_probabilities():
+    split = _overfitting_problem()
+    run = mlp.train_mlp(*split, 2, mlp.MLPConfig(epochs=5))
+    xs, ys, probs = mlp.boundary_grid(run, (-1, 1), (-2, 2), resolution=7)
+    assert xs.shape == ys.shape == (7,) and probs.shape == (7, 7, 2)
+    np.testing.assert_allclose(probs.sum(axis=2), 1, atol=1e-5)
+    # row i is y = ys[i], column j is x = xs[j]
+    np.testing.assert_allclose(probs[2, 5], mlp.predict_proba(run, [[xs[5], ys[2]]])[0], atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_gpu_training_matches_cpu():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=16, epochs=30)
+    cpu = mlp.train_mlp(*split, 2, config, device="cpu")
+    gpu = mlp.train_mlp(*split, 2, config, device="cuda")
+    np.testing.assert_allclose(cpu.val_loss_, gpu.val_loss_, rtol=1e-3, atol=1e-4)
