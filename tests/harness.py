@@ -123,6 +123,9 @@ def charts_fingerprint(page) -> str:
 
 def open_page(page, url: str, timeout_ms: float = 90_000) -> None:
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    # Every page has a title: waiting for it as well as for "not running" avoids catching the
+    # app idle before its first run has even started (seen under heavy load).
+    page.wait_for_selector("h1", timeout=timeout_ms)
     wait_idle(page, timeout_ms)
     # Charts draw just after the script finishes; give Plotly a moment to render.
     with contextlib.suppress(Exception):
@@ -136,6 +139,7 @@ def nudge_first_slider(page, timeout_ms: float = 30_000) -> float:
     fingerprint differs from before: what a learner waits for.
     """
     thumb = page.locator(SLIDER_THUMB).first
+    thumb.wait_for(state="attached", timeout=timeout_ms)
     thumb.focus()
     before = charts_fingerprint(page)
     start = time.perf_counter()
