@@ -3,13 +3,15 @@
 Each section is an st.fragment: moving a slider reruns only its own section, not the page.
 """
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 from core import embeddings as emb
 from ui import embeddings_charts as charts
-from ui.figures import show
-from ui.i18n import t
+from ui.figures import session_figure, show
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -52,6 +54,12 @@ def overlap_curve(texts: tuple[str, ...], k: int) -> tuple[list[int], list[float
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def pca_map(texts: tuple[str, ...], dims: int) -> np.ndarray:
+    X = embed_texts(texts).X
+    return emb.PCA(dims).fit(X).transform(X)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def tsne_map(texts: tuple[str, ...], dims: int, perplexity: int) -> np.ndarray:
     return emb.tsne(embed_texts(texts).X, dims, perplexity, seed=0)
 
@@ -73,6 +81,12 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...])
     unknown = [f"{charts.short(text)} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
     if unknown:
         st.warning(t("embeddings.notice.unknown", entries=", ".join(unknown[:8])), icon=":material/translate:")
+
+
+def draw(key: str, signature: tuple, build, update=None) -> None:
+    """Draw a figure built only when `signature` changes; otherwise `update` it in place (fast reruns)."""
+    figure = session_figure(key, (st.session_state.get("_lang"), *signature), build, update or (lambda fig: None))
+    show(figure, key=key)
 
 
 def pick(label_key: str, texts: tuple[str, ...], key: str, index: int = 0) -> int:
@@ -102,7 +116,7 @@ def numbers_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         title = t("embeddings.chart.cosine_title_of", name=names[choice])
-        show(charts.heatmap_figure(cosines, list(texts), title, "cos", zmin=-1, zmax=1), key="emb_repr_heatmap")
+        draw("emb_repr_heatmap", (texts, choice), partial(charts.heatmap_figure, cosines, texts, title, "cos", -1, 1))
     with c2:
         st.metric(t("embeddings.numbers_per_entry"), f"{vectors.shape[1]}")
         st.metric(t("embeddings.offdiag_range"), f"{others.min():.2f} … {others.max():.2f}")
@@ -118,10 +132,14 @@ def similarity_section(texts: tuple[str, ...], raw: np.ndarray) -> None:
     c1, c2 = st.columns(2)
     with c1:
         cosines = emb.cosine_similarity(raw, raw)
-        show(charts.heatmap_figure(cosines, list(texts), t("embeddings.chart.cosine_title"), "cos"), key="emb_cos")
+        draw(
+            "emb_cos",
+            (texts,),
+            partial(charts.heatmap_figure, cosines, texts, t("embeddings.chart.cosine_title"), "cos"),
+        )
     with c2:
         dots = emb.dot_products(raw, raw)
-        show(charts.heatmap_figure(dots, list(texts), t("embeddings.chart.dot_title"), "a·b"), key="emb_dot")
+        draw("emb_dot", (texts,), partial(charts.heatmap_figure, dots, texts, t("embeddings.chart.dot_title"), "a·b"))
     c1, c2 = st.columns(2)
     with c1:
         first = pick("embeddings.pair_a", texts, "emb_pair_a")
@@ -146,12 +164,21 @@ def dimensions_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     X_d = basis.reconstruct(X, d)  # (n, 384) rebuilt from d numbers per entry
     ds, overlaps = overlap_curve(texts, OVERLAP_K)
     overlap_d = emb.neighbour_overlap(X, X_d, OVERLAP_K)
+    cosines = emb.cosine_similarity(X_d, X_d)  # (n, n)
+    title = t("embeddings.chart.reduced_title", d=d)
+
+    def update_heatmap(fig):
+        fig.data[0].z, fig.layout.title.text = cosines, title
+
+    def update_overlap(fig):
+        fig.data[1].x, fig.data[1].y, fig.data[1].name = [d], [overlap_d * 100], t("embeddings.chart.your_d", d=d)
+
     c1, c2 = st.columns(2)
     with c1:
-        title = t("embeddings.chart.reduced_title", d=d)
-        show(charts.heatmap_figure(emb.cosine_similarity(X_d, X_d), list(texts), title, "cos"), key="emb_reduced")
+        draw("emb_reduced", (texts,), partial(charts.heatmap_figure, cosines, texts, title, "cos"), update_heatmap)
     with c2:
-        show(charts.overlap_figure(ds, overlaps, d, overlap_d, OVERLAP_K), key="emb_overlap")
+        build = partial(charts.overlap_figure, ds, overlaps, d, overlap_d, OVERLAP_K)
+        draw("emb_overlap", (texts,), build, update_overlap)
     kept = float(basis.explained_variance_ratio_[:d].sum())
     st.markdown(t("embeddings.dims_result", d=d, kept=f"{kept:.0%}", overlap=f"{overlap_d:.0%}", k=OVERLAP_K))
 
@@ -181,14 +208,14 @@ def map_section(texts: tuple[str, ...], groups: list[str], embedded: emb.Embedde
             key="emb_map_dims",
             required=True,
         )
-    method, dims = method or "pca", dims or 2
+    method, dims, perplexity = method or "pca", dims or 2, None
     if method == "tsne":
         with c3:
             perplexity = slider("embeddings.perplexity_label", PERPLEXITY_SLIDER, "emb_perplexity")
         with st.spinner(t("embeddings.tsne_running")):
             coords, axis = tsne_map(texts, dims, perplexity), "t-SNE"
     else:
-        coords, axis = emb.PCA(dims).fit(X).transform(X), "PC"
+        coords, axis = pca_map(texts, dims), "PC"
     c1, c2 = st.columns([3, 2])
     with c2:
         picked = pick("embeddings.pick_label", texts, "emb_pick")
@@ -206,10 +233,12 @@ def map_section(texts: tuple[str, ...], groups: list[str], embedded: emb.Embedde
         order, scores = emb.nearest(embedded.raw if raw else X, picked, min(k, hi), metric)
         score_name = "cos" if metric == "cosine" else t("embeddings.metrics.distance")
         title = t("embeddings.chart.neighbours_title", text=charts.short(texts[picked]))
-        show(charts.bars_figure([texts[i] for i in order], scores, title, score_name), key="emb_neighbours")
+        build = partial(charts.bars_figure, [texts[i] for i in order], scores, title, score_name)
+        draw("emb_neighbours", (texts, picked, metric, raw, k), build)
     with c1:
         title = t("embeddings.chart.map_title", method=method.upper(), dims=dims)
-        show(charts.map_figure(coords, list(texts), groups, title, axis, (picked, list(order))), key="emb_map")
+        build = partial(charts.map_figure, coords, texts, groups, title, axis, (picked, list(order)))
+        draw("emb_map", (texts, tuple(groups), method, dims, perplexity, picked, tuple(order)), build)
     st.markdown(t("embeddings.neighbours_explain"))
 
 
@@ -241,7 +270,8 @@ def analogy_section() -> None:
     shown = ranked[:10]
     greyed = {j for j, i in enumerate(shown) if words[i] in inputs}
     title = t("embeddings.chart.analogy_title", a=inputs[0], b=inputs[1], c=inputs[2])
-    show(charts.bars_figure([words[i] for i in shown], scores[shown], title, "cos", greyed), key="emb_analogy")
+    build = partial(charts.bars_figure, [words[i] for i in shown], scores[shown], title, "cos", greyed)
+    draw("emb_analogy", (words, tuple(inputs)), build)
     best = next((words[i] for i in ranked if words[i] not in inputs), "—")
     if words[ranked[0]] in inputs:
         st.warning(t("embeddings.analogy_input_wins", top=words[ranked[0]], best=best), icon=":material/info:")
@@ -255,7 +285,16 @@ def search_section() -> None:
     """Vector search over the course FAQ (in the learner's language) plus the learner's passages."""
     st.header(t("embeddings.search_header"))
     st.markdown(t("embeddings.search_intro"))
-    passages = [p.strip() for p in t("embeddings.knowledge_base").splitlines() if p.strip()]
+    kb_lang = st.segmented_control(
+        t("embeddings.kb_language"),
+        LANGUAGES,
+        default=st.session_state.get("_lang"),
+        format_func=LANGUAGE_NAMES.get,
+        key="emb_kb_lang",
+        required=True,
+    )
+    faq = load_catalog(kb_lang or "en")["embeddings.knowledge_base"]
+    passages = [p.strip() for p in faq.splitlines() if p.strip()]
     own_text = st.text_area(t("embeddings.own_passages_label"), key="emb_own", placeholder=t("embeddings.own_help"))
     own, fixed = emb.parse_entries(own_text, "", limit=emb.MAX_ENTRIES - len(passages))
     passages += [p.text for p in own if p.text not in passages]
@@ -270,9 +309,16 @@ def search_section() -> None:
     cut = int(P.truncated.sum() + q.truncated.sum()) + fixed["cut_chars"]
     if cut:
         st.warning(t("embeddings.notice.truncated", count=cut, limit=emb.MAX_TOKENS), icon=":material/cut:")
+    unknown, total = int(P.n_unknown.sum() + q.n_unknown.sum()), int(P.n_tokens.sum() + q.n_tokens.sum())
+    if unknown:
+        st.warning(t("embeddings.unknown_share", unknown=unknown, total=total, share=f"{unknown / total:.0%}"))
     order, scores = emb.top_k(q.X[0], P.X, top)
     hits = [passages[i] for i in order]
-    show(charts.bars_figure(hits, scores, t("embeddings.chart.search_title"), "cos"), key="emb_search")
+    draw(
+        "emb_search",
+        (tuple(passages), query, top),
+        partial(charts.bars_figure, hits, scores, t("embeddings.chart.search_title"), "cos"),
+    )
     for rank, (passage, score) in enumerate(zip(hits, scores), start=1):
         st.text(f"{rank}.  {score:.3f}  {passage}")
     st.markdown(t("embeddings.rag_explain", count=len(passages)))
@@ -311,4 +357,4 @@ search_section()
 lesson_link("attention")
 with st.expander(t("embeddings.vocabulary_header"), icon=":material/menu_book:"):
     st.markdown(t("embeddings.vocabulary"))
-show_code(emb.embed, emb.cosine_similarity, emb.PCA, emb.nearest, emb.analogy, emb.top_k)
+show_code(emb.embed, emb.cosine_similarity, emb.PCA.fit, emb.PCA.reconstruct, emb.nearest, emb.analogy, emb.top_k)
