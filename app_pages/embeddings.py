@@ -19,6 +19,7 @@ DIMS_SLIDER = (1, emb.DIM, 8, 1)
 K_SLIDER = (1, 10, 5, 1)
 TOPK_SLIDER = (1, 8, 3, 1)
 PERPLEXITY_SLIDER = (2, 50, 10, 1)
+METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 OVERLAP_K = 3  # neighbours compared when dimensions are dropped
 ANALOGIES = (
     ("king", "man", "woman"),
@@ -195,7 +196,7 @@ def map_section(texts: tuple[str, ...], groups: list[str], embedded: emb.Embedde
             t("embeddings.method_label"),
             ("pca", "tsne"),
             default="pca",
-            format_func=str.upper,
+            format_func=METHOD_NAMES.get,
             key="emb_method",
             required=True,
         )
@@ -236,7 +237,7 @@ def map_section(texts: tuple[str, ...], groups: list[str], embedded: emb.Embedde
         build = partial(charts.bars_figure, [texts[i] for i in order], scores, title, score_name)
         draw("emb_neighbours", (texts, picked, metric, raw, k), build)
     with c1:
-        title = t("embeddings.chart.map_title", method=method.upper(), dims=dims)
+        title = t("embeddings.chart.map_title", method=METHOD_NAMES[method], dims=dims)
         build = partial(charts.map_figure, coords, texts, groups, title, axis, (picked, list(order)))
         draw("emb_map", (texts, tuple(groups), method, dims, perplexity, picked, tuple(order)), build)
     st.markdown(t("embeddings.neighbours_explain"))

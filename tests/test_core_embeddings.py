@@ -183,3 +183,9 @@ def test_model_loads_offline(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "(1, 384)" in out.stdout
+
+
+@pytest.mark.gpu
+def test_gpu_embeddings_match_the_cpu(embedded):
+    on_gpu = emb.embed(emb.load_model("cuda"), TEXTS)
+    np.testing.assert_allclose(on_gpu.raw, embedded.raw, atol=1e-4)

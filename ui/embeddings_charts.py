@@ -15,11 +15,11 @@ def short(text: str, limit: int = MAX_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _axis_labels(texts: list[str]) -> list[str]:
+def _axis_labels(texts: list[str], limit: int = MAX_LABEL) -> list[str]:
     """Unique short labels (Plotly merges equal category names)."""
     labels, seen = [], set()
     for i, text in enumerate(texts):
-        label = short(text)
+        label = short(text, limit)
         if label in seen:
             label = f"{label} ({i + 1})"
         seen.add(label)
@@ -29,7 +29,7 @@ def _axis_labels(texts: list[str]) -> list[str]:
 
 def heatmap_figure(M: np.ndarray, texts: list[str], title: str, value_name: str, zmin=None, zmax=None) -> go.Figure:
     """A square matrix of pair scores with the texts on both axes; numbers written in small matrices."""
-    labels = _axis_labels(texts)
+    labels = _axis_labels(texts, 16)  # short: the matrix gets the width (hover shows the full text)
     n = len(labels)
     fig = go.Figure(
         go.Heatmap(
