@@ -337,7 +337,17 @@ except emb.ModelMissing:
     st.stop()
 
 st.header(t("embeddings.entries_header"))
-text = st.text_area(t("embeddings.entries_label"), t("embeddings.default_entries"), height=260, key="emb_entries")
+
+
+def set_entries(catalog_key: str) -> None:
+    st.session_state["emb_entries"] = t(catalog_key)
+
+
+st.session_state.setdefault("emb_entries", t("embeddings.default_entries"))
+text = st.text_area(t("embeddings.entries_label"), height=260, key="emb_entries")
+c1, c2 = st.columns(2)
+c1.button(t("embeddings.restore_examples"), on_click=set_entries, args=("embeddings.default_entries",), key="emb_reset")
+c2.button(t("embeddings.try_chinese"), on_click=set_entries, args=("embeddings.chinese_entries",), key="emb_zh")
 st.caption(t("embeddings.entries_help", limit=emb.MAX_ENTRIES, tokens=emb.MAX_TOKENS))
 entries, fixed = emb.parse_entries(text, t("embeddings.no_group"))
 if len(entries) < emb.MIN_ENTRIES:

@@ -126,3 +126,14 @@ def test_missing_model_package_shows_a_message(lang, monkeypatch):
         assert texts(at.error) == [load_catalog(lang)["embeddings.model_missing"]]
     finally:
         st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_chinese_examples_show_the_unknown_characters_and_can_be_undone(lang):
+    at = run_page(lang)
+    at.button(key="emb_zh").click().run()
+    assert not at.exception
+    assert "猫" in at.text_area(key="emb_entries").value
+    assert any("[UNK]" in w and "猫" in w for w in texts(at.warning))  # MiniLM does not even know 猫
+    at.button(key="emb_reset").click().run()
+    assert at.text_area(key="emb_entries").value == load_catalog(lang)["embeddings.default_entries"]
