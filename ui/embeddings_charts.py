@@ -1,0 +1,146 @@
+"""Figures for lesson 6, built from core.embeddings' results."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures import COLORS, style
+from ui.i18n import t
+
+# One colour per group (Okabe-Ito first, then Plotly's defaults).
+GROUP_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+MAX_LABEL = 28  # longer texts are shortened on axes and points (hover shows them in full)
+
+
+def short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _axis_labels(texts: list[str], limit: int = MAX_LABEL) -> list[str]:
+    """Unique short labels (Plotly merges equal category names)."""
+    labels, seen = [], set()
+    for i, text in enumerate(texts):
+        label = short(text, limit)
+        if label in seen:
+            label = f"{label} ({i + 1})"
+        seen.add(label)
+        labels.append(label)
+    return labels
+
+
+def heatmap_figure(M: np.ndarray, texts: list[str], title: str, value_name: str, zmin=None, zmax=None) -> go.Figure:
+    """A square matrix of pair scores with the texts on both axes; numbers written in small matrices."""
+    labels = _axis_labels(texts, 16)  # short: the matrix gets the width (hover shows the full text)
+    n = len(labels)
+    fig = go.Figure(
+        go.Heatmap(
+            z=M,
+            x=labels,
+            y=labels,
+            zmin=zmin,
+            zmax=zmax,
+            colorscale="RdBu_r" if zmin is not None and zmin < 0 else "Viridis",
+            colorbar={"title": {"text": value_name}},
+            texttemplate="%{z:.2f}" if n <= 12 else None,
+            hovertemplate=t("embeddings.chart.hover_pair", value=value_name),
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-45)
+    return style(fig, title, "", "", height=max(380, 200 + 16 * n))
+
+
+def overlap_figure(ds: list[int], overlaps: list[float], d: int, overlap_at_d: float, k: int) -> go.Figure:
+    """How many of each entry's nearest neighbours survive when only d dimensions are kept."""
+    fig = go.Figure(
+        go.Scatter(
+            x=ds,
+            y=np.asarray(overlaps) * 100,
+            mode="lines+markers",
+            name=t("embeddings.chart.overlap_curve", k=k),
+            line={"color": COLORS["model"]},
+            hovertemplate=t("embeddings.chart.hover_overlap"),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[d],
+            y=[overlap_at_d * 100],
+            mode="markers",
+            name=t("embeddings.chart.your_d", d=d),
+            marker={"size": 14, "color": COLORS["warning"], "symbol": "diamond", "line": {"width": 1, "color": "#333"}},
+            hovertemplate=t("embeddings.chart.hover_overlap"),
+        )
+    )
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(range=[0, 105])
+    return style(
+        fig, t("embeddings.chart.overlap_title"), t("embeddings.chart.d_axis"), t("embeddings.chart.overlap_axis")
+    )
+
+
+def map_figure(coords: np.ndarray, texts: list[str], groups: list[str], title: str, axis: str, marked=()) -> go.Figure:
+    """The entries as points, one colour per group; `marked` = (picked index, neighbour indices)."""
+    fig = go.Figure()
+    three_d = coords.shape[1] == 3
+    for g, group in enumerate(dict.fromkeys(groups)):
+        idx = [i for i, name in enumerate(groups) if name == group]
+        common = {
+            "mode": "markers+text",
+            "name": group,
+            "text": [short(texts[i], 18) for i in idx],
+            "customdata": [[texts[i], group] for i in idx],
+            "hovertemplate": "%{customdata[0]}<extra>%{customdata[1]}</extra>",
+            "textposition": "top center",
+        }
+        marker = {"size": 6 if three_d else 10, "color": GROUP_COLORS[g % len(GROUP_COLORS)]}
+        if three_d:
+            fig.add_trace(go.Scatter3d(x=coords[idx, 0], y=coords[idx, 1], z=coords[idx, 2], marker=marker, **common))
+        else:
+            fig.add_trace(go.Scatter(x=coords[idx, 0], y=coords[idx, 1], marker=marker, **common))
+    if marked and not three_d:
+        picked, neighbours = marked
+        for j in neighbours:
+            fig.add_trace(
+                go.Scatter(
+                    x=coords[[picked, j], 0],
+                    y=coords[[picked, j], 1],
+                    mode="lines",
+                    line={"color": COLORS["muted"], "dash": "dot"},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=coords[[picked], 0],
+                y=coords[[picked], 1],
+                mode="markers",
+                name=t("embeddings.chart.picked"),
+                marker={"size": 20, "symbol": "circle-open", "color": COLORS["warning"], "line": {"width": 3}},
+                hoverinfo="skip",
+            )
+        )
+    fig = style(fig, title, f"{axis} 1", f"{axis} 2", height=520)
+    if three_d:
+        fig.update_layout(scene={"xaxis_title": f"{axis} 1", "yaxis_title": f"{axis} 2", "zaxis_title": f"{axis} 3"})
+    return fig
+
+
+def bars_figure(texts: list[str], scores: np.ndarray, title: str, score_name: str, marked=()) -> go.Figure:
+    """Horizontal bars, best first at the top; texts in `marked` drawn in a muted colour."""
+    colors = [COLORS["muted"] if i in marked else COLORS["data"] for i in range(len(texts))]
+    fig = go.Figure(
+        go.Bar(
+            x=scores,
+            y=_axis_labels(texts),
+            orientation="h",
+            marker={"color": colors},
+            customdata=texts,
+            text=[f"{s:.3f}" for s in scores],
+            textposition="auto",
+            name=score_name,
+            hovertemplate="%{customdata}<br>" + score_name + " %{x:.3f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, title, score_name, "", height=max(260, 120 + 32 * len(texts)))
