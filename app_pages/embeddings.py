@@ -11,7 +11,7 @@ import streamlit as st
 from core import embeddings as emb
 from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
-from ui.i18n import LANGUAGE_NAMES, LANGUAGES, load_catalog, t
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -86,7 +86,7 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...])
 
 def draw(key: str, signature: tuple, build, update=None) -> None:
     """Draw a figure built only when `signature` changes; otherwise `update` it in place (fast reruns)."""
-    figure = session_figure(key, (st.session_state.get("_lang"), *signature), build, update or (lambda fig: None))
+    figure = session_figure(key, (current_language(), *signature), build, update or (lambda fig: None))
     show(figure, key=key)
 
 
@@ -289,7 +289,7 @@ def search_section() -> None:
     kb_lang = st.segmented_control(
         t("embeddings.kb_language"),
         LANGUAGES,
-        default=st.session_state.get("_lang"),
+        default=current_language(),
         format_func=LANGUAGE_NAMES.get,
         key="emb_kb_lang",
         required=True,
@@ -327,7 +327,7 @@ def search_section() -> None:
 
 setup_page("embeddings")
 st.markdown(t("embeddings.intro"))
-if st.session_state.get("_lang") == "zh":
+if current_language() == "zh":
     st.warning(t("embeddings.chinese_quality"), icon=":material/translate:")
 try:
     with st.spinner(t("embeddings.loading_model")):
