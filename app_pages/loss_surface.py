@@ -22,12 +22,19 @@ DEFAULT_LR = {  # per optimizer, for raw prices and for standardized prices
     True: {"sgd": 0.05, "gd": 0.5, "momentum": 0.1, "adam": 5.0},
 }
 GRID = 200  # surfaces are computed on GRID x GRID points ...
-DRAW_STRIDE = 2  # ... and drawn on every second one: a quarter of the bytes sent to the browser
+DRAWN = 100  # ... and drawn on DRAWN x DRAWN of them, edges included: a quarter of the bytes to the browser
 NEURON_W = (-3.0, 3.0, 1.0, 0.1)
 NEURON_V = (-2.0, 2.0, -1.0, 0.1)
 NEURON_LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 NEURON_STEPS = 300
 MLP = ls.MLPConfig()
+
+
+def thinned(xs, ys, z):
+    """Every other grid line, keeping the first and last, in float32: what the browser draws."""
+    i = np.linspace(0, len(xs) - 1, DRAWN).round().astype(int)
+    j = np.linspace(0, len(ys) - 1, DRAWN).round().astype(int)
+    return xs[i], ys[j], z[np.ix_(j, i)].astype(np.float32)
 
 
 def slider(label_key: str, spec: tuple, key: str, **kwargs):
@@ -122,11 +129,11 @@ def tea_section():
         t("loss_surface.view_label"),
         ("contour", "surface"),
         default="contour",
-        format_func=lambda v: t(f"loss_surface.view.{v}"),
+        format_func={v: t(f"loss_surface.view.{v}") for v in ("contour", "surface")}.get,  # translated now
         key="loss_view",
         bind="query-params",
     )
-    shown = ks[::DRAW_STRIDE], bs[::DRAW_STRIDE], z[::DRAW_STRIDE, ::DRAW_STRIDE].astype(np.float32)
+    shown = thinned(ks, bs, z)
     if view == "surface":
         show(charts.surface_figure(*shown, paths, labels), key="loss_surface3d")
     else:
@@ -214,7 +221,7 @@ def neuron_section():
         nn_opt = st.selectbox(
             t("loss_surface.optimizer_label"),
             ("gd", "momentum", "adam"),
-            format_func=lambda name: t(f"loss_surface.opt.{name}"),
+            format_func={name: t(f"loss_surface.opt.{name}") for name in ls.OPTIMIZERS}.get,  # translated now
             key="loss_nn_opt",
             bind="query-params",
         )
@@ -242,8 +249,10 @@ def neuron_section():
     labels = (t("loss_surface.chart.neuron_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
     c1, c2 = st.columns([3, 2])
     with c1:
-        drawn = ws[::DRAW_STRIDE], vs[::DRAW_STRIDE], nz[::DRAW_STRIDE, ::DRAW_STRIDE].astype(np.float32)
-        show(charts.contour_figure(*drawn, {nn_opt: (nn_label, nn_path)}, markers, labels), key="loss_neuron")
+        show(
+            charts.contour_figure(*thinned(ws, vs, nz), {nn_opt: (nn_label, nn_path)}, markers, labels),
+            key="loss_neuron",
+        )
     with c2:
         basin_markers = [(p, n, "star") for p, n in zip(minima_points, names)]
         show(charts.basins_figure(bw, bv, basin_labels, basin_markers, names), key="loss_basins")

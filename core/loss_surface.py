@@ -270,7 +270,7 @@ class MLPConfig:
     steps: int = 300  # full-batch Adam steps: well under a second on a CPU
     lr: float = 1e-2
     seed: int = 0
-    grid: int = 31  # landscape resolution: grid x grid networks evaluated
+    grid: int = 25  # landscape resolution: grid x grid networks evaluated
     span: float = 1.0  # alpha and beta run over [-span, span]
 
 
