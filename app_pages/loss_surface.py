@@ -47,7 +47,7 @@ def tea_surface(standardized: bool):
     x, y = ls.tea_data(standardized)
     if standardized:  # a square window around the minimum: the bowl is round
         k_best, b_best = fit.least_squares(x, y)
-        ks, bs = np.linspace(k_best - 250, k_best + 250, GRID), np.linspace(b_best - 250, b_best + 250, GRID)
+        ks, bs = np.linspace(k_best - 125, k_best + 125, GRID), np.linspace(b_best - 125, b_best + 125, GRID)
     else:
         ks, bs = np.linspace(START_K[0], START_K[1], GRID), np.linspace(START_B[0], START_B[1], GRID)
     return ks, bs, ls.surface(ls.line_loss(x, y), ks, bs)
@@ -240,7 +240,7 @@ def neuron_section():
     markers, seen = [], 0
     for p, kind in points:
         if kind == "minimum":
-            markers.append((p[0], p[1], names[min(seen, 1)], "star"))
+            markers.append((p[0], p[1], names[min(seen, 1)], "star" if seen == 0 else "diamond"))
             seen += 1
         else:
             markers.append((p[0], p[1], t("loss_surface.chart.saddle"), "x"))
@@ -254,7 +254,7 @@ def neuron_section():
             key="loss_neuron",
         )
     with c2:
-        basin_markers = [(p, n, "star") for p, n in zip(minima_points, names)]
+        basin_markers = [(p, n, symbol) for p, n, symbol in zip(minima_points, names, ("star", "diamond"))]
         show(charts.basins_figure(bw, bv, basin_labels, basin_markers, names), key="loss_basins")
     end = nn_path.thetas[-1]
     loss_fn = ls.neuron_loss(*ls.neuron_data())

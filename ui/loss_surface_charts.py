@@ -7,20 +7,33 @@ from ui.figures import COLORS, style
 from ui.i18n import t
 
 # One colour per optimizer, the same in every chart.
-OPTIMIZER_COLORS = {"sgd": COLORS["model"], "gd": COLORS["data"], "momentum": COLORS["accent"], "adam": "#F0E442"}
+OPTIMIZER_COLORS = {
+    "sgd": COLORS["model"],
+    "gd": COLORS["data"],
+    "momentum": COLORS["accent"],
+    "adam": COLORS["warning"],
+}
 ARROWS_PER_PATH = 8
 ARROW_LENGTH = 0.07  # as a fraction of the plot's width and height
 
 
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """Long legends go under the plot, where they cannot cover the title."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0})
+    fig.update_layout(height=height + 60, margin={"b": 10})
+    return fig
+
+
 def _log_colorbar(z: np.ndarray, title: str) -> dict:
-    """Ticks for a colour scale over log10(z), labelled with z itself."""
+    """Ticks at 1, 2, 5 x 10^n for a colour scale over log10(z), labelled with z itself."""
     finite = z[np.isfinite(z)]
-    lo, hi = np.floor(np.log10(finite.min())), np.ceil(np.log10(finite.max()))
-    ticks = np.arange(lo, hi + 1)
+    lo, hi = float(finite.min()), float(finite.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    values = [m * 10.0**e for e in decades for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
     return {
         "title": {"text": title},
-        "tickvals": ticks,
-        "ticktext": [f"{10**v:,.0f}" if v >= 0 else f"{10**v:g}" for v in ticks],
+        "tickvals": np.log10(values),
+        "ticktext": [f"{v:,.0f}" if v >= 1 else f"{v:g}" for v in values],
     }
 
 
@@ -82,7 +95,7 @@ def contour_figure(
     fig.update_yaxes(range=[ys[0], ys[-1]])
     if equal_axes:
         fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return style(fig, labels[0], labels[1], labels[2], height=520)
+    return _legend_below(style(fig, labels[0], labels[1], labels[2], height=520), 520)
 
 
 def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatter:
@@ -166,17 +179,21 @@ def loss_curves_figure(paths: dict, best: float | None) -> go.Figure:
                 hovertemplate=t("loss_surface.chart.hover_curve"),
             )
         )
-    if best is not None:
-        fig.add_hline(
-            y=best,
-            line={"color": COLORS["reference"], "dash": "dash"},
-            annotation_text=t("loss_surface.chart.best", error=f"{best:.1f}"),
-            annotation_position="bottom right",
+    if best is not None:  # a plain trace: far cheaper to build than add_hline's shape and annotation
+        longest = max((len(path.losses) for _, path in paths.values()), default=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[0, longest - 1],
+                y=[best, best],
+                mode="lines",
+                name=t("loss_surface.chart.best", error=f"{best:.1f}"),
+                line={"color": COLORS["reference"], "dash": "dash"},
+                hoverinfo="skip",
+            )
         )
     fig.update_yaxes(type="log")
-    return style(
-        fig, t("loss_surface.chart.curves_title"), t("loss_surface.chart.step_axis"), t("loss_surface.chart.loss")
-    )
+    style(fig, t("loss_surface.chart.curves_title"), t("loss_surface.chart.step_axis"), t("loss_surface.chart.loss"))
+    return _legend_below(fig, 380)
 
 
 def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) -> go.Figure:
@@ -198,13 +215,8 @@ def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) ->
                 marker={"symbol": symbol, "size": 14, "color": "white", "line": {"width": 2, "color": "black"}},
             )
         )  # fmt: skip
-    return style(
-        fig,
-        t("loss_surface.chart.basins_title"),
-        t("loss_surface.chart.w_axis"),
-        t("loss_surface.chart.v_axis"),
-        height=420,
-    )
+    style(fig, t("loss_surface.chart.basins_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
+    return _legend_below(fig, 420)
 
 
 def landscape_figures(axis, z) -> tuple[go.Figure, go.Figure]:
