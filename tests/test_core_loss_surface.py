@@ -219,6 +219,7 @@ def test_basins_agree_with_single_descents():
 SMALL = ls.MLPConfig(hidden=8, steps=30, grid=5)
 
 
+@pytest.mark.slow
 def test_filter_normalized_direction():
     params, _ = ls.train_mlp(SMALL, "cpu")
     d = ls.filter_normalized_direction(params, torch.Generator().manual_seed(3))
@@ -229,6 +230,7 @@ def test_filter_normalized_direction():
             torch.testing.assert_close(d[name].norm(dim=1), p.norm(dim=1))  # one norm per neuron
 
 
+@pytest.mark.slow
 def test_landscape_matches_a_network_built_by_hand():
     params, history = ls.train_mlp(SMALL, "cpu")
     assert history[-1] < history[0]
@@ -249,6 +251,7 @@ def test_landscape_matches_a_network_built_by_hand():
             assert z[i, j] == pytest.approx(expected, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_training_is_seeded_and_repeatable():
     a, b = ls.mlp_landscape(SMALL, "cpu"), ls.mlp_landscape(SMALL, "cpu")
     np.testing.assert_array_equal(a["loss"], b["loss"])

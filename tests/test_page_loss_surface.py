@@ -118,3 +118,14 @@ def test_training_button_maps_a_real_landscape(monkeypatch):
     assert spec["data"][0]["type"] == "contour"
     assert any(m.value.startswith("训练后的交叉熵损失") for m in at.markdown)
     assert at.session_state["loss_mlp"]["loss"].shape == (5, 5)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_3d_view_and_code(lang):
+    at = run_page(lang)
+    at.button_group(key="loss_view").set_value("surface").run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = chart(at, "tea_title", lang)
+    assert spec["data"][0]["type"] == "surface" and spec["layout"]["scene"]["zaxis"]["type"] == "log"
+    code = "\n".join(c.value for c in at.code)
+    assert "class Adam" in code and "class Momentum" in code and "def descend" in code
