@@ -16,7 +16,7 @@ from ui.layout import lesson_link, setup_page, show_code
 START_K = (-25.0, 5.0, fit.K0, 0.5)
 START_B = (500.0, 1300.0, fit.B0, 10.0)
 STEPS = (10, 500, 200, 10)
-LEARNING_RATES = tuple(m * 10.0**e for e in range(-6, 1) for m in (1, 2, 5))  # 1e-6 ... 5
+LEARNING_RATES = tuple(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5))  # 1e-6, 2e-6, 5e-6 ... 5
 DEFAULT_LR = {  # per optimizer, for raw prices and for standardized prices
     False: {"sgd": fit.ARTICLE_LR, "gd": 2e-3, "momentum": 5e-4, "adam": 2.0},
     True: {"sgd": 0.05, "gd": 0.5, "momentum": 0.1, "adam": 5.0},
@@ -27,6 +27,7 @@ NEURON_W = (-3.0, 3.0, 1.0, 0.1)
 NEURON_V = (-2.0, 2.0, -1.0, 0.1)
 NEURON_LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 NEURON_STEPS = 300
+BASIN_GRID, BASIN_LR, BASIN_STEPS = (61, 41), 0.5, 400  # the basin map: starts, and the descent from each
 MLP = ls.MLPConfig()
 
 
@@ -66,8 +67,9 @@ def neuron_landscape():
     starts = [(w, v) for w in np.linspace(-2.5, 2.5, 6) for v in np.linspace(-1.5, 1.5, 5)]
     points = sorted(ls.critical_points(loss_fn, starts), key=lambda p: float(loss_fn(p[0])[0]))
     minima = [p for p, kind in points if kind == "minimum"]
-    bw, bv = np.linspace(*NEURON_W[:2], 61), np.linspace(*NEURON_V[:2], 41)
-    return ws, vs, ls.surface(loss_fn, ws, vs), points, (bw, bv, ls.basins(loss_fn, minima, bw, bv, 0.5, 400))
+    bw, bv = np.linspace(*NEURON_W[:2], BASIN_GRID[0]), np.linspace(*NEURON_V[:2], BASIN_GRID[1])
+    labels = ls.basins(loss_fn, minima, bw, bv, BASIN_LR, BASIN_STEPS)
+    return ws, vs, ls.surface(loss_fn, ws, vs), points, (bw, bv, labels)
 
 
 @st.cache_data(max_entries=64)
@@ -272,7 +274,7 @@ def neuron_section():
               best=f"{float(loss_fn(minima_points[0])[0]):.4f}", steps=NEURON_STEPS),
             icon=":material/flag:",
         )  # fmt: skip
-    st.markdown(t("loss_surface.neuron_explain"))
+    st.markdown(t("loss_surface.neuron_explain", lr=BASIN_LR, steps=BASIN_STEPS))
 
 
 # --- 3. A real network's landscape: Li et al. 2018 ---------------------------------------------------
