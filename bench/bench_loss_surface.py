@@ -8,7 +8,9 @@ Wall-clock times on a shared machine include waiting for a core; CPU time (proce
 Both are printed, as medians over repeats.
 """
 
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,6 +74,21 @@ def page_rerun(repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def one_thread_mlp(repeats: int) -> tuple[float, float]:
+    """The MLP demo on one CPU thread, in a subprocess (the app never limits threads itself): shows how
+    much of the time above is the work and how much is two threads waiting for each other."""
+    code = (
+        "import time; from core import loss_surface as ls; ls.digits_data(); ls.mlp_landscape(ls.MLPConfig(), 'cpu');"
+        f"r = []\nfor _ in range({repeats}):\n w, c = time.perf_counter(), time.process_time();"
+        " ls.mlp_landscape(ls.MLPConfig(), 'cpu'); r.append((time.perf_counter() - w, time.process_time() - c))\n"
+        "import statistics; print(statistics.median(x[0] for x in r), statistics.median(x[1] for x in r))"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LLMX_DEVICE": "cpu"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    wall, cpu = map(float, out.stdout.split())
+    return wall, cpu
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     repeats = 5 if quick else 20
@@ -88,6 +105,9 @@ def main() -> None:
         wall, cpu = timed(lambda d=device, c=config: ls.mlp_landscape(c, d), 1 if quick else 3)
         label = f"MLP: train {config.steps} steps + {config.grid}×{config.grid} landscape on {device}"
         rows.append((label, wall, cpu, "~10 s on CPU"))
+
+    wall, cpu = one_thread_mlp(1 if quick else 3)
+    rows.append(("the same MLP work in a fresh process with OMP_NUM_THREADS=1", wall, cpu, "~10 s on CPU"))
 
     print(f"Torch threads: {torch.get_num_threads()}; CUDA: {torch.cuda.is_available()}\n")
     print("| measurement | wall (median) | CPU time (median) | budget |")
