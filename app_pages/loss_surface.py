@@ -177,7 +177,7 @@ def tea_section():
     )
     st.markdown(
         t(
-            "loss_surface.curvature_explain",
+            "loss_surface.curvature_explain_scaled" if scaled else "loss_surface.curvature_explain",
             high=f"{high:.4g}",
             low=f"{low:.4g}",
             ratio=f"{high / low:,.0f}",

@@ -84,6 +84,8 @@ def gd_behaviour(lr: float, eigenvalues) -> tuple[str, float]:
     minimum is multiplied by (1 - lr * eigenvalue) every step."""
     factors = np.abs(1 - lr * np.asarray(eigenvalues))
     rate = float(factors.max())
+    if math.isclose(rate, 1.0, rel_tol=1e-9) and lr * max(eigenvalues) > 1:
+        return "bounces", rate  # lands exactly as far away, on the other side, for ever
     if rate > 1:
         return "diverges", rate
     if lr * max(eigenvalues) > 1:

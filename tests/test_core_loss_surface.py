@@ -264,3 +264,13 @@ def test_landscape_on_gpu_matches_cpu():
     config = ls.MLPConfig(hidden=16, steps=50, grid=7)
     cpu, gpu = ls.mlp_landscape(config, "cpu"), ls.mlp_landscape(config, "cuda")
     np.testing.assert_allclose(gpu["loss"], cpu["loss"], rtol=2e-3, atol=1e-4)
+
+
+def test_standardized_bowl_at_twice_the_critical_rate_bounces_for_ever():
+    x = ls.tea_data(True)[0]
+    assert ls.gd_behaviour(2.0, ls.curvatures(x))[0] == "bounces"
+    assert ls.gd_behaviour(1.0, ls.curvatures(x)) == ("converges", pytest.approx(0.0, abs=1e-12))
+    path = ls.tea_path("gd", 2.0, (fit.K0, fit.B0), 50, standardized=True)
+    assert path.diverged_at is None and path.steps_to(BEST * 1.01) is None
+    np.testing.assert_allclose(path.losses, path.losses[0], rtol=1e-9)  # neither closer nor further
+    np.testing.assert_allclose(path.thetas[2], path.thetas[0], rtol=1e-9)  # there and back again
