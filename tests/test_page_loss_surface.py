@@ -129,3 +129,11 @@ def test_3d_view_and_code(lang):
     assert spec["data"][0]["type"] == "surface" and spec["layout"]["scene"]["zaxis"]["type"] == "log"
     code = "\n".join(c.value for c in at.code)
     assert "class Adam" in code and "class Momentum" in code and "def descend" in code
+
+
+@pytest.mark.parametrize(
+    "query", [{"loss_k0": "abc"}, {"loss_k0": "999", "loss_lr_gd": "7"}, {"loss_nn_opt": "rmsprop", "loss_view": "x"}]
+)
+def test_bad_values_in_the_url_fall_back_to_defaults(query):
+    at = run_page(**query)  # run_page asserts there is no exception
+    assert at.slider(key="loss_k0").value == -10.0 and len(table(at)) == 4
