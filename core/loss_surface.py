@@ -199,7 +199,7 @@ def tea_path(name: str, lr: float, start: tuple[float, float], steps: int, stand
 
 
 # --- One tanh neuron on the teas: a surface with two minima and a saddle -------------------------------
-NEURON_BIAS = 0.5  # c, frozen: with c = 0 the two minima would be mirror images of each other
+NEURON_BIAS = 0.5  # c, frozen. With c = 0, (w, v) and (-w, -v) are the same network: every valley has a twin
 
 
 def neuron_data() -> tuple[np.ndarray, np.ndarray]:
