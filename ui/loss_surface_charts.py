@@ -1,0 +1,251 @@
+"""Figures for lesson 2, built from core.loss_surface's results."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures import COLORS, style
+from ui.i18n import t
+
+# One colour per optimizer, the same in every chart.
+OPTIMIZER_COLORS = {
+    "sgd": COLORS["model"],
+    "gd": COLORS["data"],
+    "momentum": COLORS["accent"],
+    "adam": COLORS["warning"],
+}
+ARROWS_PER_PATH = 8
+ARROW_LENGTH = 0.07  # as a fraction of the plot's width and height
+
+
+def _legend_below(fig: go.Figure, height: int) -> go.Figure:
+    """Long legends go under the plot, where they cannot cover the title."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0})
+    fig.update_layout(height=height + 60, margin={"b": 10})
+    return fig
+
+
+def _log_colorbar(z: np.ndarray, title: str) -> dict:
+    """Ticks at 1, 2, 5 x 10^n for a colour scale over log10(z), labelled with z itself."""
+    finite = z[np.isfinite(z)]
+    lo, hi = float(finite.min()), float(finite.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    values = [m * 10.0**e for e in decades for m in (1, 2, 5) if lo <= m * 10.0**e <= hi]
+    return {
+        "title": {"text": title},
+        "tickvals": np.log10(values),
+        "ticktext": [f"{v:,.0f}" if v >= 1 else f"{v:g}" for v in values],
+    }
+
+
+def contour_figure(
+    xs, ys, z, paths: dict, minima: list, labels: tuple[str, str, str], log_color: bool = True, equal_axes: bool = False
+) -> go.Figure:
+    """The loss as a contour map with each optimizer's path and arrows along -gradient.
+
+    paths: name -> (label, Path); minima: [(x, y, name, symbol)]; labels: (title, x axis, y axis).
+    """
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    shown = np.log10(z) if log_color else z
+    fig = go.Figure(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=shown,
+            customdata=z,
+            colorscale="Viridis",
+            ncontours=30,
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"width": 0.5, "color": "rgba(255,255,255,0.4)"},
+            colorbar=_log_colorbar(z, t("loss_surface.chart.loss"))
+            if log_color
+            else {"title": {"text": t("loss_surface.chart.loss")}},
+            hovertemplate=t("loss_surface.chart.hover_surface", x=labels[1], y=labels[2]),
+            name=t("loss_surface.chart.loss"),
+            showscale=True,
+        )
+    )
+    x_span, y_span = xs[-1] - xs[0], ys[-1] - ys[0]
+    for name, (label, path) in paths.items():
+        color = OPTIMIZER_COLORS.get(name, COLORS["model"])
+        fig.add_trace(
+            go.Scatter(
+                x=path.thetas[:, 0],
+                y=path.thetas[:, 1],
+                mode="lines+markers",
+                name=label,
+                line={"color": color, "width": 2},
+                marker={"size": 4, "color": color},
+                customdata=np.column_stack([np.arange(len(path.losses)), path.losses, path.grads]),
+                hovertemplate=t("loss_surface.chart.hover_path"),
+            )
+        )
+        fig.add_trace(_arrows(path, x_span, y_span, color, xs, ys))
+    for x, y, label, symbol in minima:
+        fig.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[y],
+                mode="markers",
+                name=label,
+                marker={"symbol": symbol, "size": 15, "color": "white", "line": {"width": 2, "color": "black"}},
+                hovertemplate=f"{label}<br>%{{x:.4g}}, %{{y:.4g}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(range=[xs[0], xs[-1]])
+    fig.update_yaxes(range=[ys[0], ys[-1]])
+    if equal_axes:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return _legend_below(style(fig, labels[0], labels[1], labels[2], height=520), 520)
+
+
+def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatter:
+    """Arrows along -gradient (the way a gradient step goes) at a few points of a path, all of the
+    same size on screen. One trace: segments separated by gaps, an arrowhead at each tip."""
+    picks = np.unique(np.linspace(0, len(path.losses) - 1, ARROWS_PER_PATH).astype(int))
+    points, grads = path.thetas[picks], path.grads[picks]  # (m, 2)
+    inside = (points[:, 0] >= xs[0]) & (points[:, 0] <= xs[-1]) & (points[:, 1] >= ys[0]) & (points[:, 1] <= ys[-1])
+    screen = -grads / np.array([x_span, y_span])  # the direction as drawn on the plot
+    norm = np.linalg.norm(screen, axis=1, keepdims=True)
+    keep = inside & np.isfinite(norm[:, 0]) & (norm[:, 0] > 0)
+    tips = points + screen / np.where(norm > 0, norm, 1) * ARROW_LENGTH * np.array([x_span, y_span])
+    segments = np.full((int(keep.sum()), 3, 2), np.nan)  # (arrows, tail/tip/gap, xy)
+    segments[:, 0], segments[:, 1] = points[keep], tips[keep]
+    sizes = np.tile([0, 11, 0], len(segments))
+    return go.Scatter(
+        x=segments[:, :, 0].ravel(),
+        y=segments[:, :, 1].ravel(),
+        mode="lines+markers",
+        line={"color": color, "width": 1.5},
+        marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": color},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
+def surface_figure(xs, ys, z, paths: dict, labels: tuple[str, str, str], log_z: bool = True) -> go.Figure:
+    """The same loss as a 3D surface (drag to rotate, scroll to zoom) with the paths lying on it."""
+    fig = go.Figure(
+        go.Surface(
+            x=xs,
+            y=ys,
+            z=z,
+            colorscale="Viridis",
+            surfacecolor=np.log10(z) if log_z else z,
+            showscale=False,
+            opacity=0.9,
+            name=t("loss_surface.chart.loss"),
+            hovertemplate=t("loss_surface.chart.hover_surface3d", x=labels[1], y=labels[2]),
+        )
+    )
+    for name, (label, path) in paths.items():
+        color = OPTIMIZER_COLORS.get(name, COLORS["model"])
+        inside = (
+            (path.thetas[:, 0] >= xs[0]) & (path.thetas[:, 0] <= xs[-1])
+            & (path.thetas[:, 1] >= ys[0]) & (path.thetas[:, 1] <= ys[-1])
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter3d(
+                x=np.where(inside, path.thetas[:, 0], np.nan),
+                y=np.where(inside, path.thetas[:, 1], np.nan),
+                z=np.where(inside, path.losses, np.nan),
+                mode="lines+markers",
+                name=label,
+                line={"color": color, "width": 5},
+                marker={"size": 2, "color": color},
+            )
+        )
+    fig.update_layout(
+        scene={
+            "xaxis": {"title": {"text": labels[1]}, "range": [xs[0], xs[-1]]},
+            "yaxis": {"title": {"text": labels[2]}, "range": [ys[0], ys[-1]]},
+            "zaxis": {"title": {"text": t("loss_surface.chart.loss")}, "type": "log" if log_z else "linear"},
+        }
+    )
+    fig = style(fig, labels[0], labels[1], labels[2], height=520)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    return fig
+
+
+def loss_curves_figure(paths: dict, best: float | None) -> go.Figure:
+    """Each optimizer's loss after every step (log scale), with the lowest possible loss."""
+    fig = go.Figure()
+    for name, (label, path) in paths.items():
+        fig.add_trace(
+            go.Scatter(
+                y=path.losses,
+                mode="lines",
+                name=label,
+                line={"color": OPTIMIZER_COLORS.get(name, COLORS["model"]), "width": 2},
+                hovertemplate=t("loss_surface.chart.hover_curve"),
+            )
+        )
+    if best is not None:  # a plain trace: far cheaper to build than add_hline's shape and annotation
+        longest = max((len(path.losses) for _, path in paths.values()), default=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[0, longest - 1],
+                y=[best, best],
+                mode="lines",
+                name=t("loss_surface.chart.best", error=f"{best:.1f}"),
+                line={"color": COLORS["reference"], "dash": "dash"},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_yaxes(type="log")
+    style(fig, t("loss_surface.chart.curves_title"), t("loss_surface.chart.step_axis"), t("loss_surface.chart.loss"))
+    return _legend_below(fig, 380)
+
+
+def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) -> go.Figure:
+    """Which minimum gradient descent reaches from every start: the basins of attraction."""
+    palette = [COLORS["reference"], COLORS["warning"]]
+    colorscale = [[0.0, COLORS["muted"]], [0.33, COLORS["muted"]]]
+    colorscale += [[0.34, palette[0]], [0.66, palette[0]], [0.67, palette[1]], [1.0, palette[1]]]
+    text = np.vectorize(lambda i: names[i] if i >= 0 else t("loss_surface.chart.nowhere"))(labels)
+    fig = go.Figure(
+        go.Heatmap(
+            x=ws, y=vs, z=labels, zmin=-1, zmax=1, colorscale=colorscale, showscale=False, text=text,
+            hovertemplate=t("loss_surface.chart.hover_basin"), name="",
+        )
+    )  # fmt: skip
+    for (w, v), label, symbol in minima:
+        fig.add_trace(
+            go.Scatter(
+                x=[w], y=[v], mode="markers", name=label,
+                marker={"symbol": symbol, "size": 14, "color": "white", "line": {"width": 2, "color": "black"}},
+            )
+        )  # fmt: skip
+    style(fig, t("loss_surface.chart.basins_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
+    return _legend_below(fig, 420)
+
+
+def landscape_figures(axis, z) -> tuple[go.Figure, go.Figure]:
+    """Li et al.'s 2D slice: contour and 3D views of the loss around the trained network (at 0, 0)."""
+    a_title, b_title = t("loss_surface.chart.alpha_axis"), t("loss_surface.chart.beta_axis")
+    contour = go.Figure(
+        go.Contour(
+            x=axis, y=axis, z=np.log10(z), customdata=z, colorscale="Viridis", ncontours=25,
+            colorbar=_log_colorbar(z, t("loss_surface.chart.ce_loss")),
+            hovertemplate=t("loss_surface.chart.hover_landscape"), name="",
+        )
+    )  # fmt: skip
+    contour.add_trace(
+        go.Scatter(
+            x=[0], y=[0], mode="markers", name=t("loss_surface.chart.trained"),
+            marker={"symbol": "star", "size": 15, "color": "white", "line": {"width": 2, "color": "black"}},
+        )
+    )  # fmt: skip
+    contour.update_yaxes(scaleanchor="x", scaleratio=1)
+    style(contour, t("loss_surface.chart.landscape_title"), a_title, b_title, height=460)
+    surface = go.Figure(
+        go.Surface(x=axis, y=axis, z=z, colorscale="Viridis", surfacecolor=np.log10(z), showscale=False)
+    )
+    surface.update_layout(
+        scene={
+            "xaxis": {"title": {"text": a_title}},
+            "yaxis": {"title": {"text": b_title}},
+            "zaxis": {"title": {"text": t("loss_surface.chart.ce_loss")}, "type": "log"},
+        }
+    )
+    style(surface, t("loss_surface.chart.landscape_3d_title"), a_title, b_title, height=460)
+    return contour, surface
