@@ -15,12 +15,16 @@ from ui.layout import lesson_link, setup_page, show_code
 SIDE_SLIDER = (8, 512, 30, 1)
 NEURON_SLIDER = (10, 4000, 1000, 10)
 FILTER_SLIDER = (1, 64, 1, 1)
-STRIDE_SLIDER = (1, 4, 1, 1)
-PADDING_SLIDER = (0, 4, 0, 1)
+STRIDE_SLIDER = (min(cv.STRIDES), max(cv.STRIDES), 1, 1)
+PADDING_SLIDER = (min(cv.PADDINGS), max(cv.PADDINGS), 0, 1)
 SHIFT_SLIDER = (-4, 4, 2, 1)
-POOL_SIZES = (2, 3, 4)
 PHOTOS = ("china", "flower")
 SHIFT_SIDE, FC_NEURONS = 30, 1000  # the curriculum's 30x30 image into 1,000 neurons
+
+
+def labels(group: str, options) -> callable:
+    """Option names in this run's language, fixed now (a lambda calling t() later may see another)."""
+    return {option: t(f"convolution.{group}.{option}") for option in options}.get
 
 
 def slider(label_key: str, spec: tuple, key: str, **kwargs):
@@ -110,15 +114,15 @@ source = st.segmented_control(
     t("convolution.source_label"),
     sources,
     default="photo",
-    format_func=lambda s: t(f"convolution.sources.{s}"),
+    format_func=labels("sources", sources),
     key="conv_source",
     required=True,
 )
 if source == "digit":
-    images, labels = digits()
+    images, digit_labels = digits()
     index = st.number_input(t("convolution.digit_label"), 0, len(images) - 1, 0, key="conv_digit_index")
     image_id, x = f"digit:{index}", images[index]
-    st.caption(t("convolution.digit_caption", label=int(labels[index]), count=len(images)))
+    st.caption(t("convolution.digit_caption", label=int(digit_labels[index]), count=len(images)))
 elif source == "upload":
     file = st.file_uploader(t("convolution.upload_label"), type=["png", "jpg", "jpeg"], key="conv_upload")
     st.caption(t("convolution.upload_help", mb=cv.MAX_UPLOAD_BYTES // 2**20, side=cv.MAX_SIDE))
@@ -133,9 +137,7 @@ elif source == "upload":
         st.info(t("convolution.using_sample"))
         x = photo("china")
 else:
-    name = st.selectbox(
-        t("convolution.photo_label"), PHOTOS, format_func=lambda p: t(f"convolution.photos.{p}"), key="conv_photo"
-    )
+    name = st.selectbox(t("convolution.photo_label"), PHOTOS, format_func=labels("photos", PHOTOS), key="conv_photo")
     image_id, x = f"photo:{name}", photo(name)
 
 # --- The kernel and the convolution -----------------------------------------------------------
@@ -146,7 +148,7 @@ with c1:
     preset = st.selectbox(
         t("convolution.preset_label"),
         cv.PRESETS,
-        format_func=lambda p: t(f"convolution.presets.{p}"),
+        format_func=labels("presets", cv.PRESETS),
         key="conv_preset",
     )
     size = st.segmented_control(
@@ -213,14 +215,14 @@ pool_kind = c2.segmented_control(
     t("convolution.pool_label"),
     ("max", "avg"),
     default="max",
-    format_func=lambda p: t(f"convolution.pools.{p}"),
+    format_func=labels("pools", ("max", "avg")),
     key="conv_pool",
     required=True,
 )
 with c3:
     pool = st.select_slider(
         t("convolution.pool_size_label"),
-        POOL_SIZES,
+        cv.POOL_SIZES,
         2,
         key="conv_pool_size",
         bind="query-params",

@@ -59,6 +59,8 @@ def read_upload(data: bytes) -> np.ndarray:
         if image.width * image.height > MAX_UPLOAD_PIXELS:  # a decompression bomb stops here
             raise ImageError("too_many_pixels", limit=f"{MAX_UPLOAD_PIXELS:,}")
         image = fit_side(image.convert("RGB"))  # decodes the pixels
+    except ImageError:
+        raise
     except Image.DecompressionBombError:
         raise ImageError("too_many_pixels", limit=f"{MAX_UPLOAD_PIXELS:,}") from None
     except UnidentifiedImageError:
@@ -103,7 +105,11 @@ PRESETS_3 = {
     "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]),
 }
 PRESETS = tuple(PRESETS_3)
+# What the page offers (and the tests check against torch, every combination).
 KERNEL_SIZES = (3, 5)
+STRIDES = (1, 2, 3, 4)
+PADDINGS = (0, 1, 2, 3, 4)
+POOL_SIZES = (2, 3, 4)  # pooling windows, stride = window
 
 
 def preset_kernel(name: str, size: int = 3) -> np.ndarray:
