@@ -34,59 +34,9 @@ def slider(label_key: str, spec: tuple, key: str, **kwargs):
     return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
-# Cached values are shared read-only between learners (cache_resource: no copy on every rerun).
-# Images are keyed by a short id ("photo:china", "digit:12", "upload:<file id>"), not by their pixels.
-@st.cache_resource(max_entries=4, show_spinner=False)
-def photo(name: str) -> np.ndarray:
-    return cv.sample_photo(name)
-
-
-@st.cache_resource(show_spinner=False)
-def digits() -> tuple[np.ndarray, np.ndarray]:
-    return cv.load_digits_data()
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def upload(file_id: str, _data: bytes) -> np.ndarray:
-    return cv.read_upload(_data)
-
-
-@st.cache_resource(show_spinner=False)
-def fc_layer() -> np.ndarray:
-    return cv.random_fc_layer(SHIFT_SIDE * SHIFT_SIDE, FC_NEURONS, seed=0)  # (1000, 900)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def convolve(image_id: str, _x: np.ndarray, kernel: tuple, stride: int, padding: int) -> np.ndarray:
-    return cv.conv2d(_x, np.array(kernel), stride, padding)  # (H_out, W_out)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def relu_pool(conv_key: tuple, _y: np.ndarray, relu: bool, kind: str, pool: int):
-    """The feature map after ReLU (if chosen) and pooled (None when smaller than the window)."""
-    activated = cv.relu(_y) if relu else _y
-    pool_fn = cv.max_pool2d if kind == "max" else cv.avg_pool2d
-    return activated, pool_fn(activated, pool) if min(activated.shape) >= pool else None
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def png(key: tuple, _x: np.ndarray) -> str:
-    return charts.png_source(_x)
-
-
-def map_figure(key, x: np.ndarray, title: str, box=None):
-    """A map's figure; a large map's picture is encoded once per `key`, whatever the box or title."""
-    return charts.map_figure(x, title, box, source=png(key, x) if max(x.shape) > charts.SMALL else None)
-
-
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _figure(key: tuple, _build):
-    return _build()
-
-
 def figure(chart_key: str, key: tuple, build) -> None:
     """Draw a figure, building it only when `key` (everything it depends on) is new."""
-    show(_figure((lang, chart_key, *key), build), key=chart_key)
+    show(charts.cached_figure((lang, chart_key, *key), build), key=chart_key)
 
 
 lang = setup_page("convolution")
@@ -128,7 +78,7 @@ source = st.segmented_control(
     required=True,
 )
 if source == "digit":
-    images, digit_labels = digits()
+    images, digit_labels = charts.digits()
     index = st.number_input(t("convolution.digit_label"), 0, len(images) - 1, 0, key="conv_digit_index")
     image_id, x = f"digit:{index}", images[index]
     st.caption(t("convolution.digit_caption", label=int(digit_labels[index]), count=len(images)))
@@ -138,16 +88,16 @@ elif source == "upload":
     image_id, x = "photo:china", None
     if file is not None:
         try:
-            x = upload(file.file_id, file.getvalue())
+            x = charts.upload(file.file_id, file.getvalue())
             image_id = f"upload:{file.file_id}"
         except cv.ImageError as problem:
             st.error(t(f"convolution.errors.{problem.code}", **problem.fields), icon=":material/error:")
     if x is None:
         st.info(t("convolution.using_sample"))
-        x = photo("china")
+        x = charts.photo("china")
 else:
     name = st.selectbox(t("convolution.photo_label"), PHOTOS, format_func=labels("photos", PHOTOS), key="conv_photo")
-    image_id, x = f"photo:{name}", photo(name)
+    image_id, x = f"photo:{name}", charts.photo(name)
 
 # --- The kernel and the convolution -----------------------------------------------------------
 st.header(t("convolution.conv_header"))
@@ -180,7 +130,7 @@ with c1:
     padding = slider("convolution.padding_label", PADDING_SLIDER, "conv_padding", help=t("convolution.padding_help"))
 kernel = tuple(map(tuple, k))
 conv_key = (image_id, kernel, stride, padding)  # everything the feature map depends on
-y = convolve(*conv_key[:1], x, *conv_key[1:])
+y = charts.convolve(*conv_key[:1], x, *conv_key[1:])
 h, w = x.shape
 h_out, w_out = cv.output_size(h, size, stride, padding), cv.output_size(w, size, stride, padding)
 with c2:
@@ -208,12 +158,16 @@ def closeup_section(image_id: str, x: np.ndarray, k: np.ndarray, y: np.ndarray, 
     patch, products, value = cv.patch_products(x, k, stride, padding, i, j)
     box = (i * stride - padding, j * stride - padding, size, size)
     with c1:
-        figure("conv_input", (image_id, box), lambda: map_figure(image_id, x, t("convolution.chart.input_title"), box))
+        figure(
+            "conv_input",
+            (image_id, box),
+            lambda: charts.cached_map_figure(image_id, x, t("convolution.chart.input_title"), box),
+        )
     with c2:
         figure(
             "conv_output",
             (conv_key, i, j),
-            lambda: map_figure(conv_key, y, t("convolution.chart.output_title"), (i, j, 1, 1)),
+            lambda: charts.cached_map_figure(conv_key, y, t("convolution.chart.output_title"), (i, j, 1, 1)),
         )
     st.subheader(t("convolution.closeup_header", i=i, j=j))
     figure("conv_closeup", (conv_key, i, j), lambda: charts.closeup_figure(patch, k, products))
@@ -249,7 +203,7 @@ def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
             key="conv_pool_size",
             bind="query-params",
         )
-    activated, pooled = relu_pool(conv_key, y, use_relu, pool_kind, pool)
+    activated, pooled = charts.relu_pool(conv_key, y, use_relu, pool_kind, pool)
     stages = [(t("convolution.chart.feature_title"), y, conv_key)]
     if use_relu:
         stages.append((t("convolution.chart.relu_title"), activated, (*conv_key, "relu")))
@@ -262,7 +216,7 @@ def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
         "conv_stages",
         (conv_key, use_relu, pool_kind, pool),
         lambda: charts.stages_figure(
-            [(title, m, png(key, m) if max(m.shape) > charts.SMALL else None) for title, m, key in stages]
+            [(title, m, charts.png(key, m) if max(m.shape) > charts.SMALL else None) for title, m, key in stages]
         ),
     )
     last = stages[-1][1]
@@ -276,14 +230,13 @@ pooling_section(x, y, conv_key)
 
 # --- Shifting the image -----------------------------------------------------------------------
 @st.fragment
-def shift_section(image_id: str, x: np.ndarray, k: np.ndarray, kernel: tuple) -> None:
+def shift_section(image_id: str, x: np.ndarray, kernel: tuple) -> None:
     st.header(t("convolution.shift_header"))
     st.markdown(t("convolution.shift_intro", side=SHIFT_SIDE, neurons=FC_NEURONS))
     c1, c2 = st.columns(2)
     dy = c1.slider(t("convolution.dy_label"), *SHIFT_SLIDER[:3], key="conv_dy", bind="query-params")
     dx = c2.slider(t("convolution.dx_label"), *SHIFT_SLIDER[:3], key="conv_dx", bind="query-params")
-    small = cv.resize(x, SHIFT_SIDE)  # (30, 30)
-    demo = cv.shift_demo(small, k, fc_layer(), dy, dx)
+    demo = charts.shift_result(image_id, x, kernel, dy, dx, SHIFT_SIDE, FC_NEURONS)
     figure("conv_shift", (image_id, kernel, dy, dx), lambda: charts.shift_figure(demo))
     c1, c2 = st.columns(2)
     c1.metric(t("convolution.conv_gap"), f"{demo.conv_gap:.2g}", help=t("convolution.conv_gap_help"))
@@ -291,7 +244,7 @@ def shift_section(image_id: str, x: np.ndarray, k: np.ndarray, kernel: tuple) ->
     st.markdown(t("convolution.shift_explain"))
 
 
-shift_section(image_id, x, k, kernel)
+shift_section(image_id, x, kernel)
 
 
 # --- A small CNN on handwritten digits ----------------------------------------------------------
@@ -381,14 +334,4 @@ lesson_link("embeddings")
 
 with st.expander(t("convolution.vocabulary_header"), icon=":material/menu_book:"):
     st.markdown(t("convolution.vocabulary"))
-show_code(
-    cv.conv2d,
-    cv.output_size,
-    cv.patch_products,
-    cv.max_pool2d,
-    cv.avg_pool2d,
-    cv.fc_parameters,
-    cv.shift_demo,
-    cv.DigitCNN.forward,
-    cv.train_model,
-)
+show_code(cv.conv2d, cv.max_pool2d, cv.shift_demo, cv.train_model)

@@ -5,9 +5,11 @@ import io
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 from PIL import Image
 from plotly.subplots import make_subplots
 
+from core import convolution as cv
 from ui.figures import COLORS, style
 from ui.i18n import t
 
@@ -284,3 +286,62 @@ def small_multiples(maps: np.ndarray, title: str, columns: int = 8, height: int 
 
     fig.update_layout(showlegend=False)
     return style(fig, title, "", "", height)
+
+
+# --- Cached values, shared read-only by every learner (cache_resource: no copy on every rerun) ---
+# Defined here, not in the page, so the decorators run once per process rather than once per rerun.
+# Images are keyed by a short id ("photo:china", "digit:12", "upload:<file id>"), not by their pixels.
+@st.cache_resource(max_entries=4, show_spinner=False)
+def photo(name: str) -> np.ndarray:
+    return cv.sample_photo(name)
+
+
+@st.cache_resource(show_spinner=False)
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    return cv.load_digits_data()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def upload(file_id: str, _data: bytes) -> np.ndarray:
+    return cv.read_upload(_data)
+
+
+@st.cache_resource(show_spinner=False)
+def fc_layer(inputs: int, neurons: int) -> np.ndarray:
+    return cv.random_fc_layer(inputs, neurons, seed=0)  # (neurons, inputs)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def shift_result(image_id: str, _x: np.ndarray, kernel: tuple, dy: int, dx: int, side: int, neurons: int):
+    """The image shrunk to side x side, shifted; a convolution and a dense layer compared."""
+    small = cv.resize(_x, side)  # (side, side)
+    return cv.shift_demo(small, np.array(kernel), fc_layer(side * side, neurons), dy, dx)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def convolve(image_id: str, _x: np.ndarray, kernel: tuple, stride: int, padding: int) -> np.ndarray:
+    return cv.conv2d(_x, np.array(kernel), stride, padding)  # (H_out, W_out)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def relu_pool(conv_key: tuple, _y: np.ndarray, relu: bool, kind: str, pool: int):
+    """The feature map after ReLU (if chosen) and pooled (None when smaller than the window)."""
+    activated = cv.relu(_y) if relu else _y
+    pool_fn = cv.max_pool2d if kind == "max" else cv.avg_pool2d
+    return activated, pool_fn(activated, pool) if min(activated.shape) >= pool else None
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def png(key: tuple, _x: np.ndarray) -> str:
+    return png_source(_x)
+
+
+def cached_map_figure(key: tuple, x: np.ndarray, title: str, box=None) -> go.Figure:
+    """A map's figure; a large map's picture is encoded once per `key`, whatever the box or title."""
+    return map_figure(x, title, box, source=png(key, x) if max(x.shape) > SMALL else None)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def cached_figure(key: tuple, _build) -> go.Figure:
+    """Build a figure once per key (which must name everything it shows, language included)."""
+    return _build()
