@@ -21,6 +21,7 @@ STRIDE_SLIDER = (min(cv.STRIDES), max(cv.STRIDES), 1, 1)
 PADDING_SLIDER = (min(cv.PADDINGS), max(cv.PADDINGS), 0, 1)
 SHIFT_SLIDER = (-4, 4, 2, 1)
 PHOTOS = ("china", "flower")
+DEFAULT_PRESET = "sobel_x"  # edges: the clearest first sight of what a kernel does
 SHIFT_SIDE, FC_NEURONS = 30, 1000  # the curriculum's 30x30 image into 1,000 neurons
 
 
@@ -58,7 +59,7 @@ def parameters_section() -> None:
     with c2:
         figure("conv_params_chart", (fc_count, conv_count), lambda: charts.parameters_figure(fc_count, conv_count))
     st.latex(
-        rf"\underbrace{{{side}\times{side}}}_{{\text{{pixels}}}}\times{neurons} = {fc_count:,}"
+        rf"{side}\times{side}\times{neurons} = {fc_count:,}"
         rf"\qquad (3\times 3 + 1)\times {filters} = {conv_count:,}".replace(",", "{,}")
     )
     st.markdown(t("convolution.params_explain", ratio=f"{fc_count / conv_count:,.0f}"))
@@ -107,6 +108,7 @@ with c1:
     preset = st.selectbox(
         t("convolution.preset_label"),
         cv.PRESETS,
+        index=cv.PRESETS.index(DEFAULT_PRESET),
         format_func=labels("presets", cv.PRESETS),
         key="conv_preset",
     )

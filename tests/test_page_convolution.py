@@ -80,16 +80,18 @@ def test_the_close_up_sums_to_the_feature_map_value():
     from core import convolution as cv
 
     x = cv.sample_photo("china")
-    y = cv.conv2d(x, cv.preset_kernel("identity"), 2, 0)
+    y = cv.conv2d(x, cv.preset_kernel("sobel_x"), 2, 0)  # the default kernel
     np.testing.assert_allclose(products.sum(), y[10, 20])
     assert f"{y[10, 20]:.4g}" in latex(at)
 
 
 def test_the_kernel_preset_and_size_reach_the_close_up():
     at = run_page()
-    at.selectbox(key="conv_preset").set_value("sobel_x").run()
     kernel = array(chart(at, "convolution.chart.closeup_title")["data"][1]["z"])
-    np.testing.assert_array_equal(kernel, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    np.testing.assert_array_equal(kernel, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])  # the default, Sobel x
+    at.selectbox(key="conv_preset").set_value("sharpen").run()
+    kernel = array(chart(at, "convolution.chart.closeup_title")["data"][1]["z"])
+    np.testing.assert_array_equal(kernel, [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
     at.button_group(key="conv_size").set_value(5).run()
     assert not at.exception
     assert array(chart(at, "convolution.chart.closeup_title")["data"][1]["z"]).shape == (5, 5)
@@ -170,7 +172,7 @@ def test_every_error_code_has_a_message_in_both_languages():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_broken_kernel_cell_gets_a_message_and_the_preset_is_used(lang):
     at = run_page(lang)
-    editor_key = "conv_kernel_identity_3"
+    editor_key = "conv_kernel_sobel_x_3"
     at.session_state[editor_key] = {"edited_rows": {0: {"1": None}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception

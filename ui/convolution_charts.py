@@ -95,10 +95,9 @@ def map_figure(x: np.ndarray, title: str, box: tuple | None = None, height: int 
 
 def _square_cells(fig: go.Figure, panels: int) -> None:
     """Rows downwards and square pixels in every panel of a subplot figure."""
-    fig.update_yaxes(autorange="reversed")
     for n in range(1, panels + 1):
         suffix = "" if n == 1 else str(n)
-        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+        fig.layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}")
 
 
 def _grid_trace(values: np.ndarray) -> go.Heatmap:
