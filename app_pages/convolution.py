@@ -315,7 +315,9 @@ def cnn_section() -> None:
             figure(
                 "conv_digit",
                 (run_key, pick),
-                lambda: charts.map_figure(run.x_test[pick], t("convolution.chart.digit_title"), height=260),
+                lambda: charts.map_figure(
+                    run.x_test[pick], t("convolution.chart.digit_title"), height=260, details=False
+                ),
             )
         with c2:
             figure(

@@ -71,13 +71,15 @@ def _range_note(x: np.ndarray) -> str:
     return t("convolution.chart.range", lo=f"{float(np.min(x)):.3g}", hi=f"{float(np.max(x)):.3g}")
 
 
-def map_figure(x: np.ndarray, title: str, box: tuple | None = None, height: int = 380, source: str | None = None):
+def map_figure(
+    x: np.ndarray, title: str, box: tuple | None = None, height: int = 380, source: str | None = None, details=True
+):
     """One image or feature map, rows downwards, with its size and value range in the title.
 
     box = (top, left, height, width) draws a rectangle, e.g. the patch under the kernel.
     """
     fig = go.Figure(map_trace(x, source))
-    full_title = f"{title} · {x.shape[0]}×{x.shape[1]} · {_range_note(x)}"
+    full_title = f"{title} · {x.shape[0]}×{x.shape[1]} · {_range_note(x)}" if details else title
     if box is not None:
         top, left, h, w = box
         fig.add_shape(
