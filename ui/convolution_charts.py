@@ -95,6 +95,27 @@ def map_figure(
     return style(fig, full_title, t("convolution.chart.column_axis"), t("convolution.chart.row_axis"), height)
 
 
+def _panels(traces: list, titles: list[str], maps: int | None = None, axis: dict | None = None) -> go.Figure:
+    """Panels side by side in one figure, laid out directly (plotly's make_subplots is slow to build).
+
+    The first `maps` panels (all by default) show images: rows downwards, square pixels.
+    """
+    n, gap = len(traces), 0.05
+    width = (1 - gap * (n - 1)) / n
+    layout = {"annotations": [], "showlegend": False}
+    for i, (trace, title) in enumerate(zip(traces, titles), start=1):
+        suffix = "" if i == 1 else str(i)
+        left = (i - 1) * (width + gap)
+        trace.xaxis, trace.yaxis = f"x{suffix}", f"y{suffix}"
+        layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}", **(axis or {})}
+        layout[f"yaxis{suffix}"] = {"domain": [0, 1], "anchor": f"x{suffix}", **(axis or {})}
+        if i <= (n if maps is None else maps):
+            layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}", constrain="domain")
+        title_box = {"x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom"}
+        layout["annotations"].append({"text": title, "showarrow": False, **title_box})
+    return go.Figure(data=traces, layout=layout)
+
+
 def _square_cells(fig: go.Figure, panels: int) -> None:
     """Rows downwards and square pixels in every panel of a subplot figure."""
     for n in range(1, panels + 1):
@@ -123,13 +144,7 @@ def closeup_figure(patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> go
         t("convolution.chart.kernel_title"),
         t("convolution.chart.products_title"),
     ]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.06)
-    for n, values in enumerate((patch, k, products)):
-        fig.add_trace(_grid_trace(values), row=1, col=n + 1)
-    fig.update_xaxes(dtick=1)
-    fig.update_yaxes(dtick=1)
-    _square_cells(fig, 3)
-    fig.update_layout(showlegend=False)
+    fig = _panels([_grid_trace(values) for values in (patch, k, products)], titles, axis={"dtick": 1})
     return style(
         fig,
         t("convolution.chart.closeup_title"),
@@ -142,11 +157,7 @@ def closeup_figure(patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> go
 def stages_figure(stages: list[tuple[str, np.ndarray, str | None]]) -> go.Figure:
     """Feature map -> ReLU -> pooled, side by side, each titled with its size: (title, map, png source)."""
     titles = [f"{title} · {m.shape[0]}×{m.shape[1]}" for title, m, _ in stages]
-    fig = make_subplots(rows=1, cols=len(stages), subplot_titles=titles, horizontal_spacing=0.04)
-    for n, (_, m, source) in enumerate(stages):
-        fig.add_trace(map_trace(m, source), row=1, col=n + 1)
-    _square_cells(fig, len(stages))
-    fig.update_layout(showlegend=False)
+    fig = _panels([map_trace(m, source) for _, m, source in stages], titles)
     return style(
         fig,
         t("convolution.chart.stages_title"),
