@@ -1,0 +1,277 @@
+"""Lesson 5's computations against torch.nn.functional, PIL, scikit-learn and the curriculum's figures."""
+
+import io
+import itertools
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+from core import convolution as cv
+from core.convolution import PADDINGS, POOL_SIZES, STRIDES
+
+
+def torch_conv(x: np.ndarray, k: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    out = F.conv2d(torch.from_numpy(x)[None, None], torch.from_numpy(k)[None, None], stride=stride, padding=padding)
+    return out[0, 0].numpy()
+
+
+@pytest.fixture(scope="module")
+def image() -> np.ndarray:
+    return np.random.default_rng(0).random((23, 31))  # odd sizes: the floor in the size formula matters
+
+
+@pytest.mark.parametrize("size", cv.KERNEL_SIZES)
+def test_conv2d_equals_torch_for_every_offered_stride_and_padding(image, size):
+    k = np.random.default_rng(size).normal(size=(size, size))
+    for stride, padding in itertools.product(STRIDES, PADDINGS):
+        ours = cv.conv2d(image, k, stride, padding)
+        np.testing.assert_allclose(ours, torch_conv(image, k, stride, padding), atol=1e-12)
+        assert ours.shape == (
+            cv.output_size(image.shape[0], size, stride, padding),
+            cv.output_size(image.shape[1], size, stride, padding),
+        )
+
+
+@pytest.mark.parametrize("preset", cv.PRESETS)
+@pytest.mark.parametrize("size", cv.KERNEL_SIZES)
+def test_every_preset_on_a_real_photo_equals_torch(preset, size):
+    x = cv.sample_photo("flower")[::4, ::4]  # (86, 128): a real image, small enough to be quick
+    k = cv.preset_kernel(preset, size)
+    np.testing.assert_allclose(cv.conv2d(x, k, 1, size // 2), torch_conv(x, k, 1, size // 2), atol=1e-12)
+
+
+def test_presets_do_what_their_names_say():
+    x = cv.sample_photo("china")
+    np.testing.assert_allclose(cv.conv2d(x, cv.preset_kernel("identity", 5), 1, 2), x)  # changes nothing
+    for name in ("box_blur", "gaussian_blur"):
+        for size in cv.KERNEL_SIZES:
+            assert cv.preset_kernel(name, size).sum() == pytest.approx(1.0)  # blurs keep the brightness
+    for name in ("sobel_x", "sobel_y", "laplacian"):
+        assert cv.preset_kernel(name).sum() == 0  # edge detectors give 0 on a flat area
+    ramp = np.tile(np.arange(10.0), (10, 1))  # brightness grows to the right: one vertical "edge" everywhere
+    assert np.all(cv.conv2d(ramp, cv.preset_kernel("sobel_x"), 1, 0) == 8)
+    assert np.all(cv.conv2d(ramp, cv.preset_kernel("sobel_y"), 1, 0) == 0)
+
+
+def test_output_size_formula():
+    assert cv.output_size(30, 3) == 28
+    assert cv.output_size(30, 3, padding=1) == 30
+    assert cv.output_size(512, 5, stride=2, padding=2) == 256
+    assert cv.output_size(8, 5, stride=4) == 1
+
+
+def test_patch_products_sum_to_the_feature_map(image):
+    k = np.random.default_rng(1).normal(size=(3, 3))
+    for stride, padding in itertools.product(STRIDES, PADDINGS):
+        y = cv.conv2d(image, k, stride, padding)
+        for i, j in ((0, 0), (y.shape[0] - 1, y.shape[1] - 1), (y.shape[0] // 2, y.shape[1] // 3)):
+            patch, products, value = cv.patch_products(image, k, stride, padding, i, j)
+            assert patch.shape == k.shape
+            np.testing.assert_allclose(products, patch * k)
+            assert value == pytest.approx(y[i, j], abs=1e-12)
+
+
+@pytest.mark.parametrize("size", POOL_SIZES)
+def test_pooling_equals_torch(image, size):
+    t = torch.from_numpy(image)[None, None]
+    for stride in (None, *range(1, max(POOL_SIZES) + 1)):
+        s = stride or size
+        np.testing.assert_allclose(cv.max_pool2d(image, size, stride), F.max_pool2d(t, size, s)[0, 0].numpy())
+        np.testing.assert_allclose(cv.avg_pool2d(image, size, stride), F.avg_pool2d(t, size, s)[0, 0].numpy())
+
+
+def test_relu_equals_torch(image):
+    x = image - 0.5
+    np.testing.assert_array_equal(cv.relu(x), F.relu(torch.from_numpy(x)).numpy())
+
+
+def test_parameter_counts_are_the_curriculums():
+    assert cv.fc_parameters(30, 30, 1000) == 900_000
+    assert cv.fc_parameters(30, 30, 1000, bias=True) == 901_000
+    assert cv.conv_parameters(3, bias=False) == 9
+    assert cv.conv_parameters(3) == 10  # 9 weights + 1 bias per filter
+    assert cv.conv_parameters(3, filters=64) == 640
+    assert cv.conv_parameters(5, filters=16, channels=8) == (25 * 8 + 1) * 16
+
+
+def test_a_convolution_shifts_with_the_image_but_a_dense_layer_does_not():
+    x = cv.resize(cv.sample_photo("china"), 30)
+    W = cv.random_fc_layer(900, 1000, seed=0)
+    for dy, dx in ((2, 2), (-3, 1), (0, -4)):
+        demo = cv.shift_demo(x, cv.preset_kernel("sobel_x"), W, dy, dx)
+        assert demo.conv_gap < 1e-12  # the feature map moved with the image, unchanged
+        assert demo.fc_change > 0.05  # the dense layer's outputs changed
+    still = cv.shift_demo(x, cv.preset_kernel("laplacian", 5), W, 0, 0)
+    assert still.conv_gap == 0 and still.fc_change == 0
+
+
+def test_shift_moves_pixels_and_fills_with_zeros():
+    x = np.arange(16.0).reshape(4, 4)
+    moved = cv.shift(x, 1, -1)
+    np.testing.assert_array_equal(moved[1:, :3], x[:3, 1:])
+    assert moved[0].sum() == 0 and moved[:, 3].sum() == 0
+
+
+def test_random_fc_layer_is_seeded_and_scaled_like_torch():
+    W = cv.random_fc_layer(900, 1000, seed=0)
+    assert W.shape == (1000, 900)
+    np.testing.assert_array_equal(W, cv.random_fc_layer(900, 1000, seed=0))
+    assert np.abs(W).max() <= 1 / 30  # nn.Linear's default bound 1/sqrt(fan_in)
+
+
+# --- Images ------------------------------------------------------------------------------------
+def test_gray_conversion_matches_pil():
+    pixels = np.random.default_rng(3).integers(0, 256, size=(20, 30, 3), dtype=np.uint8)
+    ours = cv.to_gray(pixels) * 255
+    pil = np.asarray(Image.fromarray(pixels).convert("L"), dtype=float)  # PIL rounds to integers
+    assert np.abs(ours - pil).max() <= 0.51
+
+
+def test_sample_images_and_digits():
+    for name in ("china", "flower"):
+        x = cv.sample_photo(name)
+        assert x.shape == (342, 512) and 0 <= x.min() and x.max() <= 1
+    images, labels = cv.load_digits_data()
+    assert images.shape == (1797, 8, 8) and labels.shape == (1797,)
+    assert images.max() == 1.0 and set(labels) == set(range(10))
+
+
+def _png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+NOISE = np.random.default_rng(6).integers(0, 256, size=(40, 40), dtype=np.uint8)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares a huge canvas in its header: a decompression bomb, in 60 bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grayscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+
+
+def test_upload_png_and_jpeg_are_read_in_grayscale():
+    pixels = np.random.default_rng(4).integers(0, 256, size=(40, 60, 3), dtype=np.uint8)
+    x = cv.read_upload(_png_bytes(pixels))
+    np.testing.assert_allclose(x, cv.to_gray(pixels))
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG")
+    assert cv.read_upload(buffer.getvalue()).shape == (40, 60)
+
+
+def test_large_upload_is_shrunk_to_fit():
+    pixels = np.zeros((600, 1200, 3), dtype=np.uint8)
+    assert cv.read_upload(_png_bytes(pixels)).shape == (256, 512)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"this is a text file, not a picture", "not_an_image"),
+        (b"", "not_an_image"),
+        (_png_bytes(NOISE)[: len(_png_bytes(NOISE)) // 2], "corrupt"),  # cut off in the middle
+        (_png_header_only(50_000, 50_000), "too_many_pixels"),
+        (_png_header_only(100_000, 100_000), "too_many_pixels"),  # beyond PIL's own bomb limit too
+        (_png_bytes(np.zeros((4, 40), np.uint8)), "too_small"),
+        (b"\x00" * (cv.MAX_UPLOAD_BYTES + 1), "too_large"),
+    ],
+    ids=["text", "empty", "truncated", "bomb", "huge_bomb", "tiny", "too_large"],
+)
+def test_bad_uploads_get_a_reason(data, code):
+    with pytest.raises(cv.ImageError) as problem:
+        cv.read_upload(data)
+    assert problem.value.code == code
+
+
+def test_gif_is_refused():
+    buffer = io.BytesIO()
+    Image.new("L", (20, 20)).save(buffer, format="GIF")
+    with pytest.raises(cv.ImageError, match="not_an_image"):
+        cv.read_upload(buffer.getvalue())
+
+
+def test_parse_kernel():
+    np.testing.assert_array_equal(cv.parse_kernel([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), np.arange(1, 10).reshape(3, 3))
+    for rows, code in (
+        ([[1, None, 3], [4, 5, 6], [7, 8, 9]], "kernel_not_a_number"),
+        ([[1, float("nan"), 3], [4, 5, 6], [7, 8, 9]], "kernel_not_a_number"),
+        ([["a", 0, 0], [0, 0, 0], [0, 0, 0]], "kernel_not_a_number"),
+        ([[1e9, 0, 0], [0, 0, 0], [0, 0, 0]], "kernel_too_large"),
+        ([[float("inf"), 0, 0], [0, 0, 0], [0, 0, 0]], "kernel_too_large"),
+        ([[1, 2], [3, 4]], "kernel_shape"),
+    ):
+        with pytest.raises(cv.ImageError) as problem:
+            cv.parse_kernel(rows)
+        assert problem.value.code == code
+
+
+# --- The digits CNN -----------------------------------------------------------------------------
+def test_confusion_matrix_equals_sklearn():
+    rng = np.random.default_rng(5)
+    y_true, y_pred = rng.integers(0, 10, 300), rng.integers(0, 10, 300)
+    np.testing.assert_array_equal(
+        cv.confusion_matrix(y_true, y_pred), sk_confusion_matrix(y_true, y_pred, labels=range(10))
+    )
+
+
+def test_cnn_and_mlp_have_similar_parameter_counts():
+    cnn = cv.DigitCNN()
+    mlp = cv.DigitMLP(cv.mlp_hidden_for(cv.count_parameters(cnn)))
+    assert cv.count_parameters(cnn) == (9 + 1) * 8 + (9 * 8 + 1) * 16 + (16 * 4 + 1) * 10 == 1898
+    assert abs(cv.count_parameters(mlp) - 1898) / 1898 < 0.03
+    assert cnn(torch.zeros(5, 1, 8, 8)).shape == (5, 10)
+
+
+def test_init_is_seeded_without_touching_the_global_generator():
+    state = torch.random.get_rng_state()
+    a = cv.init_parameters(cv.DigitCNN(), torch.Generator().manual_seed(1))
+    b = cv.init_parameters(cv.DigitCNN(), torch.Generator().manual_seed(1))
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q)
+    torch.random.set_rng_state(state)
+
+
+def test_split_is_seeded_and_stratified():
+    images, labels = cv.load_digits_data()
+    first = cv.split_digits(images, labels, 0.25, seed=0)
+    again = cv.split_digits(images, labels, 0.25, seed=0)
+    np.testing.assert_array_equal(first[3], again[3])
+    assert len(first[3]) == 450
+    np.testing.assert_allclose(np.bincount(first[3]) / 450, np.bincount(labels) / len(labels), atol=0.003)
+
+
+@pytest.mark.slow
+def test_cnn_reaches_97_percent_on_the_test_digits():
+    config = cv.TrainConfig()
+    seen = []
+    run = cv.train_digits(config, "cpu", progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (1, 2 * config.epochs) and seen[-1] == (2 * config.epochs, 2 * config.epochs)
+    assert run.cnn.test_accuracy[-1] >= 0.97
+    assert len(run.cnn.test_accuracy) == config.epochs == len(run.mlp.test_accuracy)
+    # Accuracy recomputed from the returned model and the held-out digits agrees.
+    predictions = cv.predict(run.cnn.model, run.x_test)
+    assert np.mean(predictions == run.y_test) == pytest.approx(run.cnn.test_accuracy[-1])
+    assert cv.confusion_matrix(run.y_test, predictions).trace() == (predictions == run.y_test).sum()
+    kernels, maps = cv.first_layer(run.cnn.model, run.x_test[0])
+    assert kernels.shape == (8, 3, 3) and maps.shape == (8, 8, 8) and maps.min() >= 0
+
+
+@pytest.mark.slow
+def test_the_same_seed_trains_the_same_networks():
+    short = cv.TrainConfig(epochs=2)
+    first, again = cv.train_digits(short, "cpu"), cv.train_digits(short, "cpu")
+    assert first.cnn.test_accuracy == again.cnn.test_accuracy
+    assert first.mlp.test_accuracy == again.mlp.test_accuracy
+    other = cv.train_digits(cv.TrainConfig(epochs=2, seed=1), "cpu")
+    assert not np.array_equal(other.y_test, first.y_test)  # another seed, another split
