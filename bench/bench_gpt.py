@@ -49,7 +49,7 @@ def main() -> None:
     generate(model, start_ids, 500, temperature=1.0, generator=torch.Generator().manual_seed(0))
     chars_per_second = 500 / (time.perf_counter() - t0)
 
-    print(f"\n| measure | ours | nanoGPT / budget |\n|---|---:|---:|")
+    print("\n| measure | ours | nanoGPT / budget |\n|---|---:|---:|")
     print(f"| threads | {torch.get_num_threads()} | 2 cores |")
     print(f"| {args.max_iters} iterations, seconds | {history.seconds:.1f} | {NANOGPT_SECONDS:.0f} |")
     print(f"| final validation loss | {history.val_loss[-1]:.3f} | {NANOGPT_VAL_LOSS} |")
