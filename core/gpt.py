@@ -1,0 +1,136 @@
+"""A tiny character-level GPT, written out in the manner of nanoGPT's model.py.
+
+Token and position embeddings, then `n_layer` blocks of (layer norm -> causal multi-head
+self-attention -> residual, layer norm -> MLP -> residual), a final layer norm and a linear head
+that gives the logits of the next character. Attention can return its weights so a lesson can
+plot them; training uses PyTorch's fused kernel, which computes the same thing faster.
+"""
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    vocab_size: int = 65  # distinct characters of the corpus (tiny Shakespeare has 65)
+    block_size: int = 128  # context length: how many previous characters the model sees
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128  # width of every vector in the residual stream; n_embd % n_head == 0
+    dropout: float = 0.0  # 0 for a small model on a small corpus trained briefly; more for long runs
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        assert config.n_embd % config.n_head == 0
+        self.n_head = config.n_head
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v for all heads in one matmul
+        self.proj = nn.Linear(config.n_embd, config.n_embd)
+        self.dropout = config.dropout
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor, return_weights: bool = False):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
+        hs = C // self.n_head
+        q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        k = k.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        v = v.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
+        weights = None
+        if return_weights:
+            # The explicit computation: scores, causal mask, softmax, weighted sum of values.
+            scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)  # (B, nh, T, T)
+            mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            scores = scores.masked_fill(~mask, float("-inf"))
+            weights = F.softmax(scores, dim=-1)  # (B, nh, T, T), each row sums to 1
+            y = weights @ v  # (B, nh, T, hs)
+        else:
+            dropout = self.dropout if self.training else 0.0
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)  # (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # heads side by side again: (B, T, C)
+        return self.resid_dropout(self.proj(y)), weights
+
+
+class MLP(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.fc = nn.Linear(config.n_embd, 4 * config.n_embd)
+        self.proj = nn.Linear(4 * config.n_embd, config.n_embd)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.proj(F.gelu(self.fc(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd)
+        self.mlp = MLP(config)
+
+    def forward(self, x, return_weights: bool = False):
+        attended, weights = self.attn(self.ln_1(x), return_weights)
+        x = x + attended
+        x = x + self.mlp(self.ln_2(x))
+        return x, weights
+
+
+class GPT(nn.Module):
+    def __init__(self, config: GPTConfig, generator: torch.Generator | None = None):
+        super().__init__()
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
+        self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embeddings
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        # GPT-2's initialization, drawn from `generator` (the same seed gives the same model);
+        # the projections that write into the residual stream start smaller, scaled by depth.
+        for name, p in self.named_parameters():
+            if name.endswith("bias"):
+                nn.init.zeros_(p)
+            elif name.endswith("proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer), generator=generator)
+            elif "ln_" not in name:
+                nn.init.normal_(p, mean=0.0, std=0.02, generator=generator)
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, return_weights: bool = False):
+        """idx (B, T) of character ids -> logits (B, T, vocab); loss if targets given.
+
+        With return_weights, also a list with one (B, n_head, T, T) attention tensor per layer.
+        """
+        B, T = idx.shape
+        assert T <= self.config.block_size, f"sequence of {T} is longer than the context {self.config.block_size}"
+        pos = torch.arange(T, device=idx.device)  # (T,)
+        x = self.drop(self.wte(idx) + self.wpe(pos))  # (B, T, C)
+        all_weights = []
+        for block in self.blocks:
+            x, weights = block(x, return_weights)
+            all_weights.append(weights)
+        logits = self.lm_head(self.ln_f(x))  # (B, T, vocab)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        if return_weights:
+            return logits, loss, all_weights
+        return logits, loss
+
+    @torch.no_grad()
+    def next_logits(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits of the character after the last one of each row: (B, vocab)."""
+        logits, _ = self(idx[:, -self.config.block_size :])
+        return logits[:, -1, :]

@@ -1,0 +1,229 @@
+"""Training the tiny GPT on characters, saving and loading it (safetensors + JSON, never pickle).
+
+Command line (the exact command that made the shipped model is recorded in models/README.md):
+
+    python -m core.gpt_train --data ../shared/data/tinyshakespeare.txt --out models/tiny_gpt --preset ship
+"""
+
+import argparse
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from core.device import get_device
+from core.gpt import GPT, GPTConfig
+
+
+class CharVocab:
+    """Characters <-> ids. The vocabulary is the sorted set of the corpus's characters."""
+
+    def __init__(self, chars: str):
+        self.chars = chars
+        self.index = {c: i for i, c in enumerate(chars)}
+
+    @classmethod
+    def from_text(cls, text: str) -> "CharVocab":
+        return cls("".join(sorted(set(text))))
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index[c] for c in text]
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[i] for i in ids)
+
+    def unknown(self, text: str) -> list[str]:
+        """Characters of text the model has never seen, each once, in order of appearance."""
+        return list(dict.fromkeys(c for c in text if c not in self.index))
+
+
+def split_corpus(text: str, vocab: CharVocab) -> tuple[torch.Tensor, torch.Tensor]:
+    """First 90% for training, last 10% for validation, as nanoGPT splits it."""
+    data = torch.tensor(vocab.encode(text), dtype=torch.long)
+    n = int(0.9 * len(data))
+    return data[:n], data[n:]
+
+
+def get_batch(data: torch.Tensor, block_size: int, batch_size: int, generator: torch.Generator):
+    """Random windows of the text: inputs x (B, T) and the same shifted by one, targets y (B, T)."""
+    starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([data[i : i + block_size] for i in starts.tolist()])  # (B, T)
+    y = torch.stack([data[i + 1 : i + 1 + block_size] for i in starts.tolist()])  # (B, T)
+    return x, y
+
+
+@torch.no_grad()
+def estimate_loss(model: GPT, data: torch.Tensor, batch_size: int, iters: int, seed: int, device) -> float:
+    """Mean cross-entropy (nats per character) over `iters` random batches of `data`."""
+    generator = torch.Generator().manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    losses = []
+    for _ in range(iters):
+        x, y = get_batch(data, model.config.block_size, batch_size, generator)
+        _, loss = model(x.to(device), y.to(device))
+        losses.append(loss.item())
+    model.train(was_training)
+    return sum(losses) / len(losses)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """nanoGPT's shakespeare_char recipe; the defaults are its CPU setting."""
+
+    max_iters: int = 2000
+    batch_size: int = 12
+    learning_rate: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_iters: int = 100
+    weight_decay: float = 0.1
+    beta2: float = 0.99
+    grad_clip: float = 1.0
+    eval_interval: int = 250
+    eval_iters: int = 20
+    seed: int = 1337
+
+
+@dataclass
+class TrainHistory:
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def learning_rate(step: int, s: TrainSettings) -> float:
+    """Linear warmup, then cosine decay from learning_rate to min_lr at max_iters."""
+    if step < s.warmup_iters:
+        return s.learning_rate * (step + 1) / (s.warmup_iters + 1)
+    progress = min(1.0, (step - s.warmup_iters) / max(1, s.max_iters - s.warmup_iters))
+    return s.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (s.learning_rate - s.min_lr)
+
+
+def train(
+    config: GPTConfig,
+    train_data: torch.Tensor,
+    val_data: torch.Tensor,
+    settings: TrainSettings = TrainSettings(),
+    device: torch.device | None = None,
+    on_progress=None,
+) -> tuple[GPT, TrainHistory]:
+    """Train a fresh model; `on_progress(step, history)` is called at every evaluation."""
+    device = device or get_device()
+    torch_seed = torch.Generator().manual_seed(settings.seed)
+    model = GPT(config, generator=torch_seed).to(device)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=settings.learning_rate,
+        betas=(0.9, settings.beta2),
+    )
+    history = TrainHistory()
+    start = time.perf_counter()
+    model.train()
+    for step in range(settings.max_iters + 1):
+        if step % settings.eval_interval == 0 or step == settings.max_iters:
+            history.steps.append(step)
+            history.train_loss.append(
+                estimate_loss(model, train_data, settings.batch_size, settings.eval_iters, 1, device)
+            )
+            history.val_loss.append(estimate_loss(model, val_data, settings.batch_size, settings.eval_iters, 2, device))
+            history.seconds = time.perf_counter() - start
+            if on_progress is not None:
+                on_progress(step, history)
+        if step == settings.max_iters:
+            break
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, settings)
+        x, y = get_batch(train_data, config.block_size, settings.batch_size, torch_seed)
+        _, loss = model(x.to(device), y.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        optimizer.step()
+    history.seconds = time.perf_counter() - start
+    model.eval()
+    return model, history
+
+
+def save(model: GPT, vocab: CharVocab, directory: Path, meta: dict) -> None:
+    """Weights as safetensors, everything else (config, vocabulary, figures) as JSON."""
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    save_file(state, directory / "model.safetensors")
+    info = {"config": model.config.to_dict(), "vocab": vocab.chars, **meta}
+    (directory / "model.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def load(directory: Path, device: torch.device | None = None) -> tuple[GPT, CharVocab, dict]:
+    info = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    model = GPT(GPTConfig(**info["config"]))
+    model.load_state_dict(load_file(directory / "model.safetensors"))
+    model.to(device or torch.device("cpu")).eval()
+    return model, CharVocab(info["vocab"]), info
+
+
+PRESETS = {
+    # nanoGPT's documented CPU setting, for the speed comparison in bench/.
+    "nanogpt-cpu": (GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128), TrainSettings()),
+    # The shipped model.
+    "ship": (
+        GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1),
+        TrainSettings(
+            max_iters=5000, batch_size=32, learning_rate=1.5e-3, min_lr=1.5e-4, eval_interval=500, eval_iters=50
+        ),
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train the course's tiny character-level GPT.")
+    parser.add_argument("--data", type=Path, required=True, help="the training text (tiny Shakespeare)")
+    parser.add_argument("--out", type=Path, required=True, help="directory for model.safetensors and model.json")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="ship")
+    parser.add_argument("--max-iters", type=int, help="override the preset's number of steps")
+    args = parser.parse_args()
+
+    text = args.data.read_text(encoding="utf-8")
+    vocab = CharVocab.from_text(text)
+    config, settings = PRESETS[args.preset]
+    config = GPTConfig(**{**config.to_dict(), "vocab_size": len(vocab)})
+    if args.max_iters:
+        settings = TrainSettings(**{**settings.__dict__, "max_iters": args.max_iters})
+    train_data, val_data = split_corpus(text, vocab)
+
+    def report(step, history):
+        print(
+            f"step {step:5d}  train {history.train_loss[-1]:.4f}  val {history.val_loss[-1]:.4f}  "
+            f"{history.seconds:7.1f} s",
+            flush=True,
+        )
+
+    model, history = train(config, train_data, val_data, settings, on_progress=report)
+    final_val = estimate_loss(model, val_data, settings.batch_size, 200, 3, next(model.parameters()).device)
+    print(f"final validation loss over 200 batches: {final_val:.4f} ({model.num_params():,} parameters)")
+    save(
+        model,
+        vocab,
+        args.out,
+        {
+            "val_loss": final_val,
+            "history": history.__dict__,
+            "settings": settings.__dict__,
+            "device": str(next(model.parameters()).device),
+            "command": f"python -m core.gpt_train --data {args.data} --out {args.out} --preset {args.preset}"
+            + (f" --max-iters {args.max_iters}" if args.max_iters else ""),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Turning a model's logits into a choice of the next character: temperature, top-k, top-p.
+
+The model is deterministic; the randomness is all here, drawn from an explicit generator so the
+same seed always gives the same text.
+"""
+
+import torch
+import torch.nn.functional as F
+
+
+def distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None):
+    """The probabilities sampling draws from, after temperature, top-k and top-p: (..., vocab).
+
+    temperature 0 means greedy: all the mass on the most probable token (ties: the first).
+    top_k keeps exactly the k most probable tokens; top_p keeps the smallest set of most probable
+    tokens whose probabilities add up to at least p. What is cut is renormalized away.
+    """
+    if temperature <= 0:
+        greedy = torch.zeros_like(logits)
+        return greedy.scatter_(-1, logits.argmax(dim=-1, keepdim=True), 1.0)
+    logits = logits / temperature
+    if top_k is not None and top_k < logits.size(-1):
+        # keep exactly k, even when several logits tie with the k-th one
+        order = torch.argsort(logits, dim=-1, descending=True, stable=True)
+        keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, order[..., :top_k], True)
+        logits = logits.masked_fill(~keep, float("-inf"))
+    probs = F.softmax(logits, dim=-1)
+    if top_p is not None and top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, dim=-1, descending=True, stable=True)
+        mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs  # mass of the tokens ranked above
+        keep_sorted = mass_before < top_p  # keep until the mass reaches p (the first is always kept)
+        keep = torch.zeros_like(keep_sorted).scatter_(-1, order, keep_sorted)
+        probs = probs.masked_fill(~keep, 0.0)
+        probs = probs / probs.sum(dim=-1, keepdim=True)
+    return probs
+
+
+def entropy(probs: torch.Tensor) -> torch.Tensor:
+    """Shannon entropy in bits: 0 when one token is certain, log2(n) when n are equally likely."""
+    p = probs.clamp_min(1e-30)
+    return -(probs * p.log2()).sum(dim=-1)
+
+
+@torch.no_grad()
+def generate(
+    model,
+    idx: torch.Tensor,
+    n_new: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+    on_token=None,
+) -> torch.Tensor:
+    """Append n_new sampled characters to each row of idx (B, T); returns (B, T + n_new).
+
+    `on_token(step)` is called after each new character (for progress bars).
+    """
+    model.eval()
+    for step in range(n_new):
+        probs = distribution(model.next_logits(idx), temperature, top_k, top_p)  # (B, vocab)
+        nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+        idx = torch.cat([idx, nxt], dim=1)
+        if on_token is not None:
+            on_token(step + 1)
+    return idx

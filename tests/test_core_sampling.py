@@ -1,0 +1,76 @@
+"""Temperature, top-k and top-p: exact definitions, checked on hand-made and random logits."""
+
+import math
+
+import pytest
+import torch
+
+from core.gpt import GPT, GPTConfig
+from core.sampling import distribution, entropy, generate
+
+LOGITS = torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0])
+
+
+def test_temperature_one_is_softmax():
+    torch.testing.assert_close(distribution(LOGITS, 1.0), torch.softmax(LOGITS, -1))
+
+
+def test_temperature_zero_is_argmax():
+    logits = torch.randn(50, 30, generator=torch.Generator().manual_seed(0))
+    probs = distribution(logits, 0.0)
+    assert torch.equal(probs.argmax(-1), logits.argmax(-1))
+    assert torch.all(probs.max(-1).values == 1.0) and torch.all(probs.sum(-1) == 1.0)
+
+
+def test_temperature_sharpens_and_flattens():
+    assert entropy(distribution(LOGITS, 0.5)) < entropy(distribution(LOGITS, 1.0)) < entropy(distribution(LOGITS, 2.0))
+    assert entropy(distribution(LOGITS, 1e6)).item() == pytest.approx(math.log2(5), abs=1e-4)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_top_k_keeps_exactly_k(k):
+    logits = torch.randn(20, 65, generator=torch.Generator().manual_seed(k))
+    probs = distribution(logits, 1.0, top_k=k)
+    assert torch.all((probs > 0).sum(-1) == k)
+    kept = torch.topk(logits, k, -1).indices
+    assert torch.all(probs.gather(-1, kept) > 0)
+    torch.testing.assert_close(probs.sum(-1), torch.ones(20))
+
+
+def test_top_k_with_ties_still_keeps_k():
+    probs = distribution(torch.tensor([1.0, 1.0, 1.0, 0.0]), 1.0, top_k=2)
+    assert (probs > 0).sum().item() == 2
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8, 0.95, 0.999])
+def test_top_p_keeps_the_smallest_set_with_enough_mass(p):
+    logits = torch.randn(30, 65, generator=torch.Generator().manual_seed(int(p * 1000)))
+    full = torch.softmax(logits, -1)
+    kept = distribution(logits, 1.0, top_p=p) > 0
+    for row in range(30):
+        ranked = torch.sort(full[row], descending=True).values
+        n = int(kept[row].sum())
+        assert ranked[:n].sum() >= p - 1e-6, "the kept set reaches p"
+        assert n == 1 or ranked[: n - 1].sum() < p, "one token fewer would not"
+        assert torch.equal(kept[row], full[row] >= ranked[n - 1])
+
+
+def test_sampling_is_honest():
+    """10,000 draws land on each token in proportion to its probability."""
+    probs = distribution(LOGITS, 1.0, top_k=4)
+    draws = torch.multinomial(probs, 10_000, replacement=True, generator=torch.Generator().manual_seed(0))
+    frequency = torch.bincount(draws, minlength=5) / 10_000
+    torch.testing.assert_close(frequency, probs, atol=0.02, rtol=0)
+
+
+def test_generate_same_seed_same_text():
+    model = GPT(GPTConfig(vocab_size=7, block_size=8, n_layer=1, n_head=1, n_embd=8), torch.Generator().manual_seed(0))
+    start = torch.zeros(1, 1, dtype=torch.long)
+    a = generate(model, start, 20, 1.0, generator=torch.Generator().manual_seed(3))
+    b = generate(model, start, 20, 1.0, generator=torch.Generator().manual_seed(3))
+    c = generate(model, start, 20, 1.0, generator=torch.Generator().manual_seed(4))
+    assert a.shape == (1, 21) and torch.equal(a, b) and not torch.equal(a, c)
+    steps = []
+    greedy = generate(model, start, 20, 0.0, on_token=steps.append)
+    assert steps == list(range(1, 21))
+    assert torch.equal(greedy, generate(model, start, 20, 0.0)), "greedy needs no seed"
