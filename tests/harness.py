@@ -132,8 +132,8 @@ def open_page(page, url: str, timeout_ms: float = 90_000) -> None:
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=3_000)
 
 
-def nudge_first_slider(page, timeout_ms: float = 30_000) -> float:
-    """Press → on the first slider and wait for every chart to be redrawn; return seconds taken.
+def nudge_first_slider(page, timeout_ms: float = 30_000, key: str = "ArrowRight") -> float:
+    """Press → (or `key`) on the first slider and wait for every chart to be redrawn; return seconds.
 
     The clock runs from the key press to the moment the script is idle again and the charts'
     fingerprint differs from before: what a learner waits for.
@@ -143,7 +143,7 @@ def nudge_first_slider(page, timeout_ms: float = 30_000) -> float:
     thumb.focus()
     before = charts_fingerprint(page)
     start = time.perf_counter()
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press(key)
     page.wait_for_function(
         CHART_CHANGED_JS,
         arg=[APP_IDLE, before],
