@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from bench.bench_pages import REFERENCE, percentile, rss_mb, server_reruns
+from bench.bench_pages import REFERENCE, full_page_reruns, percentile, rss_mb
 from ui.i18n import load_catalog
 from ui.lessons import ROOT, built_lessons, lesson
 
@@ -97,8 +97,8 @@ def main() -> None:
     load = fresh_process_load()
     embeds = embedding_times(5)
     page = lesson("embeddings").path
-    reference = server_reruns(REFERENCE, args.repeats, args.lang)
-    reruns = server_reruns(page, args.repeats, args.lang)
+    reference = full_page_reruns(REFERENCE, args.repeats, args.lang)
+    reruns = full_page_reruns(page, args.repeats, args.lang)
     memory = app_memory(args.lang)
 
     print(f"\nLesson 6 (embeddings), {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPU cores\n")
