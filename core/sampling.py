@@ -4,6 +4,8 @@ The model is deterministic; the randomness is all here, drawn from an explicit g
 same seed always gives the same text.
 """
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
@@ -64,3 +66,34 @@ def generate(
         if on_token is not None:
             on_token(step + 1)
     return idx
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A learner's text made ready for the model, with what had to be changed and why."""
+
+    ids: list[int]  # the character ids the model will see (at most block_size of them)
+    unknown: list[str]  # characters outside the vocabulary, each once: dropped
+    cut: int  # characters dropped from the start because the context is full
+
+
+def prepare_prompt(text: str, vocab, block_size: int) -> Prompt:
+    """Drop unknown characters, then keep the last block_size characters (the model sees no more)."""
+    unknown = vocab.unknown(text)
+    ids = vocab.encode("".join(c for c in text if c not in unknown))
+    cut = max(0, len(ids) - block_size)
+    return Prompt(ids[cut:], unknown, cut)
+
+
+def sample_counts(probs: torch.Tensor, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw n tokens from probs (vocab,) independently; how often each came up: (vocab,)."""
+    draws = torch.multinomial(probs, n, replacement=True, generator=generator)  # (n,)
+    return torch.bincount(draws, minlength=probs.numel())
+
+
+def repeated_share(text: str, n: int = 8) -> float:
+    """Share of the text's n-character chunks that already appeared earlier in it: 0 = no repeats."""
+    chunks = [text[i : i + n] for i in range(len(text) - n + 1)]
+    if not chunks:
+        return 0.0
+    return 1.0 - len(set(chunks)) / len(chunks)

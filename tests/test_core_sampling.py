@@ -74,3 +74,55 @@ def test_generate_same_seed_same_text():
     greedy = generate(model, start, 20, 0.0, on_token=steps.append)
     assert steps == list(range(1, 21))
     assert torch.equal(greedy, generate(model, start, 20, 0.0)), "greedy needs no seed"
+
+
+# --- Helpers of lesson 8's page -------------------------------------------------------------------
+class _Vocab:
+    """A stand-in vocabulary with CharVocab's interface, independent of it."""
+
+    chars = "\n abc"
+
+    def unknown(self, text):
+        return [c for i, c in enumerate(text) if c not in self.chars and c not in text[:i]]
+
+    def encode(self, text):
+        return [self.chars.index(c) for c in text]
+
+
+def test_prepare_prompt_drops_unknown_characters_and_keeps_the_end():
+    from core.gpt_train import CharVocab
+    from core.sampling import prepare_prompt
+
+    for vocab in (_Vocab(), CharVocab("\n abc")):
+        prompt = prepare_prompt("a€b😀c€ab", vocab, block_size=4)
+        assert prompt.unknown == ["€", "😀"]
+        assert prompt.ids == vocab.encode("bcab")
+        assert prompt.cut == 1  # "abcab" is five known characters; the first is dropped
+        assert prepare_prompt("", vocab, 4).ids == []
+        empty = prepare_prompt("€€", vocab, 4)
+        assert empty.ids == [] and empty.unknown == ["€"] and empty.cut == 0
+        short = prepare_prompt("ab", vocab, 4)
+        assert short.ids == vocab.encode("ab") and short.cut == 0 and short.unknown == []
+
+
+def test_sample_counts_match_torch_multinomial_and_the_probabilities():
+    from core.sampling import sample_counts
+
+    probs = distribution(LOGITS, 1.5, top_p=0.9)
+    counts = sample_counts(probs, 1000, torch.Generator().manual_seed(5))
+    draws = torch.multinomial(probs, 1000, replacement=True, generator=torch.Generator().manual_seed(5))
+    assert counts.tolist() == [int((draws == i).sum()) for i in range(5)]
+    assert counts.sum().item() == 1000 and counts[probs == 0].sum().item() == 0
+    big = sample_counts(probs, 200_000, torch.Generator().manual_seed(6)) / 200_000
+    torch.testing.assert_close(big, probs, atol=0.005, rtol=0)
+
+
+def test_repeated_share():
+    from core.sampling import repeated_share
+
+    assert repeated_share("abcdefgh", 2) == 0.0
+    assert repeated_share("abababab", 2) == pytest.approx(1 - 2 / 7)  # only "ab" and "ba" ever
+    assert repeated_share("a", 8) == 0.0
+    text = "the cat and the dog and the cat"
+    chunks = [text[i : i + 4] for i in range(len(text) - 3)]
+    assert repeated_share(text, 4) == pytest.approx(1 - len(set(chunks)) / len(chunks))

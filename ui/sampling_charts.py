@@ -1,0 +1,117 @@
+"""Figures for lesson 8, built from core.sampling's results (NumPy arrays of probabilities)."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.figures import COLORS, style
+from ui.i18n import t
+
+SHOWN = 20  # bars drawn: the most probable characters
+VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}
+
+
+def show_char(c: str) -> str:
+    """A character as a readable label: newline and space get visible symbols."""
+    return VISIBLE.get(c, c)
+
+
+def top_order(probs: np.ndarray, n: int = SHOWN) -> np.ndarray:
+    """Indices of the n most probable tokens, most probable first (ties: lower index first)."""
+    return np.argsort(-probs, kind="stable")[:n]
+
+
+def _cutoff_xy(position: int | None, top: float) -> tuple[list, list]:
+    """A vertical line between bar position-1 and bar position; hidden when off the chart."""
+    if position is None or position >= SHOWN:
+        return [None], [None]
+    return [position - 0.5, position - 0.5], [0, top]
+
+
+def distribution_figure(chars: str, order: np.ndarray) -> go.Figure:
+    """Bars of the top characters; values and cut-offs are filled by update_distribution_figure."""
+    labels = [show_char(chars[i]) for i in order]
+    x = np.arange(len(order))
+    hover = t("sampling.chart.hover_prob")
+    fig = go.Figure(
+        [
+            go.Bar(x=x, name=t("sampling.chart.after_temperature"), marker_color=COLORS["muted"], hovertemplate=hover),
+            go.Bar(x=x, name=t("sampling.chart.renormalized"), marker_color=COLORS["model"], hovertemplate=hover),
+            go.Scatter(
+                x=x,
+                mode="markers",
+                name=t("sampling.chart.model_t1"),
+                marker={"symbol": "diamond", "size": 9, "color": COLORS["data"]},
+                hovertemplate=hover,
+            ),
+            go.Scatter(mode="lines", name="top-k", line={"color": COLORS["accent"], "dash": "dash", "width": 3}),
+            go.Scatter(mode="lines", name="top-p", line={"color": COLORS["reference"], "dash": "dot", "width": 3}),
+        ]
+    )
+    fig.update_xaxes(tickvals=x, ticktext=labels, range=[-0.6, len(order) - 0.4])
+    fig.update_yaxes(range=[0, 1.05])
+    fig.update_layout(barmode="group", bargap=0.25)
+    return style(fig, t("sampling.chart.dist_title"), t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"))
+
+
+def update_distribution_figure(fig: go.Figure, order, model_p, temp_p, final_p, k_at, p_at, k: int, p: float) -> None:
+    """New probabilities and cut-off positions (k_at, p_at: bars kept; None: no cut-off)."""
+    with fig.batch_update():
+        fig.data[0].y = temp_p[order]
+        fig.data[1].y = final_p[order]
+        fig.data[2].y = model_p[order]
+        fig.data[3].x, fig.data[3].y = _cutoff_xy(k_at, 1.0)
+        fig.data[3].name = t("sampling.chart.top_k_line", k=k)
+        fig.data[4].x, fig.data[4].y = _cutoff_xy(p_at, 1.0)
+        fig.data[4].name = t("sampling.chart.top_p_line", p=f"{p:.2f}")
+
+
+def samples_figure(chars: str, order: np.ndarray) -> go.Figure:
+    """How often each character came up in n draws, beside the probability it was drawn with."""
+    labels = [show_char(chars[i]) for i in order]
+    x = np.arange(len(order))
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x,
+                name=t("sampling.chart.observed"),
+                marker_color=COLORS["warning"],
+                hovertemplate=t("sampling.chart.hover_prob"),
+            ),
+            go.Scatter(
+                x=x,
+                mode="markers",
+                name=t("sampling.chart.expected"),
+                marker={"symbol": "line-ew", "size": 18, "line": {"width": 3, "color": COLORS["model"]}},
+                error_y={"type": "data", "color": COLORS["model"], "thickness": 1},
+                hovertemplate=t("sampling.chart.hover_prob"),
+            ),
+        ]
+    )
+    fig.update_xaxes(tickvals=x, ticktext=labels, range=[-0.6, len(order) - 0.4])
+    return style(fig, t("sampling.chart.samples_title"), t("sampling.chart.char_axis"), t("sampling.chart.freq_axis"))
+
+
+def update_samples_figure(fig: go.Figure, order, probs: np.ndarray, counts: np.ndarray) -> None:
+    """Observed frequencies and the computed probabilities with their ±2 standard-deviation band."""
+    n = counts.sum()
+    with fig.batch_update():
+        fig.data[0].y = counts[order] / n
+        fig.data[1].y = probs[order]
+        fig.data[1].error_y.array = 2 * np.sqrt(probs[order] * (1 - probs[order]) / n)
+
+
+def loss_figure(history) -> go.Figure:
+    """Training and validation loss of the learner's own small model (a core.gpt_train.TrainHistory)."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=history.steps, y=history.train_loss, mode="lines+markers", name=t("sampling.chart.train_loss")
+            ),
+            go.Scatter(x=history.steps, y=history.val_loss, mode="lines+markers", name=t("sampling.chart.val_loss")),
+        ]
+    )
+    fig.data[0].line.color = COLORS["data"]
+    fig.data[1].line.color = COLORS["model"]
+    return style(
+        fig, t("sampling.chart.loss_title"), t("sampling.chart.step_axis"), t("sampling.chart.loss_axis"), height=340
+    )
