@@ -13,7 +13,7 @@ import torch
 from core import gpt
 from core import sampling as smp
 from core.device import describe_device, get_device
-from core.gpt_train import CharVocab, TrainSettings, load, split_corpus, train
+from core.gpt_train import PRESETS, CharVocab, TrainSettings, load, split_corpus, train
 from ui import sampling_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
@@ -24,14 +24,13 @@ from ui.lessons import ROOT
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
 TOP_P_SLIDER = (0.05, 1.0, 1.0, 0.05)
 LENGTH_SLIDER = (20, 500, 200, 10)
-STEPS_SLIDER = (100, 600, 300, 100)
 COMPARE_TEMPERATURES = (0.0, 1.0, 2.0)
 N_DRAWS = 1000
 DEFAULT_PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "
 MODEL_DIR = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))  # override: tests
 CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
-SMALL = gpt.GPTConfig(block_size=64, n_layer=2, n_head=2, n_embd=64)  # the learner's own model
-SMALL_SETTINGS = TrainSettings(batch_size=16, warmup_iters=20, eval_interval=50, eval_iters=4, seed=1)
+SMALL, SMALL_SETTINGS = PRESETS["lesson"]  # the learner's own model
+STEPS_SLIDER = (100, 600, SMALL_SETTINGS.max_iters, 100)
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,6 +98,7 @@ st.info(
         vocab=len(vocab),
         steps=info.get("settings", {}).get("max_iters", "?"),
         loss=f"{info.get('val_loss', float('nan')):.3f}",
+        device=str(info.get("device", "cpu")).split(":")[0].upper(),
     ),
     icon=":material/smart_toy:",
 )
@@ -167,8 +167,7 @@ def distribution_section(ids: tuple[int, ...]) -> None:
         build=lambda: charts.samples_figure(vocab.chars, draws_order),
         update=lambda fig: None,
     )
-    samples.update_xaxes(ticktext=[charts.show_char(vocab.chars[i]) for i in draws_order])
-    charts.update_samples_figure(samples, draws_order, final_p.numpy(), counts)
+    charts.update_samples_figure(samples, vocab.chars, draws_order, final_p.numpy(), counts)
     show(samples, key="smp_draws")
     gap = np.abs(counts / N_DRAWS - final_p.numpy()).max()
     st.caption(t("sampling.draws_gap", gap=f"{gap:.1%}", seed=seed))

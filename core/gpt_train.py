@@ -174,6 +174,19 @@ def load(directory: Path, device: torch.device | None = None) -> tuple[GPT, Char
 PRESETS = {
     # nanoGPT's documented CPU setting, for the speed comparison in bench/.
     "nanogpt-cpu": (GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128), TrainSettings()),
+    # Lesson 8's "retrain a smaller model yourself": a few seconds on a CPU, in the learner's session.
+    "lesson": (
+        GPTConfig(block_size=64, n_layer=2, n_head=2, n_embd=64),
+        TrainSettings(
+            max_iters=300,
+            batch_size=16,
+            learning_rate=3e-3,
+            min_lr=3e-4,
+            warmup_iters=20,
+            eval_interval=50,
+            eval_iters=4,
+        ),
+    ),
     # The shipped model.
     "ship": (
         GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1),

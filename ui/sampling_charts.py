@@ -74,7 +74,7 @@ def samples_figure(chars: str, order: np.ndarray) -> go.Figure:
             go.Bar(
                 x=x,
                 name=t("sampling.chart.observed"),
-                marker_color=COLORS["warning"],
+                marker_color=COLORS["reference"],
                 hovertemplate=t("sampling.chart.hover_prob"),
             ),
             go.Scatter(
@@ -91,10 +91,13 @@ def samples_figure(chars: str, order: np.ndarray) -> go.Figure:
     return style(fig, t("sampling.chart.samples_title"), t("sampling.chart.char_axis"), t("sampling.chart.freq_axis"))
 
 
-def update_samples_figure(fig: go.Figure, order, probs: np.ndarray, counts: np.ndarray) -> None:
+def update_samples_figure(fig: go.Figure, chars: str, order, probs: np.ndarray, counts: np.ndarray) -> None:
     """Observed frequencies and the computed probabilities with their ±2 standard-deviation band."""
     n = counts.sum()
+    labels = tuple(show_char(chars[i]) for i in order)
     with fig.batch_update():
+        if tuple(fig.layout.xaxis.ticktext) != labels:  # the ranking changes with top-k / top-p ties only
+            fig.layout.xaxis.ticktext = labels
         fig.data[0].y = counts[order] / n
         fig.data[1].y = probs[order]
         fig.data[1].error_y.array = 2 * np.sqrt(probs[order] * (1 - probs[order]) / n)
