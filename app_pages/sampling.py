@@ -27,6 +27,7 @@ LENGTH_SLIDER = (20, 500, 200, 10)
 COMPARE_TEMPERATURES = (0.0, 1.0, 2.0)
 N_DRAWS = 1000
 DEFAULT_PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "
+MAX_PROMPT = 2000  # characters a learner may type; the model reads only the last block_size of them
 MODEL_DIR = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))  # override: tests
 CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 SMALL, SMALL_SETTINGS = PRESETS["lesson"]  # the learner's own model
@@ -105,11 +106,13 @@ st.info(
 
 # --- The prompt -------------------------------------------------------------------------------------
 st.header(t("sampling.prompt_header"))
-prompt_text = st.text_area(t("sampling.prompt_label"), DEFAULT_PROMPT, key="smp_prompt", help=t("sampling.prompt_help"))
+prompt_text = st.text_area(
+    t("sampling.prompt_label"), DEFAULT_PROMPT, max_chars=MAX_PROMPT, key="smp_prompt", help=t("sampling.prompt_help")
+)
 prompt = smp.prepare_prompt(prompt_text, vocab, config.block_size)
 if prompt.unknown:
     st.warning(t("sampling.unknown_chars", count=len(prompt.unknown)), icon=":material/translate:")
-    st.code(" ".join(prompt.unknown), language=None)
+    st.code(" ".join(prompt.unknown[:60]) + (" …" if len(prompt.unknown) > 60 else ""), language=None)
 if prompt.cut:
     st.info(t("sampling.prompt_cut", cut=prompt.cut, block=config.block_size), icon=":material/cut:")
 ids = prompt.ids
