@@ -139,14 +139,15 @@ def test_prompts_that_need_handling(lang):
 
 
 @needs_model
+@pytest.mark.slow
 def test_same_seed_same_text_and_three_temperatures(reference):
     from core.gpt_train import load
     from core.sampling import generate
 
     model, vocab, _ = load(MODEL)
     start = torch.tensor([vocab.encode(PROMPT)])
-    expected = generate(model, start, 60, 0.8, top_k=10, generator=torch.Generator().manual_seed(0))
-    at = run_page("en", smp_length="60", smp_temp="0.8", smp_top_k="10")
+    expected = generate(model, start, 20, 0.8, top_k=10, generator=torch.Generator().manual_seed(0))
+    at = run_page("en", smp_length="20", smp_temp="0.8", smp_top_k="10")
     at.button(key="smp_generate").click().run()
     first = at.code[0].value
     assert first == vocab.decode(expected[0].tolist()).rstrip()  # st.code drops trailing newlines
@@ -203,3 +204,13 @@ def test_retrain_a_small_model_and_sample_from_it():
     assert not at.exception
     text = at.code[0].value  # the only sample on the page (the show-the-code blocks come last)
     assert text.startswith(PROMPT) and len(PROMPT) + 30 <= len(text) <= len(PROMPT) + 40
+
+
+@needs_model
+def test_state_comes_from_the_url_and_bad_values_fall_back():
+    at = run_page("en", smp_temp="2.5", smp_top_k="12", smp_top_p="0.8")
+    assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_k").value) == (2.5, 12)
+    assert at.slider(key="smp_top_p").value == 0.8
+    at = run_page("en", smp_temp="abc", smp_top_k="999", smp_top_p="0", smp_steps="7")
+    assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_p").value) == (1.0, 1.0)
+    assert at.slider(key="smp_top_k").value == at.slider(key="smp_top_k").max  # every character kept
