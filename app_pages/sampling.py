@@ -80,7 +80,7 @@ def show_sample(prompt_text: str, text: str) -> None:
     st.caption(t("sampling.repeated", share=f"{smp.repeated_share(text):.0%}"))
 
 
-lang = setup_page("sampling")
+setup_page("sampling")
 st.markdown(t("sampling.intro"))
 try:
     model, vocab, info = get_model(str(MODEL_DIR))
@@ -283,4 +283,4 @@ retrain_section()
 lesson_link("big-picture")
 with st.expander(t("sampling.vocabulary_header"), icon=":material/menu_book:"):
     st.markdown(t("sampling.vocabulary"))
-show_code(smp.distribution, smp.generate, smp.sample_counts, smp.prepare_prompt, gpt.CausalSelfAttention.forward)
+show_code(gpt.GPT.next_logits, smp.distribution, smp.entropy, smp.sample_counts, smp.generate, smp.prepare_prompt)
