@@ -69,3 +69,19 @@ def test_every_lesson_has_a_name_and_summary():
 )
 def test_language_from_locale(locale, expected):
     assert language_from_locale(locale) == expected
+
+
+# Catalog entries that are lists, one item per line (not Markdown paragraphs).
+LIST_KEYS = {"default_entries", "chinese_entries", "default_candidates", "knowledge_base"}
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+BROKEN_CHINESE_LINE = re.compile(rf"[{CJK}]\n(?!\n|[-*+]\s|[|#>]|\d+\.\s)|[^\n]\n(?=[{CJK}])")
+
+
+def test_chinese_paragraphs_have_no_line_breaks():
+    """Markdown shows a line break inside a paragraph as a space, which Chinese text has none of.
+    Wrapped lines in the zh catalogs end with a backslash, which TOML joins."""
+    zh = load_catalog("zh")
+    broken = [
+        key for key, text in zh.items() if key.rsplit(".", 1)[-1] not in LIST_KEYS and BROKEN_CHINESE_LINE.search(text)
+    ]
+    assert broken == []
