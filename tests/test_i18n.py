@@ -74,7 +74,7 @@ def test_language_from_locale(locale, expected):
 # Catalog entries that are lists, one item per line (not Markdown paragraphs).
 LIST_KEYS = {"default_entries", "chinese_entries", "default_candidates", "knowledge_base"}
 CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-BROKEN_CHINESE_LINE = re.compile(rf"[{CJK}]\n(?!\n|[-*+]\s|[|#>]|\d+\.\s)|[^\n]\n(?=[{CJK}])")
+BROKEN_CHINESE_LINE = re.compile(rf"[{CJK}]\n(?!\n|\Z|[-*+]\s|[|#>]|\d+\.\s)|[^\n]\n(?=[{CJK}])")
 
 
 def test_chinese_paragraphs_have_no_line_breaks():
