@@ -12,6 +12,18 @@ PRICE_RANGE = (0.0, 13.0)  # keep the axis readable when an overfitted curve sho
 FIT_GRID = np.linspace(0.0, MAX_DISTANCE, 200)  # where curves are drawn: smooth up to degree 15, light to redraw
 
 
+def _fixed_margins(fig: go.Figure, left: int = 64, bottom: int = 120) -> go.Figure:
+    """Margins set once, with room for tick labels, axis titles and the legend below the plot.
+
+    Plotly otherwise measures the labels and legend after a first draw, widens the margins and
+    draws the whole chart a second time: every slider move redraws these charts from scratch.
+    """
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig.update_layout(margin={"l": left, "r": 10, "t": 50, "b": bottom})
+    return fig
+
+
 def _houses(x, y, name: str, color: str, size: int, opacity: float = 1.0) -> go.Scatter:
     return go.Scatter(
         x=x,
@@ -52,9 +64,10 @@ def poly_fit_figure(x, y, augmented, x_test, y_test, fit: PolyFit) -> go.Figure:
         )
     )
     fig.update_yaxes(range=PRICE_RANGE)
-    return style(
+    style(
         fig, t("overfitting.chart.fit_title"), t("overfitting.chart.distance_axis"), t("overfitting.chart.price_axis")
     )
+    return _fixed_margins(fig)
 
 
 def _fit_values(fit: PolyFit) -> np.ndarray:
@@ -99,7 +112,7 @@ def u_curve_figure(sweep: DegreeSweep, degree: int) -> go.Figure:
     fig.update_yaxes(type="log")
     style(fig, t("overfitting.chart.u_title"), t("overfitting.chart.degree_axis"), t("overfitting.chart.error_axis"))
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0})
-    return fig
+    return _fixed_margins(fig, left=70)
 
 
 def update_u_curve_figure(fig: go.Figure, degree: int) -> None:
@@ -148,9 +161,8 @@ def coef_figure(fit: PolyFit) -> go.Figure:
     )
     fig.update_yaxes(type="linear", range=y_range)
     fig.update_xaxes(dtick=1)
-    return style(
-        fig, t("overfitting.chart.coef_title"), t("overfitting.chart.coef_axis"), t("overfitting.chart.weight_axis")
-    )
+    style(fig, t("overfitting.chart.coef_title"), t("overfitting.chart.coef_axis"), t("overfitting.chart.weight_axis"))
+    return _fixed_margins(fig, left=72)
 
 
 def _points(X, y, names, train: bool) -> list[go.Scatter]:
