@@ -6,7 +6,7 @@ from core import overfitting as of
 from core import overfitting_mlp as mlp
 from core.device import get_device
 from ui import overfitting_charts as charts
-from ui.figures import show
+from ui.figures import session_figure, show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code
 
@@ -63,35 +63,69 @@ st.markdown(t("overfitting.intro"))
 # --- Part 1: polynomials through a few houses -----------------------------------------------------
 st.header(t("overfitting.poly_header"))
 st.markdown(t("overfitting.poly_intro"))
-left, right = st.columns([1, 2])
-with left:
-    degree = slider("overfitting.degree_label", DEGREE_SLIDER, "of_degree", help=t("overfitting.degree_help"))
-    n_houses = slider("overfitting.houses_label", HOUSES_SLIDER, "of_houses", help=t("overfitting.houses_help"))
-    penalty = st.segmented_control(
-        t("overfitting.penalty_label"),
-        of.PENALTIES,
-        default="none",
-        format_func={p: t(f"overfitting.penalty_names.{p}") for p in of.PENALTIES}.get,
-        key="of_penalty",  # not bound to the URL: Streamlit writes the translated label there
-        required=True,
+
+
+@st.fragment
+def poly_section(lang: str) -> None:
+    """Degree, houses, penalty and augmentation drive the fit, the U-curve and the coefficients.
+
+    A fragment: moving one of its sliders reruns this section alone. The three figures are kept
+    per learner and updated in place when only the degree moves (see ui.figures.session_figure).
+    """
+    left, right = st.columns([1, 2])
+    with left:
+        degree = slider("overfitting.degree_label", DEGREE_SLIDER, "of_degree", help=t("overfitting.degree_help"))
+        n_houses = slider("overfitting.houses_label", HOUSES_SLIDER, "of_houses", help=t("overfitting.houses_help"))
+        penalty = st.segmented_control(
+            t("overfitting.penalty_label"),
+            of.PENALTIES,
+            default="none",
+            format_func={p: t(f"overfitting.penalty_names.{p}") for p in of.PENALTIES}.get,
+            key="of_penalty",  # not bound to the URL: Streamlit writes the translated label there
+            required=True,
+        )
+        lam = strength("overfitting.strength_label", STRENGTHS, 1e-2, "of_lam", bind="query-params")
+        copies = slider("overfitting.copies_label", COPIES_SLIDER, "of_copies", help=t("overfitting.copies_help"))
+        jitter = slider("overfitting.jitter_label", JITTER_SLIDER, "of_jitter")
+    setting = (n_houses, penalty or "none", lam, copies, jitter)
+    x, y, augmented, x_test, y_test, sweep = poly_sweep(*setting)
+    fit = sweep.fits[degree - 1]
+    signature = (*setting, lang)  # what fixes the figures' structure; the degree only changes values
+    with right:
+        figure = session_figure(
+            "of_fit",
+            signature,
+            build=lambda: charts.poly_fit_figure(x, y, augmented, x_test, y_test, fit),
+            update=lambda fig: charts.update_poly_fit_figure(fig, fit),
+        )
+        show(figure, key="of_fit")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(
+        t("overfitting.train_error"), f"{sweep.train_mse[degree - 1]:.3f}", help=t("overfitting.train_error_help")
     )
-    lam = strength("overfitting.strength_label", STRENGTHS, 1e-2, "of_lam", bind="query-params")
-    copies = slider("overfitting.copies_label", COPIES_SLIDER, "of_copies", help=t("overfitting.copies_help"))
-    jitter = slider("overfitting.jitter_label", JITTER_SLIDER, "of_jitter")
-x, y, augmented, x_test, y_test, sweep = poly_sweep(n_houses, penalty or "none", lam, copies, jitter)
-fit = sweep.fits[degree - 1]
-with right:
-    show(charts.poly_fit_figure(x, y, augmented, x_test, y_test, fit), key="of_fit")
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("overfitting.train_error"), f"{sweep.train_mse[degree - 1]:.3f}", help=t("overfitting.train_error_help"))
-c2.metric(t("overfitting.test_error"), f"{sweep.test_mse[degree - 1]:.3f}", help=t("overfitting.test_error_help"))
-c3.metric(t("overfitting.best_degree"), sweep.best_degree)
-c4.metric(t("overfitting.zero_coefs"), f"{int((fit.w == 0).sum())} / {degree}")
-c1, c2 = st.columns(2)
-with c1:
-    show(charts.u_curve_figure(sweep, degree), key="of_u_curve")
-with c2:
-    show(charts.coef_figure(fit), key="of_coefs")
+    c2.metric(t("overfitting.test_error"), f"{sweep.test_mse[degree - 1]:.3f}", help=t("overfitting.test_error_help"))
+    c3.metric(t("overfitting.best_degree"), sweep.best_degree)
+    c4.metric(t("overfitting.zero_coefs"), f"{int((fit.w == 0).sum())} / {degree}")
+    c1, c2 = st.columns(2)
+    with c1:
+        figure = session_figure(
+            "of_u_curve",
+            signature,
+            build=lambda: charts.u_curve_figure(sweep, degree),
+            update=lambda fig: charts.update_u_curve_figure(fig, degree),
+        )
+        show(figure, key="of_u_curve")
+    with c2:
+        figure = session_figure(
+            "of_coefs",
+            (lang,),
+            build=lambda: charts.coef_figure(fit),
+            update=lambda fig: charts.update_coef_figure(fig, fit),
+        )
+        show(figure, key="of_coefs")
+
+
+poly_section(lang)
 st.latex(
     r"L(\mathbf w, b) = \frac1n\sum_{i=1}^n \bigl(y_i - b - \textstyle\sum_j w_j P_j(u_i)\bigr)^2"
     r" \;+\; \underbrace{\lambda\sum_j w_j^2}_{L2}\ \text{or}\ \underbrace{\lambda\sum_j |w_j|}_{L1}"
@@ -101,140 +135,165 @@ st.markdown(t("overfitting.poly_explain"))
 # --- Part 2: a small network classifying points ---------------------------------------------------
 st.header(t("overfitting.mlp_header"))
 st.markdown(t("overfitting.mlp_intro"))
-data_col, net_col = st.columns(2)
-with data_col:
-    st.subheader(t("overfitting.data_subheader"))
-    kind = st.selectbox(
-        t("overfitting.dataset_label"),
-        mlp.DATASETS + ("csv",),
-        format_func={k: t(f"overfitting.datasets.{k}") for k in mlp.DATASETS + ("csv",)}.get,
-        key="of_dataset",  # not bound to the URL, like of_penalty
-    )
-    n_points, noise, classes = POINTS_SLIDER[2], NOISE_SLIDER[2], CLASSES_SLIDER[2]
-    if kind != "csv":  # a learner's file brings its own points and classes
-        n_points = slider("overfitting.points_label", POINTS_SLIDER, "of_points")
-        noise = slider("overfitting.noise_label", NOISE_SLIDER, "of_noise")
-        classes = slider("overfitting.classes_label", CLASSES_SLIDER, "of_classes", help=t("overfitting.classes_help"))
-    holdout = slider("overfitting.holdout_label", HOLDOUT_SLIDER, "of_holdout", help=t("overfitting.holdout_help"))
-with net_col:
-    st.subheader(t("overfitting.net_subheader"))
-    width = strength("overfitting.width_label", WIDTHS, DEFAULTS.width, "of_width", bind="query-params")
-    depth = slider("overfitting.depth_label", DEPTH_SLIDER, "of_depth")
-    dropout = slider("overfitting.dropout_label", DROPOUT_SLIDER, "of_dropout", help=t("overfitting.dropout_help"))
-    c1, c2 = st.columns(2)
-    with c1:
-        l1 = strength("overfitting.l1_label", DECAYS, 0.0, "of_l1", bind="query-params")
-    with c2:
-        l2 = strength("overfitting.l2_label", DECAYS, 0.0, "of_l2", bind="query-params")
-    epochs = slider("overfitting.epochs_label", EPOCHS_SLIDER, "of_epochs")
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        early = st.toggle(t("overfitting.early_label"), False, key="of_early", help=t("overfitting.early_help"))
-        seed = st.number_input(t("overfitting.seed_label"), 0, 9999, 0, key="of_seed", help=t("overfitting.seed_help"))
-    with c2:
-        patience = slider(
-            "overfitting.patience_label", PATIENCE_SLIDER, "of_patience", help=t("overfitting.patience_help")
+
+
+@st.fragment
+def mlp_section(lang: str) -> None:
+    """The data, the network's settings, training on the button and the last two runs.
+
+    A fragment: its widgets rerun this part alone, never the polynomial figures above.
+    """
+    data_col, net_col = st.columns(2)
+    with data_col:
+        st.subheader(t("overfitting.data_subheader"))
+        kind = st.selectbox(
+            t("overfitting.dataset_label"),
+            mlp.DATASETS + ("csv",),
+            format_func={k: t(f"overfitting.datasets.{k}") for k in mlp.DATASETS + ("csv",)}.get,
+            key="of_dataset",  # not bound to the URL, like of_penalty
         )
+        n_points, noise, classes = POINTS_SLIDER[2], NOISE_SLIDER[2], CLASSES_SLIDER[2]
+        if kind != "csv":  # a learner's file brings its own points and classes
+            n_points = slider("overfitting.points_label", POINTS_SLIDER, "of_points")
+            noise = slider("overfitting.noise_label", NOISE_SLIDER, "of_noise")
+            classes = slider(
+                "overfitting.classes_label", CLASSES_SLIDER, "of_classes", help=t("overfitting.classes_help")
+            )
+        holdout = slider("overfitting.holdout_label", HOLDOUT_SLIDER, "of_holdout", help=t("overfitting.holdout_help"))
+    with net_col:
+        st.subheader(t("overfitting.net_subheader"))
+        width = strength("overfitting.width_label", WIDTHS, DEFAULTS.width, "of_width", bind="query-params")
+        depth = slider("overfitting.depth_label", DEPTH_SLIDER, "of_depth")
+        dropout = slider("overfitting.dropout_label", DROPOUT_SLIDER, "of_dropout", help=t("overfitting.dropout_help"))
+        c1, c2 = st.columns(2)
+        with c1:
+            l1 = strength("overfitting.l1_label", DECAYS, 0.0, "of_l1", bind="query-params")
+        with c2:
+            l2 = strength("overfitting.l2_label", DECAYS, 0.0, "of_l2", bind="query-params")
+        epochs = slider("overfitting.epochs_label", EPOCHS_SLIDER, "of_epochs")
+        c1, c2 = st.columns([1, 1])
+        with c1:
+            early = st.toggle(t("overfitting.early_label"), False, key="of_early", help=t("overfitting.early_help"))
+            seed = st.number_input(
+                t("overfitting.seed_label"), 0, 9999, 0, key="of_seed", help=t("overfitting.seed_help")
+            )
+        with c2:
+            patience = slider(
+                "overfitting.patience_label", PATIENCE_SLIDER, "of_patience", help=t("overfitting.patience_help")
+            )
 
-data = None
-if kind == "csv":
-    st.markdown(t("overfitting.csv_help", rows=mlp.CSV_MAX_ROWS, kb=mlp.CSV_MAX_BYTES // 1000, k=mlp.MAX_CLASSES))
-    example_X, example_y = mlp.make_dataset("moons", 60, 0.1, 2, 0)
-    example = "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(example_X, example_y))
-    st.download_button(t("overfitting.csv_example"), example, "example.csv", "text/csv", key="of_csv_example")
-    upload = st.file_uploader(t("overfitting.csv_label"), type=["csv"], key="of_csv")
-    if upload is not None:
-        try:
-            X, labels, names = mlp.parse_csv(upload.getvalue())
-            data = (X, labels, names)
-        except mlp.CsvError as problem:
-            st.error(t(f"overfitting.csv_errors.{problem.code}", **problem.fields), icon=":material/error:")
-else:
-    X, labels = mlp.make_dataset(kind, n_points, noise, classes, seed)
-    names = [t("overfitting.class_name", number=c + 1) for c in range(mlp.n_classes_of(kind, classes))]
-    data = (X, labels, names)
+    data = None
+    if kind == "csv":
+        st.markdown(t("overfitting.csv_help", rows=mlp.CSV_MAX_ROWS, kb=mlp.CSV_MAX_BYTES // 1000, k=mlp.MAX_CLASSES))
+        example_X, example_y = mlp.make_dataset("moons", 60, 0.1, 2, 0)
+        example = "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(example_X, example_y))
+        st.download_button(t("overfitting.csv_example"), example, "example.csv", "text/csv", key="of_csv_example")
+        upload = st.file_uploader(t("overfitting.csv_label"), type=["csv"], key="of_csv")
+        if upload is not None:
+            try:
+                X, labels, names = mlp.parse_csv(upload.getvalue())
+                data = (X, labels, names)
+            except mlp.CsvError as problem:
+                st.error(t(f"overfitting.csv_errors.{problem.code}", **problem.fields), icon=":material/error:")
+    else:
+        X, labels = mlp.make_dataset(kind, n_points, noise, classes, seed)
+        names = [t("overfitting.class_name", number=c + 1) for c in range(mlp.n_classes_of(kind, classes))]
+        data = (X, labels, names)
 
-if data is not None:
-    X, labels, names = data
-    split = mlp.split(X, labels, holdout, seed)
-    config = mlp.MLPConfig(width, depth, dropout, l1, l2, DEFAULTS.lr, epochs, early, patience, int(seed))
-    x_range, y_range = mlp.plot_range(X)
-    train_col, map_col = st.columns([1, 2])
-    with train_col:
-        st.markdown(t("overfitting.split_summary", train=len(split[1]), val=len(split[3])))
-        pressed = st.button(t("overfitting.train_button"), type="primary", icon=":material/play_arrow:", key="of_train")
-        progress = st.empty()
-    with map_col:
-        live = st.empty()
-        with live.container():
-            if kind == "csv":
-                preview = charts.data_figure(split, names, t("overfitting.chart.data_title"))
-            else:
-                preview = data_figure(kind, n_points, noise, classes, holdout, int(seed), lang)
-            show(preview, key="of_data")
-    if pressed:
-        bar = progress.progress(0.0, text=t("overfitting.training", epoch=0, total=epochs))
-        every = max(epochs // 10, 10)
+    if data is not None:
+        X, labels, names = data
+        split = mlp.split(X, labels, holdout, seed)
+        config = mlp.MLPConfig(width, depth, dropout, l1, l2, DEFAULTS.lr, epochs, early, patience, int(seed))
+        x_range, y_range = mlp.plot_range(X)
+        train_col, map_col = st.columns([1, 2])
+        with train_col:
+            st.markdown(t("overfitting.split_summary", train=len(split[1]), val=len(split[3])))
+            pressed = st.button(
+                t("overfitting.train_button"), type="primary", icon=":material/play_arrow:", key="of_train"
+            )
+            progress = st.empty()
+        with map_col:
+            live = st.empty()
+            with live.container():
+                if kind == "csv":
+                    preview = charts.data_figure(split, names, t("overfitting.chart.data_title"))
+                else:
+                    preview = data_figure(kind, n_points, noise, classes, holdout, int(seed), lang)
+                show(preview, key="of_data")
+        if pressed:
+            bar = progress.progress(0.0, text=t("overfitting.training", epoch=0, total=epochs))
+            every = max(epochs // 10, 10)
 
-        def on_epoch(epoch, run):
-            bar.progress(epoch / epochs, text=t("overfitting.training", epoch=epoch, total=epochs))
-            if epoch % every == 0:
-                grid = mlp.boundary_grid(run, x_range, y_range, resolution=40)
-                with live.container():
-                    title = t("overfitting.chart.live_title", epoch=epoch)
-                    show(charts.boundary_figure(grid, split, names, title), key=f"of_live_{epoch}")
-                    losses = charts.loss_figure(
-                        run.train_loss_, run.val_loss_, run.best_epoch_, t("overfitting.chart.live_loss_title")
+            def on_epoch(epoch, run):
+                bar.progress(epoch / epochs, text=t("overfitting.training", epoch=epoch, total=epochs))
+                if epoch % every == 0:
+                    grid = mlp.boundary_grid(run, x_range, y_range, resolution=40)
+                    with live.container():
+                        title = t("overfitting.chart.live_title", epoch=epoch)
+                        show(charts.boundary_figure(grid, split, names, title), key=f"of_live_{epoch}")
+                        losses = charts.loss_figure(
+                            run.train_loss_, run.val_loss_, run.best_epoch_, t("overfitting.chart.live_loss_title")
+                        )
+                        show(losses, key=f"of_live_loss_{epoch}")
+
+            run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
+            progress.empty()
+            record = {
+                "config": config,
+                "dataset": t(f"overfitting.datasets.{kind}"),
+                "names": names,
+                "split": split,
+                "grid": mlp.boundary_grid(run, x_range, y_range),
+                "train_loss": run.train_loss_,
+                "val_loss": run.val_loss_,
+                "best_epoch": run.best_epoch_,
+                "stopped_early": run.stopped_early_,
+                "restored": run.restored_,
+                "train_acc": float((mlp.predict_proba(run, split[0]).argmax(1) == split[1]).mean()),
+                "val_acc": float((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean()),
+            }
+            st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [record])[-2:]
+
+    runs = st.session_state.get("of_runs", [])
+    if runs:
+        st.subheader(t("overfitting.results_subheader"))
+        shown = (
+            runs if len(runs) == 2 and st.toggle(t("overfitting.compare_label"), True, key="of_compare") else runs[-1:]
+        )
+        for column, (number, record) in zip(st.columns(len(shown)), enumerate(shown, start=len(runs) - len(shown) + 1)):
+            with column:
+                c = record["config"]
+                st.markdown(
+                    t("overfitting.run_summary", number=number, dataset=record["dataset"], width=c.width, depth=c.depth)
+                    + " · "
+                    + t(
+                        "overfitting.run_settings",
+                        dropout=f"{c.dropout:g}",
+                        l1=f"{c.l1:g}",
+                        l2=f"{c.l2:g}",
+                        seed=c.seed,
                     )
-                    show(losses, key=f"of_live_loss_{epoch}")
+                )
+                map_title = t("overfitting.chart.map_title", number=number)
+                show(
+                    charts.boundary_figure(record["grid"], record["split"], record["names"], map_title),
+                    key=f"of_map_{number}_of_{len(shown)}",
+                )
+                loss_title = t("overfitting.chart.loss_title", number=number)
+                fig = charts.loss_figure(record["train_loss"], record["val_loss"], record["best_epoch"], loss_title)
+                show(fig, key=f"of_loss_{number}_of_{len(shown)}")
+                a, b = st.columns(2)
+                a.metric(t("overfitting.train_acc"), f"{record['train_acc']:.1%}")
+                b.metric(t("overfitting.val_acc"), f"{record['val_acc']:.1%}")
+                if record["restored"]:
+                    key = "overfitting.stopped_early" if record["stopped_early"] else "overfitting.restored"
+                    st.success(t(key, epoch=record["best_epoch"], epochs=len(record["val_loss"])))
+        st.markdown(t("overfitting.results_explain"))
+    else:
+        st.info(t("overfitting.no_run_yet"))
 
-        run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
-        progress.empty()
-        record = {
-            "config": config,
-            "dataset": t(f"overfitting.datasets.{kind}"),
-            "names": names,
-            "split": split,
-            "grid": mlp.boundary_grid(run, x_range, y_range),
-            "train_loss": run.train_loss_,
-            "val_loss": run.val_loss_,
-            "best_epoch": run.best_epoch_,
-            "stopped_early": run.stopped_early_,
-            "restored": run.restored_,
-            "train_acc": float((mlp.predict_proba(run, split[0]).argmax(1) == split[1]).mean()),
-            "val_acc": float((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean()),
-        }
-        st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [record])[-2:]
 
-runs = st.session_state.get("of_runs", [])
-if runs:
-    st.subheader(t("overfitting.results_subheader"))
-    shown = runs if len(runs) == 2 and st.toggle(t("overfitting.compare_label"), True, key="of_compare") else runs[-1:]
-    for column, (number, record) in zip(st.columns(len(shown)), enumerate(shown, start=len(runs) - len(shown) + 1)):
-        with column:
-            c = record["config"]
-            st.markdown(
-                t("overfitting.run_summary", number=number, dataset=record["dataset"], width=c.width, depth=c.depth)
-                + " · "
-                + t("overfitting.run_settings", dropout=f"{c.dropout:g}", l1=f"{c.l1:g}", l2=f"{c.l2:g}", seed=c.seed)
-            )
-            map_title = t("overfitting.chart.map_title", number=number)
-            show(
-                charts.boundary_figure(record["grid"], record["split"], record["names"], map_title),
-                key=f"of_map_{number}_of_{len(shown)}",
-            )
-            loss_title = t("overfitting.chart.loss_title", number=number)
-            fig = charts.loss_figure(record["train_loss"], record["val_loss"], record["best_epoch"], loss_title)
-            show(fig, key=f"of_loss_{number}_of_{len(shown)}")
-            a, b = st.columns(2)
-            a.metric(t("overfitting.train_acc"), f"{record['train_acc']:.1%}")
-            b.metric(t("overfitting.val_acc"), f"{record['val_acc']:.1%}")
-            if record["restored"]:
-                key = "overfitting.stopped_early" if record["stopped_early"] else "overfitting.restored"
-                st.success(t(key, epoch=record["best_epoch"], epochs=len(record["val_loss"])))
-    st.markdown(t("overfitting.results_explain"))
-else:
-    st.info(t("overfitting.no_run_yet"))
+mlp_section(lang)
 
 lesson_link("convolution")
 with st.expander(t("overfitting.vocabulary_header"), icon=":material/menu_book:"):

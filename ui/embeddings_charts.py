@@ -1,5 +1,7 @@
 """Figures for lesson 6, built from core.embeddings' results."""
 
+import unicodedata
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -27,6 +29,23 @@ def _axis_labels(texts: list[str], limit: int = MAX_LABEL) -> list[str]:
     return labels
 
 
+def _label_px(label: str) -> int:
+    """About how wide a tick label is drawn, in pixels (wide CJK characters count double)."""
+    return sum(13 if unicodedata.east_asian_width(ch) in "WF" else 7 for ch in label)
+
+
+def _fixed_margins(fig: go.Figure, left: int, bottom: int, right: int = 10) -> go.Figure:
+    """Margins set once, large enough for the labels, instead of Plotly's automatic ones.
+
+    With automatic margins Plotly measures labels, legend and colour bar after a first draw and
+    draws the whole chart again; the charts a slider changes are redrawn from scratch each move.
+    """
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig.update_layout(margin={"l": left, "r": right, "t": 50, "b": bottom})
+    return fig
+
+
 def heatmap_figure(M: np.ndarray, texts: list[str], title: str, value_name: str, zmin=None, zmax=None) -> go.Figure:
     """A square matrix of pair scores with the texts on both axes; numbers written in small matrices."""
     labels = _axis_labels(texts, 16)  # short: the matrix gets the width (hover shows the full text)
@@ -46,7 +65,9 @@ def heatmap_figure(M: np.ndarray, texts: list[str], title: str, value_name: str,
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=-45)
-    return style(fig, title, "", "", height=max(380, 200 + 16 * n))
+    style(fig, title, "", "", height=max(380, 200 + 16 * n))
+    widest = max(_label_px(label) for label in labels)
+    return _fixed_margins(fig, left=widest + 12, bottom=round(widest * 0.75) + 20, right=90)
 
 
 def overlap_figure(ds: list[int], overlaps: list[float], d: int, overlap_at_d: float, k: int) -> go.Figure:
@@ -73,9 +94,8 @@ def overlap_figure(ds: list[int], overlaps: list[float], d: int, overlap_at_d: f
     )
     fig.update_xaxes(type="log")
     fig.update_yaxes(range=[0, 105])
-    return style(
-        fig, t("embeddings.chart.overlap_title"), t("embeddings.chart.d_axis"), t("embeddings.chart.overlap_axis")
-    )
+    style(fig, t("embeddings.chart.overlap_title"), t("embeddings.chart.d_axis"), t("embeddings.chart.overlap_axis"))
+    return _fixed_margins(fig, left=64, bottom=120)
 
 
 def map_figure(coords: np.ndarray, texts: list[str], groups: list[str], title: str, axis: str, marked=()) -> go.Figure:

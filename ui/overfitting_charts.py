@@ -9,6 +9,19 @@ from ui.i18n import t
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, one per class
 PRICE_RANGE = (0.0, 13.0)  # keep the axis readable when an overfitted curve shoots off
+FIT_GRID = np.linspace(0.0, MAX_DISTANCE, 200)  # where curves are drawn: smooth up to degree 15, light to redraw
+
+
+def _fixed_margins(fig: go.Figure, left: int = 64, bottom: int = 120) -> go.Figure:
+    """Margins set once, with room for tick labels, axis titles and the legend below the plot.
+
+    Plotly otherwise measures the labels and legend after a first draw, widens the margins and
+    draws the whole chart a second time: every slider move redraws these charts from scratch.
+    """
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig.update_layout(margin={"l": left, "r": 10, "t": 50, "b": bottom})
+    return fig
 
 
 def _houses(x, y, name: str, color: str, size: int, opacity: float = 1.0) -> go.Scatter:
@@ -24,7 +37,7 @@ def _houses(x, y, name: str, color: str, size: int, opacity: float = 1.0) -> go.
 
 def poly_fit_figure(x, y, augmented, x_test, y_test, fit: PolyFit) -> go.Figure:
     """The training houses (and augmented copies), the unseen houses, the true curve and the fit."""
-    grid = np.linspace(0.0, MAX_DISTANCE, 400)
+    grid = FIT_GRID
     fig = go.Figure()
     fig.add_trace(_houses(x_test, y_test, t("overfitting.chart.test_houses"), COLORS["muted"], 5, 0.45))
     if augmented is not None:
@@ -43,7 +56,7 @@ def poly_fit_figure(x, y, augmented, x_test, y_test, fit: PolyFit) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=grid,
-            y=np.clip(fit.predict(grid), -1e3, 1e3),
+            y=_fit_values(fit),
             mode="lines",
             name=t("overfitting.chart.fit", degree=fit.degree),
             line={"color": COLORS["model"], "width": 3},
@@ -51,9 +64,20 @@ def poly_fit_figure(x, y, augmented, x_test, y_test, fit: PolyFit) -> go.Figure:
         )
     )
     fig.update_yaxes(range=PRICE_RANGE)
-    return style(
+    style(
         fig, t("overfitting.chart.fit_title"), t("overfitting.chart.distance_axis"), t("overfitting.chart.price_axis")
     )
+    return _fixed_margins(fig)
+
+
+def _fit_values(fit: PolyFit) -> np.ndarray:
+    return np.clip(fit.predict(FIT_GRID), -1e3, 1e3)
+
+
+def update_poly_fit_figure(fig: go.Figure, fit: PolyFit) -> None:
+    """Show another fit (another degree) in a poly_fit_figure, in place: its curve is the last trace."""
+    fig.data[-1].y = _fit_values(fit)
+    fig.data[-1].name = t("overfitting.chart.fit", degree=fit.degree)
 
 
 def u_curve_figure(sweep: DegreeSweep, degree: int) -> go.Figure:
@@ -88,13 +112,34 @@ def u_curve_figure(sweep: DegreeSweep, degree: int) -> go.Figure:
     fig.update_yaxes(type="log")
     style(fig, t("overfitting.chart.u_title"), t("overfitting.chart.degree_axis"), t("overfitting.chart.error_axis"))
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0.0})
-    return fig
+    return _fixed_margins(fig, left=70)
+
+
+def update_u_curve_figure(fig: go.Figure, degree: int) -> None:
+    """Move the chosen-degree marker line of a u_curve_figure, in place."""
+    shape = fig.layout.shapes[0]
+    shape.x0 = shape.x1 = degree
+
+
+def _coef_data(fit: PolyFit) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Coefficient numbers, the ones that are exactly zero, and a symmetric y range."""
+    j = np.arange(1, fit.degree + 1)
+    big = float(np.max(np.abs(fit.w))) if fit.degree else 1.0
+    return j, j[fit.w == 0], [-1.1 * max(big, 1e-3), 1.1 * max(big, 1e-3)]
+
+
+def update_coef_figure(fig: go.Figure, fit: PolyFit) -> None:
+    """Show another fit's coefficients in a coef_figure, in place."""
+    j, zeros, y_range = _coef_data(fit)
+    # Plain assignments: a batch_update that touches the layout costs more than the whole rest.
+    fig.data[0].x, fig.data[0].y = j, fit.w
+    fig.data[1].x, fig.data[1].y = zeros, np.zeros(len(zeros))
+    fig.layout.yaxis.range = y_range
 
 
 def coef_figure(fit: PolyFit) -> go.Figure:
     """One bar per coefficient; the exact zeros (L1's work) marked with a cross on the axis."""
-    j = np.arange(1, fit.degree + 1)
-    zero = fit.w == 0
+    j, zeros, y_range = _coef_data(fit)
     fig = go.Figure(
         go.Bar(
             x=j,
@@ -106,20 +151,18 @@ def coef_figure(fit: PolyFit) -> go.Figure:
     )
     fig.add_trace(
         go.Scatter(
-            x=j[zero],
-            y=np.zeros(int(zero.sum())),
+            x=zeros,
+            y=np.zeros(len(zeros)),
             mode="markers",
             name=t("overfitting.chart.zeros"),
             marker={"symbol": "x", "size": 10, "color": COLORS["reference"]},
             hovertemplate=t("overfitting.chart.hover_zero"),
         )
     )
-    big = float(np.max(np.abs(fit.w))) if fit.degree else 1.0
-    fig.update_yaxes(type="linear", range=[-1.1 * max(big, 1e-3), 1.1 * max(big, 1e-3)])
+    fig.update_yaxes(type="linear", range=y_range)
     fig.update_xaxes(dtick=1)
-    return style(
-        fig, t("overfitting.chart.coef_title"), t("overfitting.chart.coef_axis"), t("overfitting.chart.weight_axis")
-    )
+    style(fig, t("overfitting.chart.coef_title"), t("overfitting.chart.coef_axis"), t("overfitting.chart.weight_axis"))
+    return _fixed_margins(fig, left=72)
 
 
 def _points(X, y, names, train: bool) -> list[go.Scatter]:
