@@ -15,6 +15,7 @@ OPTIMIZER_COLORS = {
 }
 ARROWS_PER_PATH = 8
 ARROW_LENGTH = 0.07  # as a fraction of the plot's width and height
+MARKERS_PER_PATH = 40
 
 
 def _legend_below(fig: go.Figure, height: int) -> go.Figure:
@@ -76,7 +77,9 @@ def contour_figure(
                 mode="lines+markers",
                 name=label,
                 line={"color": color, "width": 2},
-                marker={"size": 4, "color": color},
+                # At most MARKERS_PER_PATH dots (every step when there are fewer): each dot is an SVG
+                # element the browser restyles on every redraw, and 200 of them overlap anyway.
+                marker={"size": 4, "color": color, "maxdisplayed": MARKERS_PER_PATH},
                 customdata=_path_customdata(path),
                 hovertemplate=t("loss_surface.chart.hover_path"),
             )
