@@ -57,8 +57,8 @@ def contour_figure(
             ncontours=30,
             # Filled bands, not "heatmap": that paints a smoothed image at the plot's full pixel size,
             # which the browser recomputes and re-encodes on every redraw (several times the SVG).
-            contours={"coloring": "fill", "showlines": True},
-            line={"width": 0.5, "color": "rgba(255,255,255,0.4)"},
+            # The bands' edges are the contour lines: drawing lines as well doubles the paths to redraw.
+            contours={"coloring": "fill", "showlines": False},
             colorbar=_log_colorbar(z, t("loss_surface.chart.loss"))
             if log_color
             else {"title": {"text": t("loss_surface.chart.loss")}},
