@@ -8,8 +8,8 @@ from core import fitting as fit
 from core import loss_surface as ls
 from core.device import get_device
 from ui import loss_surface_charts as charts
-from ui.figures import show
-from ui.i18n import t
+from ui.figures import session_figure, show
+from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -23,6 +23,7 @@ DEFAULT_LR = {  # per optimizer, for raw prices and for standardized prices
 }
 GRID = 200  # surfaces are computed on GRID x GRID points ...
 DRAWN = 100  # ... and drawn on DRAWN x DRAWN of them, edges included: a quarter of the bytes to the browser
+TEA_DRAWN = 60  # the milk-tea bowl is a smooth quadratic: fewer points draw it as well, and it redraws on every move
 NEURON_W = (-3.0, 3.0, 1.0, 0.1)
 NEURON_V = (-2.0, 2.0, -1.0, 0.1)
 NEURON_LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
@@ -31,10 +32,10 @@ BASIN_GRID, BASIN_LR, BASIN_STEPS = (61, 41), 0.5, 400  # the basin map: starts,
 MLP = ls.MLPConfig()
 
 
-def thinned(xs, ys, z):
-    """Every other grid line, keeping the first and last, in float32: what the browser draws."""
-    i = np.linspace(0, len(xs) - 1, DRAWN).round().astype(int)
-    j = np.linspace(0, len(ys) - 1, DRAWN).round().astype(int)
+def thinned(xs, ys, z, drawn: int = DRAWN):
+    """`drawn` evenly spread grid lines, keeping the first and last, in float32: what the browser draws."""
+    i = np.linspace(0, len(xs) - 1, drawn).round().astype(int)
+    j = np.linspace(0, len(ys) - 1, drawn).round().astype(int)
     return xs[i], ys[j], z[np.ix_(j, i)].astype(np.float32)
 
 
@@ -52,6 +53,12 @@ def tea_surface(standardized: bool):
     else:
         ks, bs = np.linspace(START_K[0], START_K[1], GRID), np.linspace(START_B[0], START_B[1], GRID)
     return ks, bs, ls.surface(ls.line_loss(x, y), ks, bs)
+
+
+@st.cache_resource(max_entries=2)
+def tea_drawn(standardized: bool):
+    """The thinned surface the browser draws; shared read-only by every learner's figure."""
+    return thinned(*tea_surface(standardized), TEA_DRAWN)
 
 
 @st.cache_data(max_entries=512)
@@ -113,7 +120,6 @@ def tea_section():
             )
 
     x, y = ls.tea_data(scaled)
-    ks, bs, z = tea_surface(scaled)
     k_best, b_best = fit.least_squares(x, y)
     best = fit.dataset_error(x, y, k_best, b_best)
     paths = {
@@ -135,11 +141,24 @@ def tea_section():
         key="loss_view",
         bind="query-params",
     )
-    shown = thinned(ks, bs, z)
+    # Kept per learner and updated in place while only the paths move (see ui.figures.session_figure).
+    signature = (view, scaled, tuple(paths), current_language())
     if view == "surface":
-        show(charts.surface_figure(*shown, paths, labels), key="loss_surface3d")
+        figure = session_figure(
+            "loss_surface3d",
+            signature,
+            build=lambda: charts.surface_figure(*tea_drawn(scaled), paths, labels),
+            update=lambda fig: charts.update_surface_paths(fig, *tea_drawn(scaled)[:2], paths),
+        )
+        show(figure, key="loss_surface3d")
     else:
-        show(charts.contour_figure(*shown, paths, minimum, labels, equal_axes=scaled), key="loss_contour")
+        figure = session_figure(
+            "loss_contour",
+            signature,
+            build=lambda: charts.contour_figure(*tea_drawn(scaled), paths, minimum, labels, equal_axes=scaled),
+            update=lambda fig: charts.update_contour_paths(fig, *tea_drawn(scaled)[:2], paths),
+        )
+        show(figure, key="loss_contour")
     st.caption(t("loss_surface.arrows_caption"))
 
     _, mean, std = ls.standardize(fit.TEA_PRICES)
@@ -158,7 +177,13 @@ def tea_section():
         columns = ["optimizer", "outcome", "error", "k", "b", "prediction"]
         table = pd.DataFrame(rows, columns=[t(f"loss_surface.table.{c}") for c in columns]).round(3)
         st.dataframe(table, hide_index=True)
-        show(charts.loss_curves_figure(paths, best), key="loss_curves")
+        curves = session_figure(
+            "loss_curves",
+            (scaled, tuple(paths), current_language()),
+            build=lambda: charts.loss_curves_figure(paths, best),
+            update=lambda fig: charts.update_loss_curves(fig, paths, best),
+        )
+        show(curves, key="loss_curves")
     for label, path in paths.values():
         if path.diverged_at is not None:
             st.error(t("loss_surface.diverged", name=label, step=path.diverged_at), icon=":material/warning:")
@@ -189,7 +214,11 @@ def tea_section():
     )
     st.info(t(f"loss_surface.behaviour.{behaviour}", rate=f"{rate:.6g}", steps=steps), icon=":material/insights:")
 
-    # Standardized input: the same least-squares line, back in price units.
+
+def scaling_section():
+    """Standardized input: the same least-squares line, back in price units. No widgets, so it stays out
+    of tea_section's fragment: a slider move there does not resend it."""
+    _, mean, std = ls.standardize(fit.TEA_PRICES)
     st.subheader(t("loss_surface.scaling_header"))
     st.markdown(t("loss_surface.scaling_explain", mean=f"{mean:g}", std=f"{std:.4f}"))
     st.latex(
@@ -306,6 +335,7 @@ def mlp_section():
 setup_page("loss-surface")
 st.markdown(t("loss_surface.intro"))
 tea_section()
+scaling_section()
 neuron_section()
 mlp_section()
 lesson_link("neural-networks")

@@ -15,6 +15,7 @@ OPTIMIZER_COLORS = {
 }
 ARROWS_PER_PATH = 8
 ARROW_LENGTH = 0.07  # as a fraction of the plot's width and height
+MARKERS_PER_PATH = 40
 
 
 def _legend_below(fig: go.Figure, height: int) -> go.Figure:
@@ -54,8 +55,10 @@ def contour_figure(
             customdata=z,
             colorscale="Viridis",
             ncontours=30,
-            contours={"coloring": "heatmap", "showlines": True},
-            line={"width": 0.5, "color": "rgba(255,255,255,0.4)"},
+            # Filled bands, not "heatmap": that paints a smoothed image at the plot's full pixel size,
+            # which the browser recomputes and re-encodes on every redraw (several times the SVG).
+            # The bands' edges are the contour lines: drawing lines as well doubles the paths to redraw.
+            contours={"coloring": "fill", "showlines": False},
             colorbar=_log_colorbar(z, t("loss_surface.chart.loss"))
             if log_color
             else {"title": {"text": t("loss_surface.chart.loss")}},
@@ -74,8 +77,10 @@ def contour_figure(
                 mode="lines+markers",
                 name=label,
                 line={"color": color, "width": 2},
-                marker={"size": 4, "color": color},
-                customdata=np.column_stack([np.arange(len(path.losses)), path.losses, path.grads]),
+                # At most MARKERS_PER_PATH dots (every step when there are fewer): each dot is an SVG
+                # element the browser restyles on every redraw, and 200 of them overlap anyway.
+                marker={"size": 4, "color": color, "maxdisplayed": MARKERS_PER_PATH},
+                customdata=_path_customdata(path),
                 hovertemplate=t("loss_surface.chart.hover_path"),
             )
         )
@@ -98,9 +103,9 @@ def contour_figure(
     return _legend_below(style(fig, labels[0], labels[1], labels[2], height=520), 520)
 
 
-def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatter:
+def _arrow_data(path, x_span: float, y_span: float, xs, ys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrows along -gradient (the way a gradient step goes) at a few points of a path, all of the
-    same size on screen. One trace: segments separated by gaps, an arrowhead at each tip."""
+    same size on screen: x, y of segments separated by gaps, and marker sizes (an arrowhead at each tip)."""
     picks = np.unique(np.linspace(0, len(path.losses) - 1, ARROWS_PER_PATH).astype(int))
     points, grads = path.thetas[picks], path.grads[picks]  # (m, 2)
     inside = (points[:, 0] >= xs[0]) & (points[:, 0] <= xs[-1]) & (points[:, 1] >= ys[0]) & (points[:, 1] <= ys[-1])
@@ -110,16 +115,37 @@ def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatte
     tips = points + screen / np.where(norm > 0, norm, 1) * ARROW_LENGTH * np.array([x_span, y_span])
     segments = np.full((int(keep.sum()), 3, 2), np.nan)  # (arrows, tail/tip/gap, xy)
     segments[:, 0], segments[:, 1] = points[keep], tips[keep]
-    sizes = np.tile([0, 11, 0], len(segments))
+    return segments[:, :, 0].ravel(), segments[:, :, 1].ravel(), np.tile([0, 11, 0], len(segments))
+
+
+def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatter:
+    """One trace of arrows along -gradient for a path (see _arrow_data)."""
+    x, y, sizes = _arrow_data(path, x_span, y_span, xs, ys)
     return go.Scatter(
-        x=segments[:, :, 0].ravel(),
-        y=segments[:, :, 1].ravel(),
+        x=x,
+        y=y,
         mode="lines+markers",
         line={"color": color, "width": 1.5},
         marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": color},
         hoverinfo="skip",
         showlegend=False,
     )
+
+
+def _path_customdata(path) -> np.ndarray:
+    return np.column_stack([np.arange(len(path.losses)), path.losses, path.grads])
+
+
+def update_contour_paths(fig: go.Figure, xs, ys, paths: dict) -> None:
+    """Move the paths (and their arrows) of a contour_figure built with the same optimizers, in place:
+    trace 0 is the surface, then a path and its arrows per optimizer."""
+    x_span, y_span = xs[-1] - xs[0], ys[-1] - ys[0]
+    with fig.batch_update():
+        for i, (label, path) in enumerate(paths.values()):
+            line, arrows = fig.data[1 + 2 * i], fig.data[2 + 2 * i]
+            line.x, line.y, line.name = path.thetas[:, 0], path.thetas[:, 1], label
+            line.customdata = _path_customdata(path)
+            arrows.x, arrows.y, arrows.marker.size = _arrow_data(path, x_span, y_span, xs, ys)
 
 
 def surface_figure(xs, ys, z, paths: dict, labels: tuple[str, str, str], log_z: bool = True) -> go.Figure:
@@ -139,15 +165,12 @@ def surface_figure(xs, ys, z, paths: dict, labels: tuple[str, str, str], log_z: 
     )
     for name, (label, path) in paths.items():
         color = OPTIMIZER_COLORS.get(name, COLORS["model"])
-        inside = (
-            (path.thetas[:, 0] >= xs[0]) & (path.thetas[:, 0] <= xs[-1])
-            & (path.thetas[:, 1] >= ys[0]) & (path.thetas[:, 1] <= ys[-1])
-        )  # fmt: skip
+        x, y, z = _path_on_surface(path, xs, ys)
         fig.add_trace(
             go.Scatter3d(
-                x=np.where(inside, path.thetas[:, 0], np.nan),
-                y=np.where(inside, path.thetas[:, 1], np.nan),
-                z=np.where(inside, path.losses, np.nan),
+                x=x,
+                y=y,
+                z=z,
                 mode="lines+markers",
                 name=label,
                 line={"color": color, "width": 5},
@@ -164,6 +187,23 @@ def surface_figure(xs, ys, z, paths: dict, labels: tuple[str, str, str], log_z: 
     fig = style(fig, labels[0], labels[1], labels[2], height=520)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
     return fig
+
+
+def _path_on_surface(path, xs, ys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A path's (k, b, loss), with the points outside the drawn surface left out (NaN)."""
+    inside = (
+        (path.thetas[:, 0] >= xs[0]) & (path.thetas[:, 0] <= xs[-1])
+        & (path.thetas[:, 1] >= ys[0]) & (path.thetas[:, 1] <= ys[-1])
+    )  # fmt: skip
+    return tuple(np.where(inside, values, np.nan) for values in (path.thetas[:, 0], path.thetas[:, 1], path.losses))
+
+
+def update_surface_paths(fig: go.Figure, xs, ys, paths: dict) -> None:
+    """Move the paths of a surface_figure built with the same optimizers, in place (trace 0 is the surface)."""
+    with fig.batch_update():
+        for trace, (label, path) in zip(fig.data[1:], paths.values()):
+            trace.x, trace.y, trace.z = _path_on_surface(path, xs, ys)
+            trace.name = label
 
 
 def loss_curves_figure(paths: dict, best: float | None) -> go.Figure:
@@ -194,6 +234,18 @@ def loss_curves_figure(paths: dict, best: float | None) -> go.Figure:
     fig.update_yaxes(type="log")
     style(fig, t("loss_surface.chart.curves_title"), t("loss_surface.chart.step_axis"), t("loss_surface.chart.loss"))
     return _legend_below(fig, 380)
+
+
+def update_loss_curves(fig: go.Figure, paths: dict, best: float | None) -> None:
+    """New losses (and labels) for a loss_curves_figure built with the same optimizers, in place."""
+    with fig.batch_update():
+        for trace, (label, path) in zip(fig.data, paths.values()):
+            trace.y, trace.name = path.losses, label
+        if best is not None:
+            longest = max((len(path.losses) for _, path in paths.values()), default=1)
+            reference = fig.data[len(paths)]
+            reference.x, reference.y = [0, longest - 1], [best, best]
+            reference.name = t("loss_surface.chart.best", error=f"{best:.1f}")
 
 
 def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) -> go.Figure:
