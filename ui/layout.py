@@ -1,5 +1,6 @@
 """The frame every page shares: language, title, the device badge and show-the-code."""
 
+import functools
 import inspect
 
 import streamlit as st
@@ -19,12 +20,19 @@ def setup_page(slug: str | None = None) -> str:
     return lang
 
 
+@functools.lru_cache(maxsize=512)
+def _source(function) -> str:
+    """inspect.getsource reads and parses the whole file: tens of ms, so once per function.
+    (A reloaded module makes new function objects, so edited code is read afresh.)"""
+    return inspect.getsource(function)
+
+
 def show_code(*functions) -> None:
     """An expander with the exact source of the core functions behind what the page shows."""
     with st.expander(t("common.show_code"), icon=":material/code:"):
         st.caption(t("common.show_code_help"))
         for function in functions:
-            st.code(inspect.getsource(function), language="python")
+            st.code(_source(function), language="python")
 
 
 def lesson_link(slug: str, numbered: bool = False) -> None:
