@@ -21,6 +21,50 @@ def fmt(v: float) -> str:
     return f"{v:.4g}".replace("-", "−")
 
 
+BAND_KEYS = ((False, False), (False, True), (True, False), (True, True))  # (positive, ours)
+
+
+def _network_data(layers, node_values, edge_values=None, mask=None, selected=None, node_hover=None) -> dict:
+    """The numbers a network diagram draws: band outlines, edge labels and node values.
+
+    One band trace per (sign, source) always, empty when no edge has it (Plotly hides an empty
+    trace and its legend entry), so the figure's structure never depends on the values.
+    """
+    edge_values = edge_values or [layer.W for layer in layers]
+    biggest = max(float(np.max(np.abs(v))) for v in edge_values) or 1.0
+    ys = [_column_y(len(values)) for values in node_values]
+    keys = BAND_KEYS if mask is not None else BAND_KEYS[::2]
+    bands = {key: ([], []) for key in keys}  # x and y of the band outlines, None between bands
+    labels_x, labels_y, labels = [], [], []
+    for n, values in enumerate(edge_values):
+        for j in range(values.shape[0]):
+            for i in range(values.shape[1]):
+                v = float(values[j, i])
+                ours = mask is not None and not mask[n].W[j, i]
+                x0, y0, x1, y1 = n, ys[n][i], n + 1, ys[n + 1][j]
+                h = 0.01 + 0.05 * abs(v) / biggest  # half the band's thickness
+                bx, by = bands[(v >= 0, ours)]
+                bx += [x0, x1, x1, x0, x0, None]
+                by += [y0 - h, y1 - h, y1 + h, y0 + h, y0 - h, None]
+                f = (0.2 if n == 0 else 0.3) * (j + 1)  # edges to different targets: labels at different x
+                labels_x.append(x0 + f * (x1 - x0))
+                labels_y.append(y0 + f * (y1 - y0))
+                labels.append(fmt(v) + ("*" if ours else ""))
+    flat = [(c, k) for c in range(len(node_values)) for k in range(len(node_values[c]))]
+    is_selected = [selected == (c - 1, k) for c, k in flat]
+    return {
+        "bands": bands,
+        "labels": (labels_x, labels_y, labels),
+        "flat": flat,
+        "node_x": [c for c, _ in flat],
+        "node_y": [ys[c][k] for c, k in flat],
+        "node_text": [fmt(float(node_values[c][k])) for c, k in flat],
+        "node_color": ["#fff4d6" if s else "#f2f2f2" for s in is_selected],
+        "node_line": [4 if s else 1.5 for s in is_selected],
+        "hover": [node_hover[c][k] if node_hover else "" for c, k in flat],
+    }
+
+
 def network_figure(
     layers,
     node_values: list[np.ndarray],
@@ -36,29 +80,11 @@ def network_figure(
     node_values[c] are the numbers of column c (inputs, hidden, outputs). Edges show each layer's
     W (or edge_values, e.g. gradients) as bands coloured by sign, thicker when larger; where `mask`
     says a weight is not the article's, the band is paler and its label starred. Few traces (one
-    per colour and source) keep the figure fast to build.
+    per colour and source) keep the figure fast to build; update_network_figure changes its values.
     """
-    edge_values = edge_values or [layer.W for layer in layers]
-    biggest = max(float(np.max(np.abs(v))) for v in edge_values) or 1.0
-    ys = [_column_y(len(values)) for values in node_values]
-    bands = {}  # (positive, ours) -> x and y of the band outlines, None between bands
-    labels_x, labels_y, labels = [], [], []
-    for n, values in enumerate(edge_values):
-        for j in range(values.shape[0]):
-            for i in range(values.shape[1]):
-                v = float(values[j, i])
-                ours = mask is not None and not mask[n].W[j, i]
-                x0, y0, x1, y1 = n, ys[n][i], n + 1, ys[n + 1][j]
-                h = 0.01 + 0.05 * abs(v) / biggest  # half the band's thickness
-                bx, by = bands.setdefault((v >= 0, ours), ([], []))
-                bx += [x0, x1, x1, x0, x0, None]
-                by += [y0 - h, y1 - h, y1 + h, y0 + h, y0 - h, None]
-                f = (0.2 if n == 0 else 0.3) * (j + 1)  # edges to different targets: labels at different x
-                labels_x.append(x0 + f * (x1 - x0))
-                labels_y.append(y0 + f * (y1 - y0))
-                labels.append(fmt(v) + ("*" if ours else ""))
+    data = _network_data(layers, node_values, edge_values, mask, selected, node_hover)
     fig = go.Figure()
-    for (positive, ours), (bx, by) in sorted(bands.items()):
+    for (positive, ours), (bx, by) in data["bands"].items():
         color = POSITIVE if positive else NEGATIVE
         name = t("neural_networks.chart.positive" if positive else "neural_networks.chart.negative")
         if mask is not None:
@@ -76,6 +102,7 @@ def network_figure(
                 hoverinfo="skip",
             )
         )
+    labels_x, labels_y, labels = data["labels"]
     fig.add_trace(
         go.Scatter(
             x=labels_x,
@@ -87,30 +114,28 @@ def network_figure(
             textfont={"size": 11, "color": "#222", "shadow": "0 0 3px #fff, 0 0 3px #fff"},
         )
     )
-    flat = [(c, k) for c in range(len(node_values)) for k in range(len(node_values[c]))]
-    is_selected = [selected == (c - 1, k) for c, k in flat]
-    hover = [node_hover[c][k] if node_hover else "" for c, k in flat]
+    flat = data["flat"]
     fig.add_trace(
         go.Scatter(
-            x=[c for c, _ in flat],
-            y=[ys[c][k] for c, k in flat],
+            x=data["node_x"],
+            y=data["node_y"],
             mode="markers+text",
-            text=[fmt(float(node_values[c][k])) for c, k in flat],
+            text=data["node_text"],
             textfont={"size": 12, "color": "#111"},
             marker={
                 "size": 54,
-                "color": ["#fff4d6" if s else "#f2f2f2" for s in is_selected],
-                "line": {"width": [4 if s else 1.5 for s in is_selected], "color": COLORS["warning"]},
+                "color": data["node_color"],
+                "line": {"width": data["node_line"], "color": COLORS["warning"]},
             },
-            customdata=[[node_names[c][k], h] for (c, k), h in zip(flat, hover)],
+            customdata=[[node_names[c][k], h] for (c, k), h in zip(flat, data["hover"])],
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             showlegend=False,
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=[c for c, _ in flat],
-            y=[ys[c][k] - 0.37 for c, k in flat],
+            x=data["node_x"],
+            y=[y - 0.37 for y in data["node_y"]],
             text=[node_names[c][k] for c, k in flat],
             mode="text",
             showlegend=False,
@@ -123,6 +148,31 @@ def network_figure(
     style(fig, title, "", "", height=480)
     fig.update_layout(legend={"y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center"})
     return fig
+
+
+def update_network_figure(
+    fig: go.Figure,
+    layers,
+    node_values: list[np.ndarray],
+    node_names: list[list[str]],
+    mask=None,
+    edge_values: list[np.ndarray] | None = None,
+    selected: tuple[int, int] | None = None,
+    node_hover: list[list[str]] | None = None,
+) -> None:
+    """Give a network_figure of the same network, names and title new values, in place."""
+    data = _network_data(layers, node_values, edge_values, mask, selected, node_hover)
+    n_bands = len(data["bands"])
+    with fig.batch_update():
+        for trace, (bx, by) in zip(fig.data[:n_bands], data["bands"].values()):
+            trace.x, trace.y = bx, by
+        labels = fig.data[n_bands]
+        labels.x, labels.y, labels.text = data["labels"]
+        nodes = fig.data[n_bands + 1]
+        nodes.text = data["node_text"]
+        nodes.marker.color = data["node_color"]
+        nodes.marker.line.width = data["node_line"]
+        nodes.customdata = [[node_names[c][k], h] for (c, k), h in zip(data["flat"], data["hover"])]
 
 
 def activation_figure(activation: str, z_hidden: np.ndarray, names: list[str]) -> go.Figure:
@@ -155,6 +205,14 @@ def activation_figure(activation: str, z_hidden: np.ndarray, names: list[str]) -
     return style(fig, t("neural_networks.chart.activation_title"), "z", "g(z)", height=360)
 
 
+def update_activation_figure(fig: go.Figure, activation: str, z_hidden: np.ndarray) -> None:
+    """Move the hidden neurons' points of an activation_figure (same activation), in place."""
+    shown = np.clip(z_hidden, -6, 6)
+    with fig.batch_update():
+        points = fig.data[1]
+        points.x, points.y, points.customdata = shown, activate(shown, activation), z_hidden
+
+
 def probabilities_figure(scores: np.ndarray, probs: np.ndarray, names: list[str]) -> go.Figure:
     """Each output's probability after softmax, labelled with the score it came from."""
     fig = go.Figure(
@@ -177,6 +235,13 @@ def probabilities_figure(scores: np.ndarray, probs: np.ndarray, names: list[str]
         t("neural_networks.chart.probability"),
         height=340,
     )
+
+
+def update_probabilities_figure(fig: go.Figure, scores: np.ndarray, probs: np.ndarray) -> None:
+    """New scores and probabilities for a probabilities_figure, in place."""
+    with fig.batch_update():
+        bars = fig.data[0]
+        bars.y, bars.text, bars.customdata = probs, [f"{p:.3f}" for p in probs], scores
 
 
 def fit_figure(x: np.ndarray, y: np.ndarray, runs: list) -> go.Figure:
