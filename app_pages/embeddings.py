@@ -13,6 +13,8 @@ from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code
+from ui.tiny_gpt import get_model as get_tiny_gpt
+from ui.tiny_gpt import model_dir as tiny_gpt_dir
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DIMS_SLIDER = (1, emb.DIM, 8, 1)
@@ -365,7 +367,37 @@ dimensions_section(texts, embedded.X)
 map_section(texts, [entry.group for entry in entries], embedded)
 analogy_section()
 search_section()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def char_map_figure(directory: str, lang: str):
+    """The tiny GPT's 65 character vectors on a 2D map; built once per language, shared read-only."""
+    model, vocab, _ = get_tiny_gpt(directory)
+    W = model.wte.weight.detach().cpu().numpy()  # (vocab, n_embd)
+    coords, kept = emb.char_map(W)
+    shown = [{"\n": "⏎", " ": "␣"}.get(c, c) for c in vocab.chars]
+    groups = [t(f"embeddings.char_classes.{emb.char_class(c)}") for c in vocab.chars]
+    title = t("embeddings.chart.chars_title", n=len(vocab), dims=W.shape[1], kept=f"{100 * kept.sum():.0f}")
+    return charts.map_figure(coords, shown, groups, title, "PC")
+
+
+st.header(t("embeddings.chars_header"))
+st.markdown(t("embeddings.chars_intro"))
+try:
+    show(char_map_figure(str(tiny_gpt_dir()), current_language()), key="emb_chars")
+    st.markdown(t("embeddings.chars_explain"))
+except Exception as problem:  # missing or corrupt model files: only this section is affected
+    st.info(t("embeddings.chars_missing", problem=type(problem).__name__), icon=":material/info:")
 lesson_link("attention")
 with st.expander(t("embeddings.vocabulary_header"), icon=":material/menu_book:"):
     st.markdown(t("embeddings.vocabulary"))
-show_code(emb.embed, emb.cosine_similarity, emb.PCA.fit, emb.PCA.reconstruct, emb.nearest, emb.analogy, emb.top_k)
+show_code(
+    emb.embed,
+    emb.cosine_similarity,
+    emb.PCA.fit,
+    emb.PCA.reconstruct,
+    emb.nearest,
+    emb.analogy,
+    emb.top_k,
+    emb.char_map,
+)

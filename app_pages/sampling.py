@@ -3,7 +3,6 @@
 Each section is an st.fragment: moving a slider reruns only its own section.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +12,13 @@ import torch
 from core import gpt
 from core import sampling as smp
 from core.device import describe_device, get_device
-from core.gpt_train import PRESETS, CharVocab, TrainSettings, load, split_corpus, train
+from core.gpt_train import PRESETS, CharVocab, TrainSettings, split_corpus, train
 from ui import sampling_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.lessons import ROOT
+from ui.tiny_gpt import get_model, model_dir
 
 # Ranges and defaults, in one place: (min, max, default, step).
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
@@ -28,16 +28,9 @@ COMPARE_TEMPERATURES = (0.0, 1.0, 2.0)
 N_DRAWS = 1000
 DEFAULT_PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "
 MAX_PROMPT = 2000  # characters a learner may type; the model reads only the last block_size of them
-MODEL_DIR = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))  # override: tests
 CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 SMALL, SMALL_SETTINGS = PRESETS["lesson"]  # the learner's own model
 STEPS_SLIDER = (100, 600, SMALL_SETTINGS.max_iters, 100)
-
-
-@st.cache_resource(show_spinner=False)
-def get_model(directory: str):
-    """The shipped model, loaded once per server on the CPU; shared read-only."""
-    return load(Path(directory))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -83,9 +76,11 @@ def show_sample(prompt_text: str, text: str) -> None:
 setup_page("sampling")
 st.markdown(t("sampling.intro"))
 try:
-    model, vocab, info = get_model(str(MODEL_DIR))
+    model, vocab, info = get_model(str(model_dir()))
 except Exception as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(t("sampling.model_missing", path=str(MODEL_DIR), problem=type(problem).__name__), icon=":material/error:")
+    st.error(
+        t("sampling.model_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
+    )
     st.stop()
 config = model.config
 st.info(
@@ -133,7 +128,7 @@ def distribution_section(ids: tuple[int, ...]) -> None:
     with c3:
         p = slider("sampling.top_p_label", TOP_P_SLIDER, "smp_top_p", help=t("sampling.top_p_help"))
     _, top_k, top_p = settings()
-    logits = next_logits(str(MODEL_DIR), ids)  # (vocab,)
+    logits = next_logits(str(model_dir()), ids)  # (vocab,)
     model_p = smp.distribution(logits, 1.0)
     temp_p = smp.distribution(logits, temperature)
     final_p = smp.distribution(logits, temperature, top_k, top_p)

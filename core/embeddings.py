@@ -294,3 +294,26 @@ if __name__ == "__main__":  # python -m core.embeddings: remake the shipped PCA 
     }
     BASIS_PATH.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps(info["variance_kept"]))
+
+
+CHAR_CLASSES = ("lower", "upper", "digit", "space", "punct")
+
+
+def char_class(c: str) -> str:
+    """Which kind of character: lower- or upper-case letter, digit, white space, or punctuation."""
+    if c.isspace():
+        return "space"
+    if c.isdigit():
+        return "digit"
+    if c.isalpha():
+        return "lower" if c.islower() else "upper"
+    return "punct"
+
+
+def char_map(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A character-embedding table W (vocab, C) projected on its first two principal directions.
+
+    Returns the (vocab, 2) coordinates and the share of the variance the two directions keep.
+    """
+    pca = PCA(2).fit(W)
+    return pca.transform(W), pca.explained_variance_ratio_

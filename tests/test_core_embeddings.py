@@ -189,3 +189,17 @@ def test_model_loads_offline(tmp_path):
 def test_gpu_embeddings_match_the_cpu(embedded):
     on_gpu = emb.embed(emb.load_model("cuda"), TEXTS)
     np.testing.assert_allclose(on_gpu.raw, embedded.raw, atol=1e-4)
+
+
+def test_char_classes():
+    assert [emb.char_class(c) for c in "aZ7 \n!;"] == ["lower", "upper", "digit", "space", "space", "punct", "punct"]
+    assert set(emb.CHAR_CLASSES) == {emb.char_class(c) for c in "aZ7 !"}
+
+
+def test_char_map_matches_scikit_learn_pca():
+    W = np.random.default_rng(0).normal(size=(65, 128))
+    coords, kept = emb.char_map(W)
+    reference = SkPCA(2).fit(W)
+    expected = reference.transform(W)
+    np.testing.assert_allclose(np.abs(coords), np.abs(expected), atol=1e-8)  # directions agree up to sign
+    np.testing.assert_allclose(kept, reference.explained_variance_ratio_)

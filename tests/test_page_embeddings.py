@@ -137,3 +137,23 @@ def test_chinese_examples_show_the_unknown_characters_and_can_be_undone(lang):
     assert any("[UNK]" in w and "猫" in w for w in texts(at.warning))  # MiniLM does not even know 猫
     at.button(key="emb_reset").click().run()
     assert at.text_area(key="emb_entries").value == load_catalog(lang)["embeddings.default_entries"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tiny_gpt_character_map(lang, monkeypatch, tmp_path):
+    at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert load_catalog(lang)["embeddings.chars_header"] in headers
+    if (ROOT / "models" / "tiny_gpt" / "model.safetensors").exists():
+        titles = [chart.proto.spec for chart in at.get("plotly_chart")]
+        assert any("65" in spec and "PC 1" in spec for spec in titles)
+    # without the model, a message instead of the map, and the rest of the page still renders
+    monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
+    at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert any(load_catalog(lang)["embeddings.chars_missing"].split("（")[0].split("(")[0] in i.value for i in at.info)
