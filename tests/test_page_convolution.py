@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -16,13 +17,7 @@ PAGE = ROOT / "app_pages" / "convolution.py"
 
 
 def run_page(lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_clean(PAGE, lang, **query)
 
 
 def chart(at: AppTest, title_key: str, lang: str = "en") -> dict:

@@ -6,6 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -16,13 +17,7 @@ N_CHARTS = 9 + (ROOT / "models" / "tiny_gpt" / "model.safetensors").exists()
 
 
 def run_page(lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_clean(PAGE, lang, **query)
 
 
 def texts(elements) -> list[str]:

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import loss_surface as ls
+from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -13,13 +14,7 @@ PAGE = ROOT / "app_pages" / "loss_surface.py"
 
 
 def run_page(lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_clean(PAGE, lang, **query)
 
 
 def chart(at: AppTest, title_key: str, lang: str = "en") -> dict:

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import overfitting_mlp as mlp
+from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -14,13 +15,7 @@ PAGE = ROOT / "app_pages" / "overfitting.py"
 
 
 def run_page(lang: str = "en", **query) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_clean(PAGE, lang, **query)
 
 
 def chart_titles(at: AppTest) -> list[str]:

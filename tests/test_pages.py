@@ -7,20 +7,15 @@ the navigation) is tested too.
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import TIMEOUT, open_page
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import HOME_PATH, ROOT, built_lessons
 
 PAGES = [HOME_PATH] + [lesson.path for lesson in built_lessons()]
-TIMEOUT = 120
 
 
 def run_page(path, lang: str, **query) -> AppTest:
-    at = AppTest.from_file(str(path), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    return at
+    return open_page(path, lang, **query)
 
 
 def all_text(at: AppTest) -> str:
