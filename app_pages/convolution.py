@@ -11,7 +11,7 @@ from core.device import get_device
 from ui import convolution_charts as charts
 from ui.figures import show
 from ui.i18n import t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import lesson_link, setup_page, show_code, vocabulary
 
 # Widget ranges and defaults, in one place: (min, max, default, step).
 SIDE_SLIDER = (8, 512, 30, 1)
@@ -336,6 +336,5 @@ def cnn_section() -> None:
 cnn_section()
 lesson_link("embeddings")
 
-with st.expander(t("convolution.vocabulary_header"), icon=":material/menu_book:"):
-    st.markdown(t("convolution.vocabulary"))
+vocabulary("convolution")
 show_code(cv.conv2d, cv.max_pool2d, cv.shift_demo, cv.train_model)

@@ -12,7 +12,7 @@ from core import embeddings as emb
 from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
 
@@ -88,7 +88,7 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...])
 
 def draw(key: str, signature: tuple, build, update=None) -> None:
     """Draw a figure built only when `signature` changes; otherwise `update` it in place (fast reruns)."""
-    figure = session_figure(key, (current_language(), *signature), build, update or (lambda fig: None))
+    figure = session_figure(key, (current_language(), *signature), build, update)
     show(figure, key=key)
 
 
@@ -389,8 +389,7 @@ try:
 except Exception as problem:  # missing or corrupt model files: only this section is affected
     st.info(t("embeddings.chars_missing", problem=type(problem).__name__), icon=":material/info:")
 lesson_link("attention")
-with st.expander(t("embeddings.vocabulary_header"), icon=":material/menu_book:"):
-    st.markdown(t("embeddings.vocabulary"))
+vocabulary("embeddings")
 show_code(
     emb.embed,
     emb.cosine_similarity,

@@ -8,7 +8,7 @@ from core import fitting as fit
 from ui import fitting_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import lesson_link, setup_page, show_code, vocabulary
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 K_SLIDER = (-30.0, 10.0, fit.K0, 0.1)
@@ -208,6 +208,5 @@ training_section(x, y)
 st.markdown(t("fitting.ravine_explain", ratio=float(abs(x).mean())))
 lesson_link("loss-surface")
 
-with st.expander(t("fitting.vocabulary_header"), icon=":material/menu_book:"):
-    st.markdown(t("fitting.vocabulary"))
+vocabulary("fitting")
 show_code(fit.predict, fit.dataset_error, fit.sgd_step, fit.train, fit.least_squares)

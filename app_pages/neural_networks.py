@@ -137,15 +137,8 @@ def network_section(activation_names: dict) -> dict:
         selected=node,
         node_hover=hover,
     )
-    title = t("neural_networks.chart.network_title")
     with right:
-        figure = session_figure(
-            "nn_diagram",
-            (current_language(), title, str(names)),
-            build=lambda: charts.network_figure(node_names=names, title=title, **values),
-            update=lambda fig: charts.update_network_figure(fig, node_names=names, **values),
-        )
-        show(figure, key="nn_diagram")
+        draw_network("nn_diagram", t("neural_networks.chart.network_title"), names, values)
     st.caption(t("neural_networks.diagram_caption"))
 
     # The selected node, spelled out, with its weights editable.
@@ -283,14 +276,7 @@ def backprop_section(net: dict) -> None:
     )
     st.latex(r"\frac{\partial L}{\partial W_1} = \delta_1\, x^\top,\qquad \frac{\partial L}{\partial b_1} = \delta_1")
     values = dict(layers=layers, node_values=[np.array(x, dtype=float), d1, d2], edge_values=[g.W for g in step.grads])
-    title = t("neural_networks.chart.gradient_title")
-    figure = session_figure(
-        "nn_gradients",
-        (current_language(), title, str(names)),
-        build=lambda: charts.network_figure(node_names=names, title=title, **values),
-        update=lambda fig: charts.update_network_figure(fig, node_names=names, **values),
-    )
-    show(figure, key="nn_gradients")
+    draw_network("nn_gradients", t("neural_networks.chart.gradient_title"), names, values)
     rows = []
     for n, (params, grads, ref, new) in enumerate(zip(layers, step.grads, reference, step.new_layers)):
         froms = input_names if n == 0 else hidden_names
@@ -317,6 +303,17 @@ def backprop_section(net: dict) -> None:
     )
     c3.metric(t("neural_networks.autograd_gap"), f"{gap:.1e}")
     st.markdown(t("neural_networks.backprop_explain"))
+
+
+def draw_network(key: str, title: str, names, values: dict) -> None:
+    """A network diagram kept per learner: built once per language, then only its numbers change."""
+    figure = session_figure(
+        key,
+        (current_language(), title, str(names)),
+        build=lambda: charts.network_figure(node_names=names, title=title, **values),
+        update=lambda fig: charts.update_network_figure(fig, node_names=names, **values),
+    )
+    show(figure, key=key)
 
 
 @st.fragment

@@ -8,7 +8,7 @@ from core.device import get_device
 from ui import overfitting_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import lesson_link, setup_page, show_code, vocabulary
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DEFAULTS = mlp.MLPConfig()
@@ -296,9 +296,7 @@ def mlp_section(lang: str) -> None:
 mlp_section(lang)
 
 lesson_link("convolution")
-with st.expander(t("overfitting.vocabulary_header"), icon=":material/menu_book:"):
-    st.markdown(t("overfitting.vocabulary"))
-# Methods rather than classes: inspect.getsource on a class re-parses the whole module every rerun.
+vocabulary("overfitting")
 show_code(
     of.features,
     of.fit_ridge,

@@ -16,7 +16,7 @@ from core.gpt_train import PRESETS, CharVocab, TrainSettings, split_corpus, trai
 from ui import sampling_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.lessons import ROOT
 from ui.tiny_gpt import get_model, model_dir
 
@@ -138,7 +138,6 @@ def distribution_section(ids: tuple[int, ...]) -> None:
         "smp_dist",
         (ids, current_language()),
         build=lambda: charts.distribution_figure(vocab.chars, order),
-        update=lambda fig: None,
     )
     p_at = kept if top_p is not None and temperature > 0 else None
     k_at = top_k if temperature > 0 else None
@@ -163,7 +162,6 @@ def distribution_section(ids: tuple[int, ...]) -> None:
         "smp_draws",
         (ids, current_language()),
         build=lambda: charts.samples_figure(vocab.chars, draws_order),
-        update=lambda fig: None,
     )
     charts.update_samples_figure(samples, vocab.chars, draws_order, final_p.numpy(), counts)
     show(samples, key="smp_draws")
@@ -276,6 +274,5 @@ st.markdown(t("sampling.retrain_intro"))
 retrain_section()
 
 lesson_link("big-picture")
-with st.expander(t("sampling.vocabulary_header"), icon=":material/menu_book:"):
-    st.markdown(t("sampling.vocabulary"))
+vocabulary("sampling")
 show_code(gpt.GPT.next_logits, smp.distribution, smp.entropy, smp.sample_counts, smp.generate, smp.prepare_prompt)

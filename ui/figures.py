@@ -34,19 +34,19 @@ def show(fig: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(fig, theme="streamlit", key=key, config={"displaylogo": False})
 
 
-def session_figure(name: str, signature: tuple, build, update) -> go.Figure:
+def session_figure(name: str, signature: tuple, build, update=None) -> go.Figure:
     """A figure kept in this learner's session and updated in place when only values change.
 
     Building a Plotly figure validates every property (tens of ms); assigning new data to the
     traces of an existing one takes well under a millisecond. `build()` makes the figure when
     `signature` (whatever fixes its structure: data, language) changes; otherwise
-    `update(fig)` refreshes its values. Per session, so no learner sees another's figure.
+    `update(fig)`, if given, refreshes its values. Per session, so no learner sees another's figure.
     """
     slot = f"_figure_{name}"
     held = st.session_state.get(slot)
     if held is None or held[0] != signature:
         held = (signature, build())
         st.session_state[slot] = held
-    else:
+    elif update is not None:
         update(held[1])
     return held[1]

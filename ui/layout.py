@@ -35,6 +35,12 @@ def show_code(*functions) -> None:
             st.code(_source(function), language="python")
 
 
+def vocabulary(namespace: str) -> None:
+    """The lesson's words, folded away at the end of the page."""
+    with st.expander(t(f"{namespace}.vocabulary_header"), icon=":material/menu_book:"):
+        st.markdown(t(f"{namespace}.vocabulary"))
+
+
 def lesson_link(slug: str, numbered: bool = False) -> None:
     """A link to another lesson if it is built yet, else its name as plain text."""
     item = lesson(slug)
