@@ -13,6 +13,7 @@ from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.minilm import get_minilm as get_model
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
 
@@ -29,14 +30,6 @@ ANALOGIES = (
     ("walking", "walk", "swim"),
     ("uncle", "man", "woman"),
 )
-
-
-@st.cache_resource(show_spinner=False)
-def get_model():
-    """MiniLM, loaded once per server process on the chosen device; shared read-only."""
-    from core.device import get_device
-
-    return emb.load_model(get_device())
 
 
 @st.cache_resource(show_spinner=False)
