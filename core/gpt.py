@@ -37,7 +37,8 @@ class CausalSelfAttention(nn.Module):
         self.dropout = config.dropout
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x: torch.Tensor, return_weights: bool = False):
+    def forward(self, x: torch.Tensor, return_weights: bool = False, kv: dict | None = None):
+        """kv (generation only): this layer's keys and values of the characters read before, extended here."""
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
         hs = C // self.n_head
@@ -45,7 +46,16 @@ class CausalSelfAttention(nn.Module):
         k = k.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         weights = None
-        if return_weights:
+        if kv is not None:
+            if "k" in kv:
+                # One new character looks at everything before it: no mask needed.
+                assert T == 1 and not return_weights, "the cache takes one new character at a time"
+                k = torch.cat([kv["k"], k], dim=2)  # (B, nh, T_past + 1, hs)
+                v = torch.cat([kv["v"], v], dim=2)  # (B, nh, T_past + 1, hs)
+            kv["k"], kv["v"] = k, v
+        if kv is not None and T == 1:
+            y = F.scaled_dot_product_attention(q, k, v)  # (B, nh, 1, hs)
+        elif return_weights:
             # The explicit computation: scores, causal mask, softmax, weighted sum of values.
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)  # (B, nh, T, T)
             mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
@@ -78,8 +88,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd)
         self.mlp = MLP(config)
 
-    def forward(self, x, return_weights: bool = False):
-        attended, weights = self.attn(self.ln_1(x), return_weights)
+    def forward(self, x, return_weights: bool = False, kv: dict | None = None):
+        attended, weights = self.attn(self.ln_1(x), return_weights, kv)
         x = x + attended
         x = x + self.mlp(self.ln_2(x))
         return x, weights
@@ -108,18 +118,27 @@ class GPT(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, return_weights: bool = False):
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        return_weights: bool = False,
+        kv: list[dict] | None = None,
+        start: int = 0,
+    ):
         """idx (B, T) of character ids -> logits (B, T, vocab); loss if targets given.
 
         With return_weights, also a list with one (B, n_head, T, T) attention tensor per layer.
+        kv and start are for generation with a KVCache: one dict per layer, and the position of idx's
+        first character.
         """
         B, T = idx.shape
-        assert T <= self.config.block_size, f"sequence of {T} is longer than the context {self.config.block_size}"
-        pos = torch.arange(T, device=idx.device)  # (T,)
+        assert start + T <= self.config.block_size, f"{start + T} characters exceed the context"
+        pos = torch.arange(start, start + T, device=idx.device)  # (T,)
         x = self.drop(self.wte(idx) + self.wpe(pos))  # (B, T, C)
         all_weights = []
-        for block in self.blocks:
-            x, weights = block(x, return_weights)
+        for i, block in enumerate(self.blocks):
+            x, weights = block(x, return_weights, None if kv is None else kv[i])
             all_weights.append(weights)
         logits = self.lm_head(self.ln_f(x))  # (B, T, vocab)
         loss = None
@@ -133,4 +152,37 @@ class GPT(nn.Module):
     def next_logits(self, idx: torch.Tensor) -> torch.Tensor:
         """Logits of the character after the last one of each row: (B, vocab)."""
         logits, _ = self(idx[:, -self.config.block_size :])
+        return logits[:, -1, :]
+
+
+class KVCache:
+    """The keys and values of the characters already read, so each new character costs one position.
+
+    Positions are absolute, so when the window is full (block_size characters) the cache cannot just
+    slide: the oldest half is dropped and the newest half read again. The model therefore sees between
+    block_size / 2 and block_size previous characters, never more than it was trained on.
+    """
+
+    def __init__(self, model: GPT):
+        self.model = model
+        self.window = None  # (B, T) the character ids whose keys and values are held
+        self.layers: list[dict] = []
+
+    @torch.no_grad()
+    def read(self, idx: torch.Tensor) -> torch.Tensor:
+        """Start over from idx (B, T), keeping its last block_size characters: logits of the next one (B, vocab)."""
+        self.window = idx[:, -self.model.config.block_size :]
+        self.layers = [{} for _ in self.model.blocks]
+        logits, _ = self.model(self.window, kv=self.layers)
+        return logits[:, -1, :]
+
+    @torch.no_grad()
+    def append(self, nxt: torch.Tensor) -> torch.Tensor:
+        """Add one character per row, nxt (B, 1): logits of the one after it (B, vocab)."""
+        block_size = self.model.config.block_size
+        if self.window.size(1) == block_size:
+            return self.read(torch.cat([self.window, nxt], dim=1)[:, -(block_size // 2) :])
+        start = self.window.size(1)
+        self.window = torch.cat([self.window, nxt], dim=1)
+        logits, _ = self.model(nxt, kv=self.layers, start=start)
         return logits[:, -1, :]

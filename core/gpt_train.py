@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from core.device import get_device
@@ -72,6 +73,30 @@ def estimate_loss(model: GPT, data: torch.Tensor, batch_size: int, iters: int, s
         losses.append(loss.item())
     model.train(was_training)
     return sum(losses) / len(losses)
+
+
+@torch.no_grad()
+def full_loss(model: GPT, data: torch.Tensor, batch_size: int = 32) -> float:
+    """Mean cross-entropy (nats per character) over every character of `data`, no sampling noise.
+
+    The text is cut into consecutive windows of block_size; each character is predicted from the ones
+    before it in its window, so contexts of every length 0 .. block_size - 1 count equally, as they
+    do in estimate_loss's random windows.
+    """
+    T = model.config.block_size
+    n = (len(data) - 1) // T
+    x = data[: n * T].view(n, T)  # (n, T)
+    y = data[1 : n * T + 1].view(n, T)  # (n, T)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for i in range(0, n, batch_size):
+        logits, _ = model(x[i : i + batch_size].to(device))  # (b, T, vocab)
+        targets = y[i : i + batch_size].to(device)  # (b, T)
+        total += F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="sum").item()
+    model.train(was_training)
+    return total / (n * T)
 
 
 @dataclass(frozen=True)
@@ -154,10 +179,10 @@ def train(
     return model, history
 
 
-def save(model: GPT, vocab: CharVocab, directory: Path, meta: dict) -> None:
-    """Weights as safetensors, everything else (config, vocabulary, figures) as JSON."""
+def save(model: GPT, vocab: CharVocab, directory: Path, meta: dict, dtype: torch.dtype = torch.float32) -> None:
+    """Weights as safetensors (float16 halves the file), everything else (config, vocabulary, figures) as JSON."""
     directory.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
+    state = {name: tensor.detach().cpu().to(dtype).contiguous() for name, tensor in model.state_dict().items()}
     save_file(state, directory / "model.safetensors")
     info = {"config": model.config.to_dict(), "vocab": vocab.chars, **meta}
     (directory / "model.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -166,7 +191,8 @@ def save(model: GPT, vocab: CharVocab, directory: Path, meta: dict) -> None:
 def load(directory: Path, device: torch.device | None = None) -> tuple[GPT, CharVocab, dict]:
     info = json.loads((directory / "model.json").read_text(encoding="utf-8"))
     model = GPT(GPTConfig(**info["config"]))
-    model.load_state_dict(load_file(directory / "model.safetensors"))
+    state = {name: tensor.float() for name, tensor in load_file(directory / "model.safetensors").items()}
+    model.load_state_dict(state)  # computation is always float32, whatever the file stores
     model.to(device or torch.device("cpu")).eval()
     return model, CharVocab(info["vocab"]), info
 
@@ -191,7 +217,7 @@ PRESETS = {
     "ship": (
         GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1),
         TrainSettings(
-            max_iters=5000, batch_size=32, learning_rate=1.5e-3, min_lr=1.5e-4, eval_interval=500, eval_iters=50
+            max_iters=4000, batch_size=32, learning_rate=1.5e-3, min_lr=1.5e-4, eval_interval=500, eval_iters=20
         ),
     ),
 }
@@ -203,6 +229,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="directory for model.safetensors and model.json")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="ship")
     parser.add_argument("--max-iters", type=int, help="override the preset's number of steps")
+    parser.add_argument(
+        "--dtype", choices=["float32", "float16"], default="float32", help="how the weights are stored in the file"
+    )
     args = parser.parse_args()
 
     text = args.data.read_text(encoding="utf-8")
@@ -221,8 +250,10 @@ def main() -> None:
         )
 
     model, history = train(config, train_data, val_data, settings, on_progress=report)
-    final_val = estimate_loss(model, val_data, settings.batch_size, 200, 3, next(model.parameters()).device)
-    print(f"final validation loss over 200 batches: {final_val:.4f} ({model.num_params():,} parameters)")
+    dtype = getattr(torch, args.dtype)
+    model.load_state_dict({name: p.to(dtype).float() for name, p in model.state_dict().items()})  # as stored
+    final_val = full_loss(model, val_data)
+    print(f"validation loss over all {len(val_data):,} characters: {final_val:.4f} ({model.num_params():,} parameters)")
     save(
         model,
         vocab,
@@ -233,8 +264,10 @@ def main() -> None:
             "settings": settings.__dict__,
             "device": str(next(model.parameters()).device),
             "command": f"python -m core.gpt_train --data {args.data} --out {args.out} --preset {args.preset}"
-            + (f" --max-iters {args.max_iters}" if args.max_iters else ""),
+            + (f" --max-iters {args.max_iters}" if args.max_iters else "")
+            + f" --dtype {args.dtype}",
         },
+        dtype,
     )
 
 

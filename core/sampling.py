@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from core.gpt import KVCache
+
 
 def distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None):
     """The probabilities sampling draws from, after temperature, top-k and top-p: (..., vocab).
@@ -59,12 +61,16 @@ def generate(
     `on_token(step)` is called after each new character (for progress bars).
     """
     model.eval()
+    cache = KVCache(model)  # each step reads one new character instead of the whole context
+    logits = cache.read(idx)  # (B, vocab)
     for step in range(n_new):
-        probs = distribution(model.next_logits(idx), temperature, top_k, top_p)  # (B, vocab)
+        probs = distribution(logits, temperature, top_k, top_p)  # (B, vocab)
         nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
         idx = torch.cat([idx, nxt], dim=1)
         if on_token is not None:
             on_token(step + 1)
+        if step + 1 < n_new:
+            logits = cache.append(nxt)
     return idx
 
 

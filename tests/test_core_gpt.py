@@ -4,8 +4,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.gpt import GPT, CausalSelfAttention, GPTConfig
-from core.gpt_train import CharVocab, TrainSettings, get_batch, learning_rate, load, save, split_corpus, train
+from core.gpt import GPT, CausalSelfAttention, GPTConfig, KVCache
+from core.gpt_train import (
+    CharVocab,
+    TrainSettings,
+    full_loss,
+    get_batch,
+    learning_rate,
+    load,
+    save,
+    split_corpus,
+    train,
+)
 from tests.conftest import SHARED_DATA
 
 CONFIG = GPTConfig(vocab_size=11, block_size=16, n_layer=2, n_head=4, n_embd=32)
@@ -102,3 +112,58 @@ def test_split_is_nanogpts():
     train_data, val_data = split_corpus(text, vocab)
     assert len(text) == 1_115_394 and len(vocab) == 65
     assert len(train_data) == 1_003_854 and len(val_data) == 111_540
+
+
+def test_kv_cache_gives_the_full_forward_pass_logits_at_every_step():
+    """Cached generation reads one character per step; its logits must equal a full pass over the window."""
+    model = GPT(CONFIG, torch.Generator().manual_seed(0)).eval()
+    sequence = torch.randint(CONFIG.vocab_size, (2, 40), generator=torch.Generator().manual_seed(1))  # (B, 40)
+    cache = KVCache(model)
+    logits = cache.read(sequence[:, :3])
+    torch.testing.assert_close(logits, model.next_logits(sequence[:, :3]), atol=1e-5, rtol=1e-5)
+    shifts = 0
+    for t in range(3, 40):
+        before = cache.window.size(1)
+        logits = cache.append(sequence[:, t : t + 1])
+        shifts += cache.window.size(1) < before
+        # The window is always the last characters of the sequence read so far, never longer than the context.
+        n = cache.window.size(1)
+        assert n <= CONFIG.block_size and torch.equal(cache.window, sequence[:, t + 1 - n : t + 1])
+        full, _ = model(cache.window)
+        torch.testing.assert_close(logits, full[:, -1, :], atol=1e-5, rtol=1e-5)
+    assert shifts >= 2, "the sequence is long enough for the window to be cut more than once"
+
+
+def test_kv_cache_matches_next_logits_while_the_prompt_fits():
+    model = GPT(CONFIG, torch.Generator().manual_seed(2)).eval()
+    sequence = torch.randint(CONFIG.vocab_size, (1, CONFIG.block_size), generator=torch.Generator().manual_seed(3))
+    cache = KVCache(model)
+    cache.read(sequence[:, :1])
+    for t in range(1, CONFIG.block_size):
+        torch.testing.assert_close(
+            cache.append(sequence[:, t : t + 1]), model.next_logits(sequence[:, : t + 1]), atol=1e-5, rtol=1e-5
+        )
+
+
+def test_full_loss_is_the_mean_cross_entropy_over_every_character():
+    model = GPT(CONFIG, torch.Generator().manual_seed(4)).eval()
+    data = torch.randint(CONFIG.vocab_size, (16 * 5 + 7,), generator=torch.Generator().manual_seed(5))
+    # Reference: each window separately, negative log-probability of every true next character.
+    nll = []
+    for w in range(5):
+        x, y = data[16 * w : 16 * w + 16], data[16 * w + 1 : 16 * w + 17]
+        log_probs = torch.log_softmax(model(x[None])[0][0], dim=-1)  # (T, vocab)
+        nll.append(-log_probs.gather(1, y[:, None]))
+    assert full_loss(model, data, batch_size=2) == pytest.approx(torch.cat(nll).mean().item(), rel=1e-5)
+
+
+def test_float16_file_loads_as_float32_rounded_weights(tmp_path):
+    model = GPT(CONFIG, torch.Generator().manual_seed(6))
+    save(model, CharVocab("abcdefghijk"), tmp_path / "half", {}, torch.float16)
+    save(model, CharVocab("abcdefghijk"), tmp_path / "full", {})
+    loaded, vocab, _ = load(tmp_path / "half")
+    for name, tensor in loaded.state_dict().items():
+        assert tensor.dtype == torch.float32
+        assert torch.equal(tensor, model.state_dict()[name].half().float()), name
+    half_size = (tmp_path / "half" / "model.safetensors").stat().st_size
+    assert half_size < 0.55 * (tmp_path / "full" / "model.safetensors").stat().st_size

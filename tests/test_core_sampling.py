@@ -126,3 +126,16 @@ def test_repeated_share():
     text = "the cat and the dog and the cat"
     chunks = [text[i : i + 4] for i in range(len(text) - 3)]
     assert repeated_share(text, 4) == pytest.approx(1 - len(set(chunks)) / len(chunks))
+
+
+def test_generate_with_the_cache_equals_the_plain_loop_while_the_context_fits():
+    """Reference: nanoGPT's loop, one full forward pass over all characters per new one."""
+    model = GPT(GPTConfig(vocab_size=7, block_size=24, n_layer=2, n_head=2, n_embd=8), torch.Generator().manual_seed(5))
+    start = torch.tensor([[1, 2, 3]])
+    for temperature, top_k, top_p in [(0.0, None, None), (1.0, None, None), (0.8, 3, None), (1.3, None, 0.9)]:
+        idx, generator = start, torch.Generator().manual_seed(7)
+        for _ in range(21):
+            probs = distribution(model.next_logits(idx), temperature, top_k, top_p)
+            idx = torch.cat([idx, torch.multinomial(probs, 1, generator=generator)], dim=1)
+        cached = generate(model, start, 21, temperature, top_k, top_p, generator=torch.Generator().manual_seed(7))
+        assert torch.equal(cached, idx), (temperature, top_k, top_p)
