@@ -112,6 +112,67 @@ def cosine_matrix(A: np.ndarray) -> np.ndarray:
 
 # --- 3. One attention head, every step kept ---------------------------------------------------------
 
+MAX_ENTRY = 100.0  # larger numbers in the small editable matrices make every softmax one-hot
+
+
+class MatrixError(ValueError):
+    """A matrix typed by the learner that cannot be used; `code` names the message in the catalogs."""
+
+    def __init__(self, code: str, **fields):
+        super().__init__(code)
+        self.code = code
+        self.fields = fields
+
+
+def parse_matrix(rows, shape: tuple[int, int]) -> np.ndarray:
+    """The cells of an edited table as a float array of `shape`; MatrixError names the first bad cell."""
+    rows = [list(row) for row in rows]
+    if len(rows) != shape[0] or any(len(row) != shape[1] for row in rows):
+        raise MatrixError("shape", rows=shape[0], cols=shape[1])
+    M = np.zeros(shape)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            try:
+                M[i, j] = float(str(cell).strip().replace("−", "-"))  # a typographic minus is a minus
+            except (TypeError, ValueError):
+                raise MatrixError("not_a_number", row=i + 1, col=j + 1) from None
+            if not np.isfinite(M[i, j]):
+                raise MatrixError("not_a_number", row=i + 1, col=j + 1)
+            if abs(M[i, j]) > MAX_ENTRY:
+                raise MatrixError("too_large", row=i + 1, col=j + 1, limit=f"{MAX_ENTRY:g}")
+    return M
+
+
+# The step-through's starting point, chosen by hand so the pattern can be read: 5 words, each a
+# vector of 4 features (noun, verb, determiner, animate); queries "look for" a kind of word, keys
+# "announce" what a word is. The verb looks for nouns, a noun for its determiner and its verb.
+STEP_X = np.array(
+    [
+        [0.0, 0.0, 1.0, 0.5],  # my
+        [1.0, 0.0, 0.0, 1.0],  # cat
+        [0.0, 1.0, 0.0, 0.5],  # chased
+        [0.0, 0.0, 1.0, 0.0],  # a
+        [1.0, 0.0, 0.0, 0.8],  # mouse
+    ]
+)
+STEP_WQ = np.array(  # rows: the word's features; columns: what its query looks for (noun, det, verb, animate)
+    [
+        [0.0, 1.5, 1.0, 0.0],  # a noun looks for a determiner and a verb
+        [2.0, 0.0, 0.0, 1.0],  # a verb looks for nouns, animate ones a little more
+        [1.5, 0.0, 0.0, 0.0],  # a determiner looks for a noun
+        [0.0, 0.0, 0.0, 0.0],
+    ]
+)
+STEP_WK = np.array(  # rows: the word's features; columns: what its key announces (same order as Wq's)
+    [
+        [2.0, 0.0, 0.0, 1.5],  # "I am a noun" (and animate, a little)
+        [0.0, 0.0, 2.0, 0.0],  # "I am a verb"
+        [0.0, 2.0, 0.0, 0.0],  # "I am a determiner"
+        [0.0, 0.0, 0.0, 1.5],  # "I am animate"
+    ]
+)
+STEP_WV = np.eye(4)  # values: the word's own features, so each output row reads as a mix of them
+
 
 @dataclass(frozen=True)
 class Head:
@@ -242,6 +303,9 @@ def minilm_head_by_hand(encoder, hidden_in: torch.Tensor, layer: int, head: int)
 
 
 # --- 7. Why GPUs: the multiply-adds of one attention layer ----------------------------------------
+
+
+GPT3 = {"T": 2048, "d_model": 12288, "n_layer": 96, "n_head": 96}  # GPT-3 175B (Brown et al., 2020)
 
 
 def attention_macs(T: int, d_model: int) -> dict[str, int]:
