@@ -16,7 +16,7 @@ from ui import attention_sections as sections
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
-from ui.minilm import get_minilm
+from ui.minilm import get_minilm, get_minilm_eager
 from ui.tiny_gpt import get_model, model_dir
 
 # Ranges and defaults, in one place: (min, max, default, step).
@@ -38,7 +38,10 @@ def slider(label_key: str, spec: tuple, key: str, **kwargs):
 
 def draw(key: str, signature: tuple, build, update=None) -> None:
     """A figure built when `signature` changes and updated in place otherwise (fast reruns)."""
-    show(session_figure(key, (current_language(), *signature), build, update), key=key)
+    figure = session_figure(key, (current_language(), *signature), build)
+    if update is not None:  # on a fresh figure too: session_figure only updates one it already held
+        update(figure)
+    show(figure, key=key)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -57,14 +60,9 @@ def gpt_run(directory: str, ids: tuple[int, ...], n_new: int, seed: int):
     return shown, len(out) - len(shown), att.gpt_attention(model, shown)
 
 
-@st.cache_resource(show_spinner=False)
-def minilm_eager():
-    return att.eager_copy(get_minilm())
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
 def minilm_run(text: str) -> att.EncoderAttention:
-    return att.minilm_attention(minilm_eager(), get_minilm().tokenizer, text, MAX_MINILM_TOKENS)
+    return att.minilm_attention(get_minilm_eager(), get_minilm().tokenizer, text, MAX_MINILM_TOKENS)
 
 
 def loaded_configs():
@@ -74,7 +72,7 @@ def loaded_configs():
     except Exception:  # the GPT section has already explained what is missing
         gpt_config = None
     try:
-        minilm_config = minilm_eager().config
+        minilm_config = get_minilm_eager().config
     except ModelMissing:
         minilm_config = None
     return gpt_config, minilm_config
@@ -208,7 +206,7 @@ gpt_section()
 @st.fragment
 def minilm_section() -> None:
     try:
-        encoder = minilm_eager()
+        encoder = get_minilm_eager()
     except ModelMissing:
         st.error(t("attention.minilm_missing"), icon=":material/error:")
         return

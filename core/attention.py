@@ -256,9 +256,10 @@ def eager_copy(st_model):
     """A private copy of MiniLM's BertModel that can return attention weights.
 
     The fused kernel (sdpa) the shared model uses cannot; switching the shared model would change
-    lesson 6 under other learners' feet, so we copy (about 90 MB) and switch the copy.
+    lesson 6 under other learners' feet, so we copy (about 90 MB) and switch the copy. On the CPU:
+    a few dozen tokens are quick there, and the weights go to NumPy anyway.
     """
-    encoder = copy.deepcopy(st_model[0].auto_model).eval()
+    encoder = copy.deepcopy(st_model[0].auto_model).to("cpu").eval()
     encoder.set_attn_implementation("eager")
     return encoder
 
