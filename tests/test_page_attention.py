@@ -96,7 +96,8 @@ def test_selected_word_is_spelled_out_with_its_numbers(lang):
     head = default_head()
     output = "(" + ",\\ ".join(f"{x + 0.0:.2f}" for x in head.output[2].numpy()) + ")"
     latex = [x.value.strip("$\n") for x in at.latex]
-    assert any(text.startswith("A_{3} = ") and text.endswith(output) for text in latex)
+    start, end = "\\begin{aligned}A_{3} &=", output + "\\end{aligned}"
+    assert any(text.startswith(start) and text.endswith(end) for text in latex)
     column = load_catalog(lang)["attention.col_weight"]
     table = next(d.value for d in at.dataframe if column in d.value.columns)
     assert table[column].tolist() == [f"{w:.2f}" for w in head.weights[2].numpy()]

@@ -87,14 +87,18 @@ def matrix_figure(M, rows, cols, title, x_title="", y_title="", zmin=None, zmax=
 def side_by_side(matrices: list, titles: list[str], rows, cols_list, title, zmin=None, zmax=None, colorscale="RdBu_r"):
     """Several small heatmaps in one row, sharing the row labels (the words)."""
     n = len(matrices)
+    matrices = [np.asarray(M, dtype=float) for M in matrices]
+    if zmin is None:  # one colour scale for all, centred on 0, so the single colour bar is true for each
+        zmax = max(float(np.nanmax(np.abs(M))) for M in matrices) or 1.0
+        zmin = -zmax
     fig = make_subplots(1, n, subplot_titles=titles, horizontal_spacing=0.06)
     for i, (M, cols) in enumerate(zip(matrices, cols_list)):
-        M = np.asarray(M, dtype=float)
         trace = heatmap(M, rows, cols, zmin, zmax, colorscale, M.size <= 64, showscale=i == n - 1)
         trace.x, trace.y = list(range(len(cols))), list(range(len(rows)))
         trace.hovertemplate = "%{y}, %{x}: %{z:.3f}<extra></extra>"
         fig.add_trace(trace, 1, i + 1)
-        fig.update_xaxes(**_ticks(cols), row=1, col=i + 1)
+        if len(cols) <= 16:
+            fig.update_xaxes(**_ticks(cols), row=1, col=i + 1)
         fig.update_yaxes(**_ticks(rows), autorange="reversed", row=1, col=i + 1, showticklabels=i == 0)
     return style(fig, title, "", "", height=max(280, 150 + 26 * len(rows)))
 

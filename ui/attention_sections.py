@@ -83,8 +83,13 @@ def spell_out(words: list[str], head: att.Head, i: int, scale: bool) -> None:
         rf"w_{{{i + 1}j}} = \frac{{e^{{s_{{{i + 1}j}}}}}}{{\sum_k e^{{s_{{{i + 1}k}}}}}}"
         rf" = \frac{{e^{{s_{{{i + 1}j}}}}}}{{{e.sum():.3g}}}"
     )
-    terms = " + ".join(rf"{_num(w[j])}\,{_vec(V[j])}" for j in range(len(words)) if w[j] > 0)
-    st.latex(rf"A_{{{i + 1}}} = \sum_j w_{{{i + 1}j}}\, v_j = {terms} = {_vec(head.output[i].numpy())}")
+    terms = [rf"{_num(w[j])}\,{_vec(V[j])}" for j in range(len(words)) if w[j] > 0]
+    lines = [" + ".join(terms[k : k + 2]) for k in range(0, len(terms), 2)]  # two terms a line: fits the page
+    body = r" \\ &\quad + ".join(lines)
+    st.latex(
+        rf"\begin{{aligned}}A_{{{i + 1}}} &= \sum_j w_{{{i + 1}j}}\, v_j \\ &= {body} \\ "
+        rf"&= {_vec(head.output[i].numpy())}\end{{aligned}}"
+    )
 
 
 @st.fragment
@@ -200,4 +205,5 @@ def scale_section(gpt_config=None, minilm_config=None) -> None:
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.markdown(t("attention.scale_explain", speed=f"{speed / 1e9:.1f}"))
+    gpt3_all = sum(att.attention_macs(g["T"], g["d_model"]).values()) * g["n_layer"]
+    st.markdown(t("attention.scale_explain", speed=f"{speed / 1e9:.1f}", gpt3=f"{gpt3_all / 1e12:.0f}"))
