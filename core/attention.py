@@ -11,7 +11,6 @@ import copy
 import math
 import zlib
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
@@ -39,55 +38,59 @@ def rnn_weights(d_in: int, d_hidden: int, radius: float, seed: int) -> tuple[tor
 
 
 def rnn_states(X: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
-    """h_t = tanh(W_xh x_t + W_hh h_(t-1)), h_0 = 0, one word at a time: (T, H). X: (T, D)."""
-    h, states = torch.zeros(W_hh.shape[0], dtype=X.dtype), []
+    """h_t = tanh(W_xh x_t + W_hh h_(t-1)), h_0 = 0, one word at a time: (..., T, H). X: (T, D).
+
+    W_xh (..., H, D) and W_hh (..., H, H) may carry a leading batch of networks (all read X).
+    """
+    h, states = torch.zeros(W_hh.shape[:-1], dtype=X.dtype), []  # (..., H)
     for x in X:  # in order: the RNN's defining constraint
-        h = torch.tanh(W_xh @ x + W_hh @ h)
+        h = torch.tanh(W_xh @ x + (W_hh @ h[..., None])[..., 0])
         states.append(h)
-    return torch.stack(states) if states else torch.zeros(0, W_hh.shape[0])
+    return torch.stack(states, dim=-2) if states else torch.zeros((*W_hh.shape[:-1], 0))
 
 
 def rnn_jacobian_norms(X: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
-    """||∂h_T / ∂x_t|| (Frobenius) for every t: (T,). The chain rule written out (backpropagation
+    """||∂h_T / ∂x_t|| (Frobenius) for every t: (..., T). The chain rule written out (backpropagation
     through time): ∂h_T/∂x_t = G_t · diag(1 - h_t²) · W_xh, where G_t = ∂h_T/∂h_t is a product of
     T - t factors diag(1 - h_s²) · W_hh. Many factors smaller than 1 make it vanish with distance."""
-    H = rnn_states(X, W_xh, W_hh)  # (T, H)
-    G = torch.eye(W_hh.shape[0], dtype=X.dtype)  # ∂h_T/∂h_T
-    norms = torch.zeros(X.shape[0], dtype=X.dtype)
+    H = rnn_states(X, W_xh, W_hh)  # (..., T, H)
+    G = torch.eye(W_hh.shape[-1], dtype=X.dtype).expand(W_hh.shape)  # ∂h_T/∂h_T: (..., H, H)
+    norms = []
     for t in range(X.shape[0] - 1, -1, -1):
-        local = G * (1 - H[t] ** 2)  # G · diag(1 - h_t²): back through tanh at step t
-        norms[t] = torch.linalg.matrix_norm(local @ W_xh)  # ∂h_T/∂x_t
+        local = G * (1 - H[..., t, None, :] ** 2)  # G · diag(1 - h_t²): back through tanh at step t
+        norms.append(torch.linalg.matrix_norm(local @ W_xh))  # ∂h_T/∂x_t
         G = local @ W_hh  # ∂h_T/∂h_(t-1)
-    return norms
+    return torch.stack(norms[::-1], dim=-1)
 
 
 def rnn_dependence(X: torch.Tensor, radius: float = 0.9, d_hidden: int = 16, seeds: int = 8) -> np.ndarray:
     """How strongly the final state depends on each position: ||∂h_T / ∂x_t||, (T,).
 
     Averaged over `seeds` randomly drawn RNNs (all with recurrent spectral radius `radius`), so
-    one lucky draw does not decide the picture.
+    one lucky draw does not decide the picture. The networks run side by side, as one batch.
     """
-    norms = [rnn_jacobian_norms(X, *rnn_weights(X.shape[1], d_hidden, radius, seed)) for seed in range(seeds)]
-    return torch.stack(norms).mean(0).numpy()
+    W_xh, W_hh = (torch.stack(w) for w in zip(*(rnn_weights(X.shape[1], d_hidden, radius, s) for s in range(seeds))))
+    return rnn_jacobian_norms(X, W_xh, W_hh).mean(0).numpy()  # (seeds, T) -> (T,)
 
 
 def attention_dependence(X: torch.Tensor, seeds: int = 8) -> np.ndarray:
     """The same measure for one causal attention head: ||∂a_T / ∂x_t||, (T,), averaged over seeds.
 
     The last word's output a_T = Σ_j w_Tj v_j reaches every x_j in one step, whatever the distance.
+    Autograd, one backward pass per output dimension for all the random heads at once.
     """
     d = X.shape[1]
-    norms = []
-    for seed in range(seeds):
-        g = torch.Generator().manual_seed(1000 + seed)
-        Wq, Wk, Wv = (torch.randn(d, d, generator=g) / math.sqrt(d) for _ in range(3))
-        J = torch.autograd.functional.jacobian(partial(_last_output, Wq=Wq, Wk=Wk, Wv=Wv), X)  # (d, T, d)
-        norms.append(J.pow(2).sum(dim=(0, 2)).sqrt())  # (T,)
-    return torch.stack(norms).mean(0).numpy()
-
-
-def _last_output(X, Wq, Wk, Wv) -> torch.Tensor:
-    return one_head(X, Wq, Wk, Wv, causal=True).output[-1]  # (d,)
+    gens = [torch.Generator().manual_seed(1000 + seed) for seed in range(seeds)]
+    Wq, Wk, Wv = (
+        torch.stack([torch.randn(d, d, generator=g) / math.sqrt(d) for g in gens]) for _ in range(3)
+    )  # each (seeds, d, d)
+    Xs = X.expand(seeds, *X.shape).clone().requires_grad_(True)  # (seeds, T, d): one copy per head
+    last = one_head(Xs, Wq, Wk, Wv, causal=True).output[:, -1]  # (seeds, d)
+    squares = torch.zeros(seeds, X.shape[0], dtype=X.dtype)
+    for k in range(d):  # row k of every head's Jacobian ∂a_T/∂X in one pass
+        (grad,) = torch.autograd.grad(last[:, k].sum(), Xs, retain_graph=k < d - 1)  # (seeds, T, d)
+        squares += grad.pow(2).sum(-1)
+    return squares.sqrt().mean(0).numpy()
 
 
 # --- 2. Positional encoding -----------------------------------------------------------------------
@@ -187,15 +190,16 @@ class Head:
 
 
 def one_head(X: torch.Tensor, Wq, Wk, Wv, scale: bool = True, causal: bool = False, mask=None) -> Head:
-    """Scaled dot-product attention for one head, step by step. X: (T, d_model), W*: (d_model, d_k).
+    """Scaled dot-product attention for one head, step by step. X: (T, d_model), W*: (d_model, d_k)
+    (a leading batch dimension on both works too).
 
     `mask` (T,) of booleans, optional: False marks positions no one may attend to (padding).
     """
     Q, K, V = X @ Wq, X @ Wk, X @ Wv  # (T, d_k), (T, d_k), (T, d_v)
-    scores = Q @ K.T  # (T, T): scores[i, j] = q_i · k_j
+    scores = Q @ K.transpose(-2, -1)  # (T, T): scores[i, j] = q_i · k_j
     if scale:
         scores = scores / math.sqrt(K.shape[-1])
-    T = X.shape[0]
+    T = X.shape[-2]
     if causal:  # word i may look only at words 0..i
         scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
     if mask is not None:

@@ -27,6 +27,20 @@ def test_rnn_jacobian_norms_equal_autograd():
     torch.testing.assert_close(ours, J.pow(2).sum(dim=(0, 2)).sqrt())
 
 
+def test_batched_networks_equal_one_at_a_time():
+    Xf = X.float()
+    batched = att.rnn_dependence(Xf, radius=0.9, seeds=3)
+    single = [att.rnn_jacobian_norms(Xf, *att.rnn_weights(8, 16, 0.9, seed)).numpy() for seed in range(3)]
+    np.testing.assert_allclose(batched, np.mean(single, axis=0), rtol=1e-5)
+
+
+def test_attention_dependence_equals_autograd_jacobian():
+    g = torch.Generator().manual_seed(1000)  # the first random head attention_dependence draws
+    Wq, Wk, Wv = (torch.randn(8, 8, generator=g) / math.sqrt(8) for _ in range(3))
+    J = torch.autograd.functional.jacobian(lambda X_: att.one_head(X_, Wq, Wk, Wv, causal=True).output[-1], X.float())
+    np.testing.assert_allclose(att.attention_dependence(X.float(), seeds=1), J.pow(2).sum(dim=(0, 2)).sqrt(), rtol=1e-5)
+
+
 def test_rnn_spectral_radius_and_vanishing_dependence():
     _, W_hh = att.rnn_weights(8, 16, 0.7, seed=0)
     assert torch.linalg.eigvals(W_hh).abs().max().item() == pytest.approx(0.7, rel=1e-5)
