@@ -5,6 +5,8 @@ Each section is an st.fragment: moving a slider reruns only its own section. The
 and the multi-head figures live in ui/attention_sections.py; the real models' sections below.
 """
 
+from functools import partial
+
 import streamlit as st
 import torch
 
@@ -13,8 +15,8 @@ from core import sampling as smp
 from core.embeddings import ModelMissing
 from ui import attention_charts as charts
 from ui import attention_sections as sections
-from ui.figures import session_figure, show
-from ui.i18n import current_language, t
+from ui.attention_sections import draw
+from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
 from ui.tiny_gpt import get_model, model_dir
@@ -34,14 +36,6 @@ MAX_TEXT = 2000  # characters a learner may type in the text boxes
 def slider(label_key: str, spec: tuple, key: str, **kwargs):
     lo, hi, default, step = spec
     return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
-
-
-def draw(key: str, signature: tuple, build, update=None) -> None:
-    """A figure built when `signature` changes and updated in place otherwise (fast reruns)."""
-    figure = session_figure(key, (current_language(), *signature), build)
-    if update is not None:  # on a fresh figure too: session_figure only updates one it already held
-        update(figure)
-    show(figure, key=key)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -118,23 +112,34 @@ def position_section() -> None:
     with c2:
         T = slider("attention.pe_len_label", PE_LEN_SLIDER, "att_pe_len")
     pe = att.sinusoidal_encoding(T, d)  # (T, d)
+    similarity = att.cosine_matrix(pe)  # (T, T)
+    pe_title = t("attention.chart.pe_title", T=T, d=d)
     left, right = st.columns(2)
     with left:
-        show(charts.encoding_figure(pe), key="att_pe")
+        draw(
+            "att_pe", (), lambda: charts.encoding_figure(pe), lambda f: charts.update_heatmaps(f, [pe], title=pe_title)
+        )
     with right:
-        show(charts.position_similarity_figure(att.cosine_matrix(pe)), key="att_pe_sim")
+        build = partial(charts.position_similarity_figure, similarity)
+        draw("att_pe_sim", (), build, lambda f: charts.update_heatmaps(f, [similarity]))
     st.markdown(t("attention.pe_added"))
     words = t("attention.step_words").split()
     X = att.word_vectors(words, d).numpy()  # (5, d)
     pe_words = att.sinusoidal_encoding(len(words), d)  # (5, d)
-    added = charts.side_by_side(
-        [X, pe_words, X + pe_words],
-        [t("attention.chart.word_vectors"), t("attention.chart.positions"), t("attention.chart.sum")],
-        words,
-        [charts.dims(d)] * 3,
-        t("attention.chart.added_title", d=d),
+    added = [X, pe_words, X + pe_words]
+    title = t("attention.chart.added_title", d=d)
+    draw(
+        "att_pe_added",
+        (tuple(words), d if d <= 16 else "wide"),  # up to 16 dimensions get a labelled tick each
+        lambda: charts.side_by_side(
+            added,
+            [t("attention.chart.word_vectors"), t("attention.chart.positions"), t("attention.chart.sum")],
+            words,
+            [charts.dims(d)] * 3,
+            title,
+        ),
+        lambda f: charts.update_heatmaps(f, added, symmetric=True, title=title),
     )
-    show(added, key="att_pe_added")
 
 
 st.header(t("attention.pe_header"))
@@ -192,7 +197,13 @@ def gpt_section() -> None:
     with c2:
         head = slider("attention.head_label", (1, config.n_head, 1, 1), "att_gpt_head")
     title = t("attention.chart.gpt_title", layer=layer, head=head)
-    show(charts.attention_map(weights[layer - 1, head - 1], labels, title, generated_from), key="att_gpt_map")
+    chosen = weights[layer - 1, head - 1]  # (T, T)
+    draw(
+        "att_gpt_map",
+        (tuple(ids), generated_from),
+        lambda: charts.attention_map(chosen, labels, title, generated_from),
+        lambda f: charts.update_heatmaps(f, [chosen], title=title),
+    )
     st.markdown(t("attention.gpt_explain"))
     draw("att_gpt_all", (tuple(ids),), lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title")))
 
@@ -228,7 +239,12 @@ def minilm_section() -> None:
     ours = att.minilm_head_by_hand(encoder, result.hidden[layer - 1], layer - 1, head - 1)
     library = result.weights[layer - 1, head - 1]
     title = t("attention.chart.minilm_title", layer=layer, head=head)
-    show(charts.attention_map(ours.weights.numpy(), result.tokens, title), key="att_lm_map")
+    draw(
+        "att_lm_map",
+        (text,),
+        lambda: charts.attention_map(ours.weights.numpy(), result.tokens, title),
+        lambda f: charts.update_heatmaps(f, [ours.weights.numpy()], title=title),
+    )
     gap = float(abs(ours.weights.numpy() - library).max())
     st.metric(t("attention.by_hand_gap"), f"{gap:.1e}", help=t("attention.by_hand_help"))
     st.markdown(t("attention.minilm_explain"))

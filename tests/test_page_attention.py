@@ -73,6 +73,10 @@ def test_rnn_chart_is_the_core_dependence():
     at.slider(key="att_rnn_len").set_value(13).run()
     spec = chart(at, "attention.chart.dependence_title")
     assert len(decode(spec["data"][0]["y"])) == 13
+    at.slider(key="att_pe_dim").set_value(16).run()
+    spec = chart(at, "attention.chart.pe_title")
+    np.testing.assert_allclose(decode(spec["data"][0]["z"]), att.sinusoidal_encoding(50, 16))
+    assert spec["layout"]["title"]["text"] == "Positional encoding: 50 positions × 16 dimensions"
 
 
 def test_toggles_change_the_scores_and_the_mask():
@@ -173,6 +177,10 @@ def test_gpt_map_is_the_models_attention_over_prompt_and_generated_text():
     np.testing.assert_allclose(decode(spec["data"][0]["z"]), expected, atol=1e-6)
     assert spec["layout"]["shapes"][0]["y0"] == 13 - 0.5  # the generated rows are framed
     assert at.code[0].value == vocab.decode(ids)
+    at.slider(key="att_gpt_layer").set_value(1).run()  # the figure is updated in place: same numbers
+    spec = chart(at, "attention.chart.gpt_title")
+    np.testing.assert_allclose(decode(spec["data"][0]["z"]), att.gpt_attention(model, ids)[0, 2], atol=1e-6)
+    assert spec["layout"]["title"]["text"] == "Tiny GPT, layer 1, head 3"
 
 
 @needs_model
@@ -215,6 +223,9 @@ def test_minilm_map_matches_the_library_and_long_text_is_cut():
     library = att.minilm_attention(att.eager_copy(st_model), st_model.tokenizer, text)
     z = decode(chart(at, "attention.chart.minilm_title")["data"][0]["z"])
     np.testing.assert_allclose(z, library.weights[3, 6], atol=1e-5)
+    at.slider(key="att_lm_head").set_value(1).run()  # updated in place
+    z = decode(chart(at, "attention.chart.minilm_title")["data"][0]["z"])
+    np.testing.assert_allclose(z, library.weights[3, 0], atol=1e-5)
     overview = chart(at, "attention.chart.minilm_all_title")
     T = len(library.tokens)
     assert decode(overview["data"][0]["z"]).shape == (6 * (T + 1) - 1, 12 * (T + 1) - 1)

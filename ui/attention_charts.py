@@ -57,15 +57,17 @@ def update_dependence_figure(fig: go.Figure, words: list[str], rnn: np.ndarray, 
 
 
 def heatmap(M, rows, cols, zmin=None, zmax=None, colorscale="RdBu_r", numbers=False, **kwargs) -> go.Heatmap:
-    mid = 0.0 if colorscale == "RdBu_r" else None
+    """A heatmap on numeric axes (labels go on the ticks); hovering names the row and the column."""
     return go.Heatmap(
         z=M,
+        x=list(range(len(cols))),
+        y=list(range(len(rows))),
+        hovertext=[[f"{r} → {c}" for c in cols] for r in rows],
+        hovertemplate="%{hovertext}: %{z:.3f}<extra></extra>",
         zmin=zmin,
         zmax=zmax,
-        zmid=mid if zmin is None else None,
         colorscale=colorscale,
         texttemplate="%{z:.2f}" if numbers else None,
-        customdata=[[(r, c) for c in cols] for r in rows] if len(rows) * len(cols) <= 10_000 else None,
         **kwargs,
     )
 
@@ -74,10 +76,9 @@ def matrix_figure(M, rows, cols, title, x_title="", y_title="", zmin=None, zmax=
     """One labelled heatmap, rows top to bottom; numbers written in when the matrix is small."""
     M = np.asarray(M, dtype=float)
     numbers = M.size <= 64
-    fig = go.Figure(
-        heatmap(M, rows, cols, zmin, zmax, colorscale, numbers, hovertemplate="%{y} → %{x}: %{z:.3f}<extra></extra>")
-    )
-    fig.data[0].x, fig.data[0].y = list(range(len(cols))), list(range(len(rows)))
+    if zmin is None and colorscale == "RdBu_r":
+        zmin, zmax = symmetric_range([M])
+    fig = go.Figure(heatmap(M, rows, cols, zmin, zmax, colorscale, numbers))
     fig.update_xaxes(**_ticks(cols))
     fig.update_yaxes(**_ticks(rows), autorange="reversed")
     height = height or max(260, 120 + 24 * len(rows))
@@ -89,18 +90,34 @@ def side_by_side(matrices: list, titles: list[str], rows, cols_list, title, zmin
     n = len(matrices)
     matrices = [np.asarray(M, dtype=float) for M in matrices]
     if zmin is None:  # one colour scale for all, centred on 0, so the single colour bar is true for each
-        zmax = max(float(np.nanmax(np.abs(M))) for M in matrices) or 1.0
-        zmin = -zmax
+        zmin, zmax = symmetric_range(matrices)
     fig = make_subplots(1, n, subplot_titles=titles, horizontal_spacing=0.06)
     for i, (M, cols) in enumerate(zip(matrices, cols_list)):
         trace = heatmap(M, rows, cols, zmin, zmax, colorscale, M.size <= 64, showscale=i == n - 1)
-        trace.x, trace.y = list(range(len(cols))), list(range(len(rows)))
-        trace.hovertemplate = "%{y}, %{x}: %{z:.3f}<extra></extra>"
         fig.add_trace(trace, 1, i + 1)
         if len(cols) <= 16:
             fig.update_xaxes(**_ticks(cols), row=1, col=i + 1)
         fig.update_yaxes(**_ticks(rows), autorange="reversed", row=1, col=i + 1, showticklabels=i == 0)
     return style(fig, title, "", "", height=max(280, 150 + 26 * len(rows)))
+
+
+def symmetric_range(matrices) -> tuple[float, float]:
+    """One colour range centred on 0 that covers every matrix (NaN, the masked cells, ignored)."""
+    top = max((float(np.nanmax(np.abs(M))) if np.isfinite(M).any() else 0.0) for M in matrices) or 1.0
+    return -top, top
+
+
+def update_heatmaps(fig: go.Figure, matrices, symmetric: bool = False, title: str | None = None) -> None:
+    """New values for a figure's heatmaps, in trace order: far cheaper than building it again."""
+    matrices = [np.asarray(M, dtype=float) for M in matrices]
+    lo, hi = symmetric_range(matrices) if symmetric else (None, None)
+    with fig.batch_update():
+        for trace, M in zip(fig.data, matrices):
+            trace.z = M
+            if symmetric:
+                trace.zmin, trace.zmax = lo, hi
+        if title is not None:
+            fig.layout.title.text = title
 
 
 def dims(n: int, prefix: str = "") -> list[str]:
@@ -149,6 +166,12 @@ def saturation_figure(raw: np.ndarray, scaled: np.ndarray, d: int) -> go.Figure:
     fig.update_yaxes(range=[0, 1.02])
     title = t("attention.chart.saturation_title", d=d)
     return style(fig, title, t("attention.chart.key_axis"), t("attention.chart.weight_axis"), height=320)
+
+
+def update_saturation(raw: np.ndarray, scaled: np.ndarray, d: int, fig: go.Figure) -> None:
+    with fig.batch_update():
+        fig.data[0].y, fig.data[1].y = raw, scaled
+        fig.layout.title.text = t("attention.chart.saturation_title", d=d)
 
 
 # --- 5 and 6. Real models -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 attention on the same words, why scores are divided by √d, and how big the matrices get."""
 
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -10,12 +11,22 @@ import torch
 
 from core import attention as att
 from ui import attention_charts as charts
-from ui.figures import show
-from ui.i18n import t
+from ui.figures import session_figure, show
+from ui.i18n import current_language, t
 
 SAT_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+QKV_TITLES = ["Q = X Wq", "K = X Wk", "V = X Wv"]
 HEAD_COUNTS = [1, 2, 4]  # ways to cut d_model = 4 into equal heads
 WO = np.random.default_rng(7).normal(0.0, 0.6, (4, 4)).round(1)  # the output projection (not editable)
+
+
+def draw(key: str, signature: tuple, build, update=None) -> None:
+    """A figure built when `signature` (its structure) changes and otherwise updated in place:
+    assigning new values takes a fraction of the tens of milliseconds a Plotly build costs."""
+    figure = session_figure(key, (current_language(), *signature), build)
+    if update is not None:  # on a fresh figure too: session_figure only updates one it already held
+        update(figure)
+    show(figure, key=key)
 
 
 def _num(x: float) -> str:
@@ -103,25 +114,45 @@ def step_section() -> None:
     i = c3.selectbox(t("attention.word_label"), range(len(words)), 0, format_func=words.__getitem__, key="att_word")
     head = att.one_head(X, Wq, Wk, Wv, scale=scale, causal=causal)
     qkv = [head.Q.numpy(), head.K.numpy(), head.V.numpy()]
-    titles = ["Q = X Wq", "K = X Wk", "V = X Wv"]
-    cols = [charts.dims(4, p) for p in "qkv"]
-    show(charts.side_by_side(qkv, titles, words, cols, t("attention.chart.qkv_title")), key="att_qkv")
+    shape = (tuple(words),)
+    draw(
+        "att_qkv",
+        shape,
+        lambda: charts.side_by_side(
+            qkv,
+            ["Q = X Wq", "K = X Wk", "V = X Wv"],
+            words,
+            [charts.dims(4, p) for p in "qkv"],
+            t("attention.chart.qkv_title"),
+        ),
+        lambda f: charts.update_heatmaps(f, qkv, symmetric=True),
+    )
     left, right = st.columns(2)
     scores = head.scores.numpy().copy()
     scores[np.isneginf(scores)] = np.nan  # masked: drawn blank
-    key = "scores_scaled_title" if scale else "scores_raw_title"
+    title = t("attention.chart.scores_scaled_title" if scale else "attention.chart.scores_raw_title")
+    weights = head.weights.numpy()
     with left:
-        show(charts.matrix_figure(scores, words, words, t(f"attention.chart.{key}")), key="att_scores")
+        draw(
+            "att_scores",
+            shape,
+            lambda: charts.matrix_figure(scores, words, words, title),
+            lambda f: charts.update_heatmaps(f, [scores], symmetric=True, title=title),
+        )
     with right:
-        weights = head.weights.numpy()
-        title = t("attention.chart.weights_title")
-        show(charts.matrix_figure(weights, words, words, title, zmin=0, zmax=1, colorscale="Blues"), key="att_weights")
+        build = partial(charts.matrix_figure, weights, words, words, t("attention.chart.weights_title"), zmin=0, zmax=1)
+        draw("att_weights", shape, partial(build, colorscale="Blues"), lambda f: charts.update_heatmaps(f, [weights]))
     if causal:
         st.caption(t("attention.masked_note"))
     st.markdown(t("attention.spell_intro", word=words[i], n=i + 1))
     spell_out(words, head, i, scale)
-    title = t("attention.chart.output_title")
-    show(charts.matrix_figure(head.output.numpy(), words, charts.dims(4, "a"), title), key="att_output")
+    output = head.output.numpy()
+    draw(
+        "att_output",
+        shape,
+        lambda: charts.matrix_figure(output, words, charts.dims(4, "a"), t("attention.chart.output_title")),
+        lambda f: charts.update_heatmaps(f, [output], symmetric=True),
+    )
     st.markdown(t("attention.step_explain"))
     saturation()
     st.header(t("attention.multi_header"))
@@ -134,7 +165,12 @@ def saturation() -> None:
     st.markdown(t("attention.sat_intro"))
     d = st.select_slider(t("attention.sat_label"), SAT_DIMS, 64, key="att_sat_d", bind="query-params")
     raw, scaled = att.softmax_saturation(int(d))
-    show(charts.saturation_figure(raw, scaled, int(d)), key="att_sat")
+    draw(
+        "att_sat",
+        (),
+        lambda: charts.saturation_figure(raw, scaled, int(d)),
+        partial(charts.update_saturation, raw, scaled, int(d)),
+    )
     m1, m2 = st.columns(2)
     m1.metric(t("attention.sat_entropy_raw"), f"{att.entropy_bits(raw):.2f}")
     m2.metric(t("attention.sat_entropy_scaled"), f"{att.entropy_bits(scaled):.2f}")
@@ -145,24 +181,34 @@ def multi_head(words: list[str], X, Wq, Wk, Wv, causal: bool) -> None:
     result = att.multi_head(X, Wq, Wk, Wv, torch.tensor(WO), int(n), causal=causal)
     maps = [h.weights.numpy() for h in result.heads]
     titles = [t("attention.chart.head_n", n=k + 1) for k in range(int(n))]
-    fig = charts.side_by_side(
-        maps, titles, words, [words] * int(n), t("attention.chart.heads_title"), 0, 1, colorscale="Blues"
+    shape = (tuple(words), int(n))
+    draw(
+        "att_heads_maps",
+        shape,
+        lambda: charts.side_by_side(
+            maps, titles, words, [words] * int(n), t("attention.chart.heads_title"), 0, 1, colorscale="Blues"
+        ),
+        lambda f: charts.update_heatmaps(f, maps),
     )
-    show(fig, key="att_heads_maps")
     hs = 4 // int(n)
     concat_cols = [f"h{k // hs + 1}·{k % hs + 1}" for k in range(4)]
+    mixed = [result.concat.numpy(), result.output.numpy()]
     left, right = st.columns([2, 1])
     with left:
-        fig = charts.side_by_side(
-            [result.concat.numpy(), result.output.numpy()],
-            [t("attention.chart.concat"), t("attention.chart.projected")],
-            words,
-            [concat_cols, charts.dims(4, "o")],
-            t("attention.chart.concat_title"),
+        draw(
+            "att_concat",
+            shape,
+            lambda: charts.side_by_side(
+                mixed,
+                [t("attention.chart.concat"), t("attention.chart.projected")],
+                words,
+                [concat_cols, charts.dims(4, "o")],
+                t("attention.chart.concat_title"),
+            ),
+            lambda f: charts.update_heatmaps(f, mixed, symmetric=True),
         )
-        show(fig, key="att_concat")
     with right:
-        show(charts.matrix_figure(WO, concat_cols, charts.dims(4, "o"), "Wo"), key="att_wo")
+        draw("att_wo", (int(n),), lambda: charts.matrix_figure(WO, concat_cols, charts.dims(4, "o"), "Wo"))
     st.markdown(t("attention.multi_explain", n=n, hs=hs))
 
 
