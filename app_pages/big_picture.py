@@ -1,0 +1,373 @@
+"""Lesson 9 — The big picture: where LLMs sit, symbolism against connectionism, the tiny GPT
+quantized and pruned with its costs measured, and a searchable glossary.
+
+Each interactive section is an st.fragment: moving a control reruns only its own section.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core import big_picture as bp
+from core import compress, fitting, glossary
+from core.gpt_train import CharVocab, estimate_loss, split_corpus
+from core.sampling import generate
+from ui import big_picture_charts as charts
+from ui.figures import show
+from ui.i18n import t
+from ui.layout import lesson_link, setup_page, show_code
+from ui.lessons import ROOT
+from ui.tiny_gpt import get_model, model_dir
+
+# Ranges and defaults, in one place: (min, max, default, step).
+RULE_SLIDER = (5.0, 35.0, 17.0, 1.0)
+SPARSITY_SLIDER = (0, 95, 0, 5)  # percent
+BIT_CHOICES = (32, 8, 4)  # 32: the original floats
+DEFAULT_BITS = 8
+HISTOGRAM_TENSOR = "blocks.0.mlp.fc.weight"
+CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+EVAL_BATCHES, EVAL_BATCH_SIZE, EVAL_SEED = 4, 8, 0  # validation loss: the same 4 × 8 windows for every model
+N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free measures
+SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
+TRADEOFF = [(None, True, s) for s in (0.0, 0.3, 0.5, 0.7, 0.9)]  # pruning only
+TRADEOFF += [(bits, pc, s) for bits in (8, 4) for pc in (False, True) for s in (0.0, 0.5)]
+MAX_SEARCH = 100
+
+
+@st.cache_resource(show_spinner=False)
+def validation_text(path: str, chars: str) -> torch.Tensor:
+    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))[1]
+
+
+@st.cache_resource(show_spinner=False)
+def reference_texts(directory: str) -> torch.Tensor:
+    """Texts the shipped model writes itself (seeded): the yardstick that needs no corpus. (n, T)"""
+    return compress.reference_texts(get_model(directory)[0], N_REFERENCE_TEXTS, seed=0)
+
+
+def val_loss(model, vocab: CharVocab) -> float | None:
+    if not CORPUS.exists():
+        return None
+    data = validation_text(str(CORPUS), vocab.chars)
+    return estimate_loss(model, data, EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED, torch.device("cpu"))
+
+
+def sample(model, vocab: CharVocab) -> str:
+    start = torch.tensor([vocab.encode(SAMPLE_PROMPT)])  # (1, T)
+    generator = torch.Generator().manual_seed(SAMPLE_SEED)
+    out = generate(model, start, SAMPLE_LENGTH, SAMPLE_TEMPERATURE, generator=generator)
+    return vocab.decode(out[0].tolist())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def evaluate(directory: str, bits: int | None, per_channel: bool, sparsity: float, with_sample: bool = True) -> dict:
+    """Compress the shared model (a copy) and measure the copy; plain values, cached per setting."""
+    model, vocab, _ = get_model(directory)
+    settings = compress.Settings(bits, per_channel, sparsity)
+    start = time.perf_counter()
+    small, pruned = compress.compressed_model(model, settings)
+    compress_ms = 1000 * (time.perf_counter() - start)
+    start = time.perf_counter()
+    kl, top1 = compress.agreement(model, small, reference_texts(directory))
+    result = {
+        "bits": bits,
+        "per_channel": per_channel,
+        "sparsity": sparsity,
+        "size": compress.model_size_bytes(small, settings),
+        "pruned": pruned,
+        "kl": kl,
+        "top1": top1,
+        "val_loss": val_loss(small, vocab),
+        "sample": sample(small, vocab) if with_sample else None,
+    }
+    return result | {"compress_ms": compress_ms, "eval_ms": 1000 * (time.perf_counter() - start)}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def original_measures(directory: str) -> dict:
+    model, vocab, _ = get_model(directory)
+    return {
+        "size": compress.model_size_bytes(model),
+        "val_loss": val_loss(model, vocab),
+        "sample": sample(model, vocab),
+    }
+
+
+setup_page("big-picture")
+st.markdown(t("big_picture.intro"))
+
+# --- Where LLMs sit --------------------------------------------------------------------------------
+st.header(t("big_picture.where_header"))
+st.markdown(t("big_picture.where_intro"))
+show(charts.nested_figure(), key="big_nested")
+
+
+@st.fragment
+def rule_section() -> None:
+    lo, hi, default, step = RULE_SLIDER
+    threshold = st.slider(
+        t("big_picture.rule_label"),
+        lo,
+        hi,
+        default,
+        step,
+        key="big_rule",
+        bind="query-params",
+        help=t("big_picture.rule_help"),
+    )
+    x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
+    k, b = bp.learned_line(x, y)
+    show(charts.rule_figure(threshold), key="big_rule_chart")
+    left, right = st.columns(2)
+    with left:
+        st.caption(t("big_picture.rule_code_caption"))
+        cheap, dear = int(bp.CHEAP_CUPS), int(bp.DEAR_CUPS)
+        st.code(f"if price <= {threshold:g}:\n    cups = {cheap}\nelse:\n    cups = {dear}", language="python")
+        st.metric(
+            t("big_picture.rule_error"), f"{bp.rule_error(x, y, threshold):,.0f}", help=t("big_picture.error_help")
+        )
+    with right:
+        st.caption(t("big_picture.line_code_caption"))
+        st.code(f"cups = {k:.2f} * price + {b:.1f}", language="python")
+        st.metric(
+            t("big_picture.line_error"), f"{fitting.dataset_error(x, y, k, b):,.0f}", help=t("big_picture.error_help")
+        )
+
+
+st.header(t("big_picture.sym_header"))
+st.markdown(t("big_picture.sym_intro"))
+rule_section()
+st.markdown(t("big_picture.sym_explain"))
+lesson_link("fitting", numbered=True)
+
+# --- Compression -------------------------------------------------------------------------------------
+st.header(t("big_picture.compress_header"), anchor="compression")
+st.markdown(t("big_picture.compress_intro"))
+try:
+    model, vocab, info = get_model(str(model_dir()))
+except Exception as problem:  # missing or corrupt files: explain, never a traceback
+    st.error(
+        t("big_picture.model_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
+    )
+    model = None
+if model is not None:
+    matrices = {name: p for name, p in model.named_parameters() if compress.compressible(name, p)}
+    share = sum(p.numel() for p in matrices.values()) / model.num_params()
+    st.markdown(t("big_picture.how_it_works", share=f"{share:.1%}"))
+    st.latex(
+        r"q = \mathrm{clip}\!\left(\mathrm{round}\!\left(\tfrac{w}{s}\right), -q_{\max}, q_{\max}\right),"
+        r"\quad \hat w = q\,s,\quad s = \frac{\max |w|}{q_{\max}},\quad |\hat w - w| \le \tfrac{s}{2}"
+    )
+
+
+def settings_chosen() -> tuple[int | None, bool, float]:
+    bits = st.session_state.get("big_bits", DEFAULT_BITS)
+    return (
+        (None if bits == 32 else bits),
+        st.session_state.get("big_channel", True),
+        st.session_state.get("big_sparsity", 0) / 100,
+    )
+
+
+@st.fragment
+def compression_section() -> None:
+    c1, c2, c3 = st.columns([1.2, 1, 1.4])
+    with c1:
+        st.radio(
+            t("big_picture.bits_label"),
+            BIT_CHOICES,
+            BIT_CHOICES.index(DEFAULT_BITS),
+            key="big_bits",
+            horizontal=True,
+            bind="query-params",
+            help=t("big_picture.bits_help"),
+        )
+    with c2:
+        st.toggle(
+            t("big_picture.per_channel_label"),
+            True,
+            key="big_channel",
+            bind="query-params",
+            help=t("big_picture.per_channel_help"),
+        )
+    with c3:
+        lo, hi, default, step = SPARSITY_SLIDER
+        st.slider(
+            t("big_picture.sparsity_label"),
+            lo,
+            hi,
+            default,
+            step,
+            key="big_sparsity",
+            bind="query-params",
+            help=t("big_picture.sparsity_help"),
+        )
+    bits, per_channel, sparsity = settings_chosen()
+
+    name = st.selectbox(
+        t("big_picture.histogram_label"),
+        list(matrices),
+        list(matrices).index(HISTOGRAM_TENSOR) if HISTOGRAM_TENSOR in matrices else 0,
+        key="big_tensor",
+        bind="query-params",
+    )
+    w = matrices[name].detach()
+    after = compress.prune(w, sparsity) if sparsity > 0 else w
+    if bits is not None:
+        after = compress.dequantize(compress.quantize(after, bits, per_channel))
+    show(charts.histogram_figure(name, w.numpy(), after.numpy()), key="big_histogram")
+
+    directory = str(model_dir())
+    with st.spinner():
+        original = original_measures(directory)
+        result = evaluate(directory, bits, per_channel, sparsity)
+    st.session_state["big_current"] = result
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("big_picture.original_header"))
+        st.metric(
+            t("big_picture.size_label"),
+            t("big_picture.size_value", kb=original["size"] / 1000),
+            help=t("big_picture.size_help"),
+        )
+        if original["val_loss"] is not None:
+            st.metric(
+                t("big_picture.loss_label"),
+                f"{original['val_loss']:.3f}",
+                help=t("big_picture.loss_help", chars=EVAL_BATCHES * EVAL_BATCH_SIZE * model.config.block_size),
+            )
+    with right:
+        st.subheader(t("big_picture.compressed_header"))
+        st.metric(
+            t("big_picture.size_label"),
+            t("big_picture.size_value", kb=result["size"] / 1000),
+            t("big_picture.ratio", ratio=original["size"] / result["size"]),
+            delta_color="off",
+            help=t("big_picture.size_help"),
+        )
+        if result["val_loss"] is not None:
+            delta = result["val_loss"] - original["val_loss"]
+            st.metric(
+                t("big_picture.loss_label"),
+                f"{result['val_loss']:.3f}",
+                t("big_picture.loss_delta", delta=delta),
+                delta_color="inverse",
+                help=t("big_picture.loss_help", chars=EVAL_BATCHES * EVAL_BATCH_SIZE * model.config.block_size),
+            )
+    if original["val_loss"] is None:
+        st.info(t("big_picture.no_corpus", path=str(CORPUS)), icon=":material/folder_off:")
+    m1, m2, m3 = st.columns(3)
+    positions = N_REFERENCE_TEXTS * model.config.block_size
+    m1.metric(
+        t("big_picture.kl_label"),
+        t("big_picture.kl_value", kl=result["kl"]),
+        help=t("big_picture.kl_help", chars=positions),
+    )
+    m2.metric(t("big_picture.top1_label"), f"{result['top1']:.1%}", help=t("big_picture.top1_help"))
+    m3.metric(t("big_picture.sparsity_reached"), f"{result['pruned']:.1%}", help=t("big_picture.sparsity_reached_help"))
+    st.caption(t("big_picture.timing", compress_ms=result["compress_ms"], eval_ms=result["eval_ms"]))
+
+    st.subheader(t("big_picture.sample_header"))
+    st.markdown(t("big_picture.sample_intro", prompt=SAMPLE_PROMPT.strip(), seed=SAMPLE_SEED, temp=SAMPLE_TEMPERATURE))
+    left, right = st.columns(2)
+    left.caption(t("big_picture.original_header"))
+    left.code(original["sample"], language=None, wrap_lines=True)
+    right.caption(t("big_picture.compressed_header"))
+    right.code(result["sample"], language=None, wrap_lines=True)
+
+
+@st.fragment
+def tradeoff_section() -> None:
+    st.markdown(t("big_picture.tradeoff_intro"))
+    if st.button(t("big_picture.tradeoff_button"), icon=":material/scatter_plot:", key="big_tradeoff"):
+        st.session_state["big_tradeoff_shown"] = True
+    if not st.session_state.get("big_tradeoff_shown"):
+        return
+    directory = str(model_dir())
+    bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
+    points = []
+    for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
+        points.append(evaluate(directory, bits, per_channel, sparsity, with_sample=False))
+        bar.progress((i + 1) / len(TRADEOFF), text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
+    bar.empty()
+    current = st.session_state.get("big_current")
+    show(charts.tradeoff_figure(points, current, "kl"), key="big_tradeoff_kl")
+    if points[0]["val_loss"] is not None:
+        show(charts.tradeoff_figure(points, current, "val_loss"), key="big_tradeoff_loss")
+
+
+if model is not None:
+    compression_section()
+    st.subheader(t("big_picture.tradeoff_header"))
+    tradeoff_section()
+    st.markdown(t("big_picture.compress_explain"))
+
+
+# --- Glossary ----------------------------------------------------------------------------------------
+@st.fragment
+def glossary_section() -> None:
+    st.markdown(t("big_picture.glossary_intro", n=len(glossary.TERMS)))
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        query = st.text_input(
+            t("big_picture.search_label"),
+            "",
+            MAX_SEARCH,
+            key="big_search",
+            placeholder=t("big_picture.search_placeholder"),
+            help=t("big_picture.search_help"),
+        )
+    with c2:
+        group = st.segmented_control(
+            t("big_picture.group_label"),
+            ("all", *glossary.GROUPS),
+            default="all",
+            format_func=lambda g: t("big_picture.all_groups") if g == "all" else t(f"big_picture.groups.{g}"),
+            key="big_group",
+        )
+    shown = [
+        term
+        for term in glossary.TERMS
+        if group in (None, "all", term.group)
+        and glossary.matches(
+            query, t(f"big_picture.glossary.{term.id}.term"), t(f"big_picture.glossary.{term.id}.text")
+        )
+    ]
+    if not shown:
+        st.info(t("big_picture.no_hits"), icon=":material/search_off:")
+        return
+    st.caption(t("big_picture.hits", n=len(shown), total=len(glossary.TERMS)))
+    for group_id in glossary.GROUPS:
+        in_group = [term for term in shown if term.group == group_id]
+        if not in_group:
+            continue
+        st.subheader(t(f"big_picture.groups.{group_id}"))
+        for term in in_group:
+            st.markdown(
+                f"**{t(f'big_picture.glossary.{term.id}.term')}** — {t(f'big_picture.glossary.{term.id}.text')}"
+            )
+            if term.lesson == "big-picture":
+                section = t("big_picture.compress_header" if term.id != "symbolism" else "big_picture.sym_header")
+                st.caption(t("big_picture.on_this_page", section=section))
+            elif term.lesson is not None:
+                with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                    st.caption(t("big_picture.demonstrated_in"), width="content")
+                    lesson_link(term.lesson, numbered=True)
+
+
+st.header(t("big_picture.glossary_header"), anchor="glossary")
+glossary_section()
+
+if model is not None:
+    show_code(
+        compress.quantize,
+        compress.dequantize,
+        compress.prune,
+        compress.compressed_model,
+        compress.tensor_bytes,
+        compress.model_size_bytes,
+        compress.agreement,
+    )
