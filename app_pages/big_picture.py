@@ -4,6 +4,7 @@ quantized and pruned with its costs measured, and a searchable glossary.
 Each interactive section is an st.fragment: moving a control reruns only its own section.
 """
 
+import os
 import time
 from pathlib import Path
 
@@ -28,7 +29,8 @@ SPARSITY_SLIDER = (0, 95, 0, 5)  # percent
 BIT_CHOICES = (32, 8, 4)  # 32: the original floats
 DEFAULT_BITS = 8
 HISTOGRAM_TENSOR = "blocks.0.mlp.fc.weight"
-CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+# Not shipped: present where the course is developed, absent on a deployed server (tests set LLMX_CORPUS).
+CORPUS = Path(os.environ.get("LLMX_CORPUS", ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"))
 EVAL_BATCHES, EVAL_BATCH_SIZE, EVAL_SEED = 4, 8, 0  # validation loss: the same 4 × 8 windows for every model
 N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free measures
 SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
@@ -48,10 +50,10 @@ def reference_texts(directory: str) -> torch.Tensor:
     return compress.reference_texts(get_model(directory)[0], N_REFERENCE_TEXTS, seed=0)
 
 
-def val_loss(model, vocab: CharVocab) -> float | None:
-    if not CORPUS.exists():
+def val_loss(model, vocab: CharVocab, corpus: str | None) -> float | None:
+    if corpus is None:
         return None
-    data = validation_text(str(CORPUS), vocab.chars)
+    data = validation_text(corpus, vocab.chars)
     return estimate_loss(model, data, EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED, torch.device("cpu"))
 
 
@@ -62,8 +64,14 @@ def sample(model, vocab: CharVocab) -> str:
     return vocab.decode(out[0].tolist())
 
 
+def corpus_path() -> str | None:
+    return str(CORPUS) if CORPUS.exists() else None
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def evaluate(directory: str, bits: int | None, per_channel: bool, sparsity: float, with_sample: bool = True) -> dict:
+def evaluate(
+    directory: str, corpus: str | None, bits: int | None, per_channel: bool, sparsity: float, with_sample: bool = True
+) -> dict:
     """Compress the shared model (a copy) and measure the copy; plain values, cached per setting."""
     model, vocab, _ = get_model(directory)
     settings = compress.Settings(bits, per_channel, sparsity)
@@ -80,18 +88,18 @@ def evaluate(directory: str, bits: int | None, per_channel: bool, sparsity: floa
         "pruned": pruned,
         "kl": kl,
         "top1": top1,
-        "val_loss": val_loss(small, vocab),
+        "val_loss": val_loss(small, vocab, corpus),
         "sample": sample(small, vocab) if with_sample else None,
     }
     return result | {"compress_ms": compress_ms, "eval_ms": 1000 * (time.perf_counter() - start)}
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def original_measures(directory: str) -> dict:
+def original_measures(directory: str, corpus: str | None) -> dict:
     model, vocab, _ = get_model(directory)
     return {
         "size": compress.model_size_bytes(model),
-        "val_loss": val_loss(model, vocab),
+        "val_loss": val_loss(model, vocab, corpus),
         "sample": sample(model, vocab),
     }
 
@@ -222,8 +230,8 @@ def compression_section() -> None:
 
     directory = str(model_dir())
     with st.spinner():
-        original = original_measures(directory)
-        result = evaluate(directory, bits, per_channel, sparsity)
+        original = original_measures(directory, corpus_path())
+        result = evaluate(directory, corpus_path(), bits, per_channel, sparsity)
     st.session_state["big_current"] = result
     left, right = st.columns(2)
     with left:
@@ -290,7 +298,7 @@ def tradeoff_section() -> None:
     bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
     points = []
     for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
-        points.append(evaluate(directory, bits, per_channel, sparsity, with_sample=False))
+        points.append(evaluate(directory, corpus_path(), bits, per_channel, sparsity, with_sample=False))
         bar.progress((i + 1) / len(TRADEOFF), text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
     bar.empty()
     current = st.session_state.get("big_current")
