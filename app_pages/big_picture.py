@@ -4,23 +4,16 @@ quantized and pruned with its costs measured, and a searchable glossary.
 Each interactive section is an st.fragment: moving a control reruns only its own section.
 """
 
-import os
-import time
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
-import torch
 
 from core import big_picture as bp
 from core import compress, fitting, glossary
-from core.gpt_train import CharVocab, estimate_loss, split_corpus
-from core.sampling import generate
 from ui import big_picture_charts as charts
+from ui import big_picture_measures as measures
 from ui.figures import show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code
-from ui.lessons import ROOT
 from ui.tiny_gpt import get_model, model_dir
 
 # Ranges and defaults, in one place: (min, max, default, step).
@@ -29,79 +22,9 @@ SPARSITY_SLIDER = (0, 95, 0, 5)  # percent
 BIT_CHOICES = (32, 8, 4)  # 32: the original floats
 DEFAULT_BITS = 8
 HISTOGRAM_TENSOR = "blocks.0.mlp.fc.weight"
-# Not shipped: present where the course is developed, absent on a deployed server (tests set LLMX_CORPUS).
-CORPUS = Path(os.environ.get("LLMX_CORPUS", ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"))
-EVAL_BATCHES, EVAL_BATCH_SIZE, EVAL_SEED = 4, 8, 0  # validation loss: the same 4 × 8 windows for every model
-N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free measures
-SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
 TRADEOFF = [(None, True, s) for s in (0.0, 0.3, 0.5, 0.7, 0.9)]  # pruning only
 TRADEOFF += [(bits, pc, s) for bits in (8, 4) for pc in (False, True) for s in (0.0, 0.5)]
 MAX_SEARCH = 100
-
-
-@st.cache_resource(show_spinner=False)
-def validation_text(path: str, chars: str) -> torch.Tensor:
-    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))[1]
-
-
-@st.cache_resource(show_spinner=False)
-def reference_texts(directory: str) -> torch.Tensor:
-    """Texts the shipped model writes itself (seeded): the yardstick that needs no corpus. (n, T)"""
-    return compress.reference_texts(get_model(directory)[0], N_REFERENCE_TEXTS, seed=0)
-
-
-def val_loss(model, vocab: CharVocab, corpus: str | None) -> float | None:
-    if corpus is None:
-        return None
-    data = validation_text(corpus, vocab.chars)
-    return estimate_loss(model, data, EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED, torch.device("cpu"))
-
-
-def sample(model, vocab: CharVocab) -> str:
-    start = torch.tensor([vocab.encode(SAMPLE_PROMPT)])  # (1, T)
-    generator = torch.Generator().manual_seed(SAMPLE_SEED)
-    out = generate(model, start, SAMPLE_LENGTH, SAMPLE_TEMPERATURE, generator=generator)
-    return vocab.decode(out[0].tolist())
-
-
-def corpus_path() -> str | None:
-    return str(CORPUS) if CORPUS.exists() else None
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def evaluate(
-    directory: str, corpus: str | None, bits: int | None, per_channel: bool, sparsity: float, with_sample: bool = True
-) -> dict:
-    """Compress the shared model (a copy) and measure the copy; plain values, cached per setting."""
-    model, vocab, _ = get_model(directory)
-    settings = compress.Settings(bits, per_channel, sparsity)
-    start = time.perf_counter()
-    small, pruned = compress.compressed_model(model, settings)
-    compress_ms = 1000 * (time.perf_counter() - start)
-    start = time.perf_counter()
-    kl, top1 = compress.agreement(model, small, reference_texts(directory))
-    result = {
-        "bits": bits,
-        "per_channel": per_channel,
-        "sparsity": sparsity,
-        "size": compress.model_size_bytes(small, settings),
-        "pruned": pruned,
-        "kl": kl,
-        "top1": top1,
-        "val_loss": val_loss(small, vocab, corpus),
-        "sample": sample(small, vocab) if with_sample else None,
-    }
-    return result | {"compress_ms": compress_ms, "eval_ms": 1000 * (time.perf_counter() - start)}
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def original_measures(directory: str, corpus: str | None) -> dict:
-    model, vocab, _ = get_model(directory)
-    return {
-        "size": compress.model_size_bytes(model),
-        "val_loss": val_loss(model, vocab, corpus),
-        "sample": sample(model, vocab),
-    }
 
 
 setup_page("big-picture")
@@ -123,6 +46,7 @@ def rule_section() -> None:
         default,
         step,
         key="big_rule",
+        format="%.0f",
         bind="query-params",
         help=t("big_picture.rule_help"),
     )
@@ -230,8 +154,8 @@ def compression_section() -> None:
 
     directory = str(model_dir())
     with st.spinner():
-        original = original_measures(directory, corpus_path())
-        result = evaluate(directory, corpus_path(), bits, per_channel, sparsity)
+        original = measures.original_measures(directory, measures.corpus_path())
+        result = measures.evaluate(directory, measures.corpus_path(), bits, per_channel, sparsity)
     st.session_state["big_current"] = result
     left, right = st.columns(2)
     with left:
@@ -245,7 +169,10 @@ def compression_section() -> None:
             st.metric(
                 t("big_picture.loss_label"),
                 f"{original['val_loss']:.3f}",
-                help=t("big_picture.loss_help", chars=EVAL_BATCHES * EVAL_BATCH_SIZE * model.config.block_size),
+                help=t(
+                    "big_picture.loss_help",
+                    chars=measures.loss_chars(model),
+                ),
             )
     with right:
         st.subheader(t("big_picture.compressed_header"))
@@ -254,6 +181,7 @@ def compression_section() -> None:
             t("big_picture.size_value", kb=result["size"] / 1000),
             t("big_picture.ratio", ratio=original["size"] / result["size"]),
             delta_color="off",
+            delta_arrow="off",
             help=t("big_picture.size_help"),
         )
         if result["val_loss"] is not None:
@@ -263,12 +191,15 @@ def compression_section() -> None:
                 f"{result['val_loss']:.3f}",
                 t("big_picture.loss_delta", delta=delta),
                 delta_color="inverse",
-                help=t("big_picture.loss_help", chars=EVAL_BATCHES * EVAL_BATCH_SIZE * model.config.block_size),
+                help=t(
+                    "big_picture.loss_help",
+                    chars=measures.loss_chars(model),
+                ),
             )
     if original["val_loss"] is None:
-        st.info(t("big_picture.no_corpus", path=str(CORPUS)), icon=":material/folder_off:")
+        st.info(t("big_picture.no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
     m1, m2, m3 = st.columns(3)
-    positions = N_REFERENCE_TEXTS * model.config.block_size
+    positions = measures.N_REFERENCE_TEXTS * model.config.block_size
     m1.metric(
         t("big_picture.kl_label"),
         t("big_picture.kl_value", kl=result["kl"]),
@@ -279,7 +210,14 @@ def compression_section() -> None:
     st.caption(t("big_picture.timing", compress_ms=result["compress_ms"], eval_ms=result["eval_ms"]))
 
     st.subheader(t("big_picture.sample_header"))
-    st.markdown(t("big_picture.sample_intro", prompt=SAMPLE_PROMPT.strip(), seed=SAMPLE_SEED, temp=SAMPLE_TEMPERATURE))
+    st.markdown(
+        t(
+            "big_picture.sample_intro",
+            prompt=measures.SAMPLE_PROMPT.strip(),
+            seed=measures.SAMPLE_SEED,
+            temp=measures.SAMPLE_TEMPERATURE,
+        )
+    )
     left, right = st.columns(2)
     left.caption(t("big_picture.original_header"))
     left.code(original["sample"], language=None, wrap_lines=True)
@@ -294,11 +232,11 @@ def tradeoff_section() -> None:
         st.session_state["big_tradeoff_shown"] = True
     if not st.session_state.get("big_tradeoff_shown"):
         return
-    directory = str(model_dir())
+    directory, corpus = str(model_dir()), measures.corpus_path()
     bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
     points = []
     for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
-        points.append(evaluate(directory, corpus_path(), bits, per_channel, sparsity, with_sample=False))
+        points.append(measures.evaluate(directory, corpus, bits, per_channel, sparsity, with_sample=False))
         bar.progress((i + 1) / len(TRADEOFF), text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
     bar.empty()
     current = st.session_state.get("big_current")
@@ -318,24 +256,21 @@ if model is not None:
 @st.fragment
 def glossary_section() -> None:
     st.markdown(t("big_picture.glossary_intro", n=len(glossary.TERMS)))
-    c1, c2 = st.columns([2, 3])
-    with c1:
-        query = st.text_input(
-            t("big_picture.search_label"),
-            "",
-            MAX_SEARCH,
-            key="big_search",
-            placeholder=t("big_picture.search_placeholder"),
-            help=t("big_picture.search_help"),
-        )
-    with c2:
-        group = st.segmented_control(
-            t("big_picture.group_label"),
-            ("all", *glossary.GROUPS),
-            default="all",
-            format_func=lambda g: t("big_picture.all_groups") if g == "all" else t(f"big_picture.groups.{g}"),
-            key="big_group",
-        )
+    query = st.text_input(
+        t("big_picture.search_label"),
+        "",
+        MAX_SEARCH,
+        key="big_search",
+        placeholder=t("big_picture.search_placeholder"),
+        help=t("big_picture.search_help"),
+    )
+    group = st.segmented_control(
+        t("big_picture.group_label"),
+        ("all", *glossary.GROUPS),
+        default="all",
+        format_func=lambda g: t("big_picture.all_groups") if g == "all" else t(f"big_picture.groups.{g}"),
+        key="big_group",
+    )
     shown = [
         term
         for term in glossary.TERMS
