@@ -9,6 +9,9 @@ import streamlit as st
 
 from core import big_picture as bp
 from core import compress, fitting, glossary
+from core.device import describe_device, get_device
+from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_student
+from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
 from ui.figures import show
@@ -245,11 +248,62 @@ def tradeoff_section() -> None:
         show(charts.tradeoff_figure(points, current, "val_loss"), key="big_tradeoff_loss")
 
 
+@st.fragment
+def distill_section() -> None:
+    corpus = measures.corpus_path()
+    if corpus is None:
+        st.info(t("big_picture.distill_no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
+        return
+    device, steps = get_device(), STUDENT_SETTINGS.max_iters
+    student = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
+    card = t("big_picture.distill_card", layers=student.n_layer, width=student.n_embd, block=student.block_size)
+    st.caption(card + " · " + t("big_picture.device_used", device=describe_device(device)))
+    if st.button(t("big_picture.distill_button"), type="primary", icon=":material/school:", key="big_distill"):
+        train_data, val_data = measures.corpus_split(corpus, vocab.chars)
+        bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
+        for i, (mode, teacher) in enumerate((("text", None), ("teacher", model))):
+            label = t(f"big_picture.distill_{mode}")
+
+            def on_progress(step, history, i=i, label=label):
+                text = t("big_picture.distill_training", which=label, step=step, total=steps)
+                bar.progress((i * steps + step) / (2 * steps), text=text)
+
+            trained, history = train_student(
+                student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress
+            )
+            results[mode] = (history, measures.sample(trained.cpu(), vocab))
+        st.session_state["big_distilled"] = results
+        bar.empty()
+    if "big_distilled" not in st.session_state:
+        return
+    results = st.session_state["big_distilled"]
+    histories = {mode: history for mode, (history, _) in results.items()}
+    show(charts.distill_figure(histories, info.get("val_loss")), key="big_distill_chart")
+    text_loss, teacher_loss = histories["text"].val_loss[-1], histories["teacher"].val_loss[-1]
+    st.markdown(
+        t(
+            "big_picture.distill_result",
+            steps=steps,
+            text_loss=f"{text_loss:.3f}",
+            teacher_loss=f"{teacher_loss:.3f}",
+            text_s=f"{histories['text'].seconds:.1f}",
+            teacher_s=f"{histories['teacher'].seconds:.1f}",
+        )
+    )
+    left, right = st.columns(2)
+    for column, mode in ((left, "text"), (right, "teacher")):
+        column.caption(t(f"big_picture.distill_{mode}"))
+        column.code(results[mode][1], language=None, wrap_lines=True)
+
+
 if model is not None:
     compression_section()
     st.subheader(t("big_picture.tradeoff_header"))
     tradeoff_section()
     st.markdown(t("big_picture.compress_explain"))
+    st.subheader(t("big_picture.distill_header"))
+    st.markdown(t("big_picture.distill_intro"))
+    distill_section()
 
 
 # --- Glossary ----------------------------------------------------------------------------------------
@@ -293,7 +347,8 @@ def glossary_section() -> None:
                 f"**{t(f'big_picture.glossary.{term.id}.term')}** — {t(f'big_picture.glossary.{term.id}.text')}"
             )
             if term.lesson == "big-picture":
-                section = t("big_picture.compress_header" if term.id != "symbolism" else "big_picture.sym_header")
+                header = {"symbolism": "sym_header", "distillation": "distill_header"}.get(term.id, "compress_header")
+                section = t(f"big_picture.{header}")
                 st.caption(t("big_picture.on_this_page", section=section))
             elif term.lesson is not None:
                 with st.container(horizontal=True, vertical_alignment="center", gap="small"):
@@ -313,4 +368,5 @@ if model is not None:
         compress.tensor_bytes,
         compress.model_size_bytes,
         compress.agreement,
+        distillation_loss,
     )

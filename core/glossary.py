@@ -43,7 +43,7 @@ TERMS = (
     Term("rlhf", "training"),
     Term("quantization", "training", "big-picture"),
     Term("pruning", "training", "big-picture"),
-    Term("distillation", "training"),
+    Term("distillation", "training", "big-picture"),
     # Architectures: the shapes of networks, and what goes in.
     Term("mlp", "architectures", "neural-networks"),
     Term("cnn", "architectures", "convolution"),

@@ -270,3 +270,22 @@ def test_state_comes_from_the_url_and_bad_values_fall_back():
     assert at.radio(key="big_bits").value == 4
     at = run_page("en", big_rule="abc", big_sparsity="7", big_bits="16")
     assert at.slider(key="big_rule").value == 17 and at.radio(key="big_bits").value == 8
+
+
+@needs_model
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS.exists(), reason=f"distillation trains on the corpus at {CORPUS}")
+def test_distillation_trains_both_students_in_the_session():
+    from core.distill import STUDENT_SETTINGS
+
+    at = run_page("en")
+    at.button(key="big_distill").click().run(timeout=600)
+    assert not at.exception, [e.value for e in at.exception]
+    spec = specs(at)["Validation loss of the two students"]
+    text, taught = (trace for trace in spec["data"][:2])
+    assert (text["name"], taught["name"]) == ("on the raw text", "from the teacher")
+    assert text["x"][-1] == STUDENT_SETTINGS.max_iters and text["y"][0] == taught["y"][0], "same start"
+    assert taught["y"][-1] < text["y"][-1]
+    assert f"**{text['y'][-1]:.3f}**" in next(m.value for m in at.markdown if m.value.startswith("After "))
+    samples = [c.value for c in at.code if c.value.startswith("ROMEO:")]
+    assert len(samples) == 4  # original and compressed, then the two students

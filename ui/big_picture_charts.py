@@ -185,3 +185,33 @@ def tradeoff_figure(points: list[dict], current: dict | None, measure: str) -> g
     return style(
         fig, t("big_picture.tradeoff_loss_title"), t("big_picture.tradeoff_x"), t("big_picture.tradeoff_loss_y")
     )
+
+
+def distill_figure(histories: dict, teacher_loss: float | None) -> go.Figure:
+    """Validation loss of the two students while they train; the teacher's as a dashed line."""
+    fig = go.Figure()
+    for mode, color in (("text", COLORS["data"]), ("teacher", COLORS["model"])):
+        if mode in histories:
+            history = histories[mode]
+            fig.add_trace(
+                go.Scatter(
+                    x=history.steps,
+                    y=history.val_loss,
+                    mode="lines+markers",
+                    name=t(f"big_picture.distill_{mode}"),
+                    line={"color": color},
+                )
+            )
+    if teacher_loss is not None:
+        fig.add_hline(y=teacher_loss, line={"color": COLORS["muted"], "dash": "dash"})
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=t("big_picture.distill_teacher_line"),
+                line={"color": COLORS["muted"], "dash": "dash"},
+            )
+        )
+    fig.update_yaxes(range=[1.0, 4.5])
+    return style(fig, t("big_picture.distill_title"), t("big_picture.distill_x"), t("big_picture.distill_y"), 360)

@@ -26,8 +26,9 @@ SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100,
 
 
 @st.cache_resource(show_spinner=False)
-def validation_text(path: str, chars: str) -> torch.Tensor:
-    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))[1]
+def corpus_split(path: str, chars: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The corpus as character ids: (train, validation), shared read-only."""
+    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,7 +40,7 @@ def reference_texts(directory: str) -> torch.Tensor:
 def val_loss(model, vocab: CharVocab, corpus: str | None) -> float | None:
     if corpus is None:
         return None
-    data = validation_text(corpus, vocab.chars)
+    data = corpus_split(corpus, vocab.chars)[1]
     return estimate_loss(model, data, EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED, torch.device("cpu"))
 
 
