@@ -81,6 +81,7 @@ lesson_link("fitting", numbered=True)
 # --- Compression -------------------------------------------------------------------------------------
 st.header(t("big_picture.compress_header"), anchor="compression")
 st.markdown(t("big_picture.compress_intro"))
+get_device()  # once per server: PyTorch's thread count (one thread per computation, learners share the CPU)
 try:
     model, vocab, info = get_model(str(model_dir()))
 except Exception as problem:  # missing or corrupt files: explain, never a traceback
