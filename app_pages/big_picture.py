@@ -14,8 +14,8 @@ from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_stu
 from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
-from ui.figures import show
-from ui.i18n import t
+from ui.figures import session_figure, show
+from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
 
@@ -36,7 +36,7 @@ st.markdown(t("big_picture.intro"))
 # --- Where LLMs sit --------------------------------------------------------------------------------
 st.header(t("big_picture.where_header"))
 st.markdown(t("big_picture.where_intro"))
-show(charts.nested_figure(), key="big_nested")
+show(session_figure("big_nested", (current_language(),), charts.nested_figure), key="big_nested")
 
 
 @st.fragment
@@ -55,7 +55,13 @@ def rule_section() -> None:
     )
     x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
     k, b = bp.learned_line(x, y)
-    show(charts.rule_figure(threshold), key="big_rule_chart")
+    figure = session_figure(
+        "big_rule",
+        (current_language(),),
+        build=lambda: charts.rule_figure(threshold),
+        update=lambda fig: charts.update_rule_figure(fig, threshold),
+    )
+    show(figure, key="big_rule_chart")
     left, right = st.columns(2)
     with left:
         st.caption(t("big_picture.rule_code_caption"))
@@ -154,7 +160,11 @@ def compression_section() -> None:
     after = compress.prune(w, sparsity) if sparsity > 0 else w
     if bits is not None:
         after = compress.dequantize(compress.quantize(after, bits, per_channel))
-    show(charts.histogram_figure(name, w.numpy(), after.numpy()), key="big_histogram")
+    histogram = session_figure(
+        "big_histogram", (name, current_language()), build=lambda: charts.histogram_figure(name, w.numpy())
+    )
+    charts.update_histogram(histogram, w.numpy(), after.numpy())
+    show(histogram, key="big_histogram")
 
     directory = str(model_dir())
     with st.spinner():

@@ -1,10 +1,12 @@
 """Lesson 9's page in AppTest: the glossary (complete, searchable, linked), the rule against the
 line, and the compression numbers checked against core computed here directly."""
 
+import base64
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core import compress, glossary
@@ -217,6 +219,10 @@ def test_compression_numbers_match_core(shipped):
     assert dict(values)["Same top character"] == f"{top1:.1%}"
     title = f"blocks.0.mlp.fc.weight: {model.config.n_embd * 4} × {model.config.n_embd} weights before and after"
     assert title in specs(at)
+    after = specs(at)[title]["data"][1]["y"]
+    after = np.frombuffer(base64.b64decode(after["bdata"]), dtype=after["dtype"]) if isinstance(after, dict) else after
+    assert sum(np.asarray(after) > 0) <= 15, "4 bits per tensor: at most 15 distinct values"
+    assert sum(after) == model.config.n_embd * 4 * model.config.n_embd
     original_text, compressed_text = at.code[2].value, at.code[3].value
     assert original_text.startswith("ROMEO:") and compressed_text.startswith("ROMEO:")
     assert original_text != compressed_text  # 4 bits per tensor, half pruned: the texts part

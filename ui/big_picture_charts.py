@@ -24,39 +24,47 @@ LESSON_SPOTS |= {7: (7.8, 1.5), 8: (8.4, 2.3), 9: (1.4, 3.4)}
 
 
 def nested_figure() -> go.Figure:
-    fig = go.Figure()
+    """Shapes and labels passed to the constructor at once: adding them one by one validates the
+    whole layout each time (about 150 ms here against 30)."""
+    shapes, annotations = [], []
     for key, cx, cy, rx, ry, color in CIRCLES:
-        fig.add_shape(
-            type="circle",
-            x0=cx - rx,
-            x1=cx + rx,
-            y0=cy - ry,
-            y1=cy + ry,
-            line={"color": color, "width": 2},
-            fillcolor=color,
-            opacity=0.18,
-            layer="below",
+        shapes.append(
+            {
+                "type": "circle",
+                "x0": cx - rx,
+                "x1": cx + rx,
+                "y0": cy - ry,
+                "y1": cy + ry,
+                "line": {"color": color, "width": 2},
+                "fillcolor": color,
+                "opacity": 0.18,
+                "layer": "below",
+            }
         )
-        fig.add_annotation(x=cx, y=cy + ry - 0.3, text=f"<b>{t('big_picture.' + key)}</b>", showarrow=False)
-    fig.add_annotation(x=1.4, y=2.5, text=t("big_picture.ai_examples"), showarrow=False, font={"size": 11})
+        label = f"<b>{t('big_picture.' + key)}</b>"
+        annotations.append({"x": cx, "y": cy + ry - 0.3, "text": label, "showarrow": False})
+    examples = t("big_picture.ai_examples")
+    annotations.append({"x": 1.4, "y": 2.5, "text": examples, "showarrow": False, "font": {"size": 11}})
     numbers = [lesson.number for lesson in LESSONS]
     names = [t(f"common.lesson_names.{lesson.namespace}") for lesson in LESSONS]
-    fig.add_trace(
-        go.Scatter(
-            x=[LESSON_SPOTS[n][0] for n in numbers],
-            y=[LESSON_SPOTS[n][1] for n in numbers],
-            mode="markers+text",
-            text=[str(n) for n in numbers],
-            textfont={"color": "white", "size": 13},
-            marker={"size": 28, "color": COLORS["accent"], "line": {"color": "white", "width": 1}},
-            hovertext=[t("big_picture.lesson_hover", number=n, name=name) for n, name in zip(numbers, names)],
-            hoverinfo="text",
-            showlegend=False,
-        )
+    markers = go.Scatter(
+        x=[LESSON_SPOTS[n][0] for n in numbers],
+        y=[LESSON_SPOTS[n][1] for n in numbers],
+        mode="markers+text",
+        text=[str(n) for n in numbers],
+        textfont={"color": "white", "size": 13},
+        marker={"size": 28, "color": COLORS["accent"], "line": {"color": "white", "width": 1}},
+        hovertext=[t("big_picture.lesson_hover", number=n, name=name) for n, name in zip(numbers, names)],
+        hoverinfo="text",
+        showlegend=False,
     )
-    fig.update_xaxes(visible=False, range=[-0.1, 10.1])
-    fig.update_yaxes(visible=False, range=[-0.1, 6.1], scaleanchor="x")
-    return style(fig, t("big_picture.nested_title"), "", "", height=460)
+    layout = {
+        "shapes": shapes,
+        "annotations": annotations,
+        "xaxis": {"visible": False, "range": [-0.1, 10.1]},
+        "yaxis": {"visible": False, "range": [-0.1, 6.1], "scaleanchor": "x"},
+    }
+    return style(go.Figure([markers], layout), t("big_picture.nested_title"), "", "", height=460)
 
 
 def rule_figure(threshold: float) -> go.Figure:
@@ -88,20 +96,28 @@ def rule_figure(threshold: float) -> go.Figure:
     return style(fig, t("big_picture.rule_chart_title"), t("big_picture.rule_x"), t("big_picture.rule_y"), 380)
 
 
-def histogram_figure(name: str, original: np.ndarray, compressed: np.ndarray, bins: int = 201) -> go.Figure:
-    """Counts of the weight values of one matrix before and after, over the same bins."""
+def update_rule_figure(fig: go.Figure, threshold: float) -> None:
+    """Move the rule's step: new y values for the existing trace (well under a millisecond)."""
+    fig.data[1].y = bp.rule(fig.data[1].x, threshold)
+
+
+def histogram_edges(original: np.ndarray, bins: int = 201) -> np.ndarray:
     edge = float(np.abs(original).max()) * 1.02
-    edges = np.linspace(-edge, edge, bins + 1)
+    return np.linspace(-edge, edge, bins + 1)
+
+
+def histogram_figure(name: str, original: np.ndarray) -> go.Figure:
+    """Counts of one matrix's weight values before (filled here) and after (update_histogram)."""
+    edges = histogram_edges(original)
     centres = (edges[:-1] + edges[1:]) / 2
     before, _ = np.histogram(original, edges)
-    after, _ = np.histogram(compressed, edges)
     width = edges[1] - edges[0]
     fig = go.Figure(
         [
             go.Bar(x=centres, y=before, width=width, name=t("big_picture.original_trace"), marker_color=COLORS["data"]),
             go.Bar(
                 x=centres,
-                y=after,
+                y=before,
                 width=width,
                 name=t("big_picture.compressed_trace"),
                 marker_color=COLORS["model"],
@@ -114,6 +130,10 @@ def histogram_figure(name: str, original: np.ndarray, compressed: np.ndarray, bi
     rows, cols = original.shape
     title = t("big_picture.histogram_title", name=name, rows=rows, cols=cols)
     return style(fig, title, t("big_picture.histogram_x"), t("big_picture.histogram_y"), 380)
+
+
+def update_histogram(fig: go.Figure, original: np.ndarray, compressed: np.ndarray) -> None:
+    fig.data[1].y = np.histogram(compressed, histogram_edges(original))[0]
 
 
 def series_label(bits: int | None, per_channel: bool) -> str:
