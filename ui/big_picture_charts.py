@@ -101,7 +101,7 @@ def update_rule_figure(fig: go.Figure, threshold: float) -> None:
     fig.data[1].y = bp.rule(fig.data[1].x, threshold)
 
 
-def histogram_edges(original: np.ndarray, bins: int = 201) -> np.ndarray:
+def histogram_edges(original: np.ndarray, bins: int = 121) -> np.ndarray:
     edge = float(np.abs(original).max()) * 1.02
     return np.linspace(-edge, edge, bins + 1)
 
