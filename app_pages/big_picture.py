@@ -1,0 +1,383 @@
+"""Lesson 9 — The big picture: where LLMs sit, symbolism against connectionism, the tiny GPT
+quantized and pruned with its costs measured, and a searchable glossary.
+
+Each interactive section is an st.fragment: moving a control reruns only its own section.
+"""
+
+import numpy as np
+import streamlit as st
+
+from core import big_picture as bp
+from core import compress, fitting, glossary
+from core.device import describe_device, get_device
+from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_student
+from core.gpt import GPTConfig
+from ui import big_picture_charts as charts
+from ui import big_picture_measures as measures
+from ui.figures import session_figure, show
+from ui.i18n import current_language, t
+from ui.layout import lesson_link, setup_page, show_code
+from ui.tiny_gpt import get_model, model_dir
+
+# Ranges and defaults, in one place: (min, max, default, step).
+RULE_SLIDER = (5.0, 35.0, 17.0, 1.0)
+SPARSITY_SLIDER = (0, 95, 0, 5)  # percent
+BIT_CHOICES = (32, 8, 4)  # 32: the original floats
+DEFAULT_BITS = 8
+HISTOGRAM_TENSOR = "blocks.0.mlp.fc.weight"
+TRADEOFF = [(None, True, s) for s in (0.0, 0.3, 0.5, 0.7, 0.9)]  # pruning only
+TRADEOFF += [(bits, pc, s) for bits in (8, 4) for pc in (False, True) for s in (0.0, 0.5)]
+MAX_SEARCH = 100
+
+
+setup_page("big-picture")
+st.markdown(t("big_picture.intro"))
+
+# --- Where LLMs sit --------------------------------------------------------------------------------
+st.header(t("big_picture.where_header"))
+st.markdown(t("big_picture.where_intro"))
+show(session_figure("big_nested", (current_language(),), charts.nested_figure), key="big_nested")
+
+
+@st.fragment
+def rule_section() -> None:
+    lo, hi, default, step = RULE_SLIDER
+    threshold = st.slider(
+        t("big_picture.rule_label"),
+        lo,
+        hi,
+        default,
+        step,
+        key="big_rule",
+        format="%.0f",
+        bind="query-params",
+        help=t("big_picture.rule_help"),
+    )
+    x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
+    k, b = bp.learned_line(x, y)
+    figure = session_figure(
+        "big_rule",
+        (current_language(),),
+        build=lambda: charts.rule_figure(threshold),
+        update=lambda fig: charts.update_rule_figure(fig, threshold),
+    )
+    show(figure, key="big_rule_chart")
+    left, right = st.columns(2)
+    with left:
+        st.caption(t("big_picture.rule_code_caption"))
+        cheap, dear = int(bp.CHEAP_CUPS), int(bp.DEAR_CUPS)
+        st.code(f"if price <= {threshold:g}:\n    cups = {cheap}\nelse:\n    cups = {dear}", language="python")
+        st.metric(
+            t("big_picture.rule_error"), f"{bp.rule_error(x, y, threshold):,.0f}", help=t("big_picture.error_help")
+        )
+    with right:
+        st.caption(t("big_picture.line_code_caption"))
+        st.code(f"cups = {k:.2f} * price + {b:.1f}", language="python")
+        st.metric(
+            t("big_picture.line_error"), f"{fitting.dataset_error(x, y, k, b):,.0f}", help=t("big_picture.error_help")
+        )
+
+
+st.header(t("big_picture.sym_header"))
+st.markdown(t("big_picture.sym_intro"))
+rule_section()
+st.markdown(t("big_picture.sym_explain"))
+lesson_link("fitting", numbered=True)
+
+# --- Compression -------------------------------------------------------------------------------------
+st.header(t("big_picture.compress_header"), anchor="compression")
+st.markdown(t("big_picture.compress_intro"))
+get_device()  # once per server: PyTorch's thread count (one thread per computation, learners share the CPU)
+try:
+    model, vocab, info = get_model(str(model_dir()))
+except Exception as problem:  # missing or corrupt files: explain, never a traceback
+    st.error(
+        t("big_picture.model_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
+    )
+    model = None
+if model is not None:
+    matrices = {name: p for name, p in model.named_parameters() if compress.compressible(name, p)}
+    share = sum(p.numel() for p in matrices.values()) / model.num_params()
+    st.markdown(t("big_picture.how_it_works", share=f"{share:.1%}"))
+    st.latex(
+        r"q = \mathrm{clip}\!\left(\mathrm{round}\!\left(\tfrac{w}{s}\right), -q_{\max}, q_{\max}\right),"
+        r"\quad \hat w = q\,s,\quad s = \frac{\max |w|}{q_{\max}},\quad |\hat w - w| \le \tfrac{s}{2}"
+    )
+
+
+def settings_chosen() -> tuple[int | None, bool, float]:
+    bits = st.session_state.get("big_bits", DEFAULT_BITS)
+    return (
+        (None if bits == 32 else bits),
+        st.session_state.get("big_channel", True),
+        st.session_state.get("big_sparsity", 0) / 100,
+    )
+
+
+@st.fragment
+def compression_section() -> None:
+    c1, c2, c3 = st.columns([1.2, 1, 1.4])
+    with c1:
+        st.radio(
+            t("big_picture.bits_label"),
+            BIT_CHOICES,
+            BIT_CHOICES.index(DEFAULT_BITS),
+            key="big_bits",
+            horizontal=True,
+            bind="query-params",
+            help=t("big_picture.bits_help"),
+        )
+    with c2:
+        st.toggle(
+            t("big_picture.per_channel_label"),
+            True,
+            key="big_channel",
+            bind="query-params",
+            help=t("big_picture.per_channel_help"),
+        )
+    with c3:
+        lo, hi, default, step = SPARSITY_SLIDER
+        st.slider(
+            t("big_picture.sparsity_label"),
+            lo,
+            hi,
+            default,
+            step,
+            key="big_sparsity",
+            bind="query-params",
+            help=t("big_picture.sparsity_help"),
+        )
+    bits, per_channel, sparsity = settings_chosen()
+
+    name = st.selectbox(
+        t("big_picture.histogram_label"),
+        list(matrices),
+        list(matrices).index(HISTOGRAM_TENSOR) if HISTOGRAM_TENSOR in matrices else 0,
+        key="big_tensor",
+        bind="query-params",
+    )
+    w = matrices[name].detach()
+    after = compress.prune(w, sparsity) if sparsity > 0 else w
+    if bits is not None:
+        after = compress.dequantize(compress.quantize(after, bits, per_channel))
+    histogram = session_figure(
+        "big_histogram", (name, current_language()), build=lambda: charts.histogram_figure(name, w.numpy())
+    )
+    charts.update_histogram(histogram, w.numpy(), after.numpy())
+    show(histogram, key="big_histogram")
+
+    directory = str(model_dir())
+    with st.spinner():
+        original = measures.original_measures(directory, measures.corpus_path())
+        result = measures.evaluate(directory, measures.corpus_path(), bits, per_channel, sparsity)
+    st.session_state["big_current"] = result
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("big_picture.original_header"))
+        st.metric(
+            t("big_picture.size_label"),
+            t("big_picture.size_value", kb=original["size"] / 1000),
+            help=t("big_picture.size_help"),
+        )
+        if original["val_loss"] is not None:
+            st.metric(
+                t("big_picture.loss_label"),
+                f"{original['val_loss']:.3f}",
+                help=t(
+                    "big_picture.loss_help",
+                    chars=measures.loss_chars(model),
+                ),
+            )
+    with right:
+        st.subheader(t("big_picture.compressed_header"))
+        st.metric(
+            t("big_picture.size_label"),
+            t("big_picture.size_value", kb=result["size"] / 1000),
+            t("big_picture.ratio", ratio=original["size"] / result["size"]),
+            delta_color="off",
+            delta_arrow="off",
+            help=t("big_picture.size_help"),
+        )
+        if result["val_loss"] is not None:
+            delta = result["val_loss"] - original["val_loss"]
+            st.metric(
+                t("big_picture.loss_label"),
+                f"{result['val_loss']:.3f}",
+                t("big_picture.loss_delta", delta=delta),
+                delta_color="inverse",
+                help=t(
+                    "big_picture.loss_help",
+                    chars=measures.loss_chars(model),
+                ),
+            )
+    if original["val_loss"] is None:
+        st.info(t("big_picture.no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
+    m1, m2, m3 = st.columns(3)
+    positions = measures.N_REFERENCE_TEXTS * model.config.block_size
+    m1.metric(
+        t("big_picture.kl_label"),
+        t("big_picture.kl_value", kl=result["kl"]),
+        help=t("big_picture.kl_help", chars=positions),
+    )
+    m2.metric(t("big_picture.top1_label"), f"{result['top1']:.1%}", help=t("big_picture.top1_help"))
+    m3.metric(t("big_picture.sparsity_reached"), f"{result['pruned']:.1%}", help=t("big_picture.sparsity_reached_help"))
+    st.caption(t("big_picture.timing", compress_ms=result["compress_ms"], eval_ms=result["eval_ms"]))
+
+    st.subheader(t("big_picture.sample_header"))
+    st.markdown(
+        t(
+            "big_picture.sample_intro",
+            prompt=measures.SAMPLE_PROMPT.strip(),
+            seed=measures.SAMPLE_SEED,
+            temp=measures.SAMPLE_TEMPERATURE,
+        )
+    )
+    left, right = st.columns(2)
+    left.caption(t("big_picture.original_header"))
+    left.code(original["sample"], language=None, wrap_lines=True)
+    right.caption(t("big_picture.compressed_header"))
+    right.code(result["sample"], language=None, wrap_lines=True)
+
+
+@st.fragment
+def tradeoff_section() -> None:
+    st.markdown(t("big_picture.tradeoff_intro"))
+    if st.button(t("big_picture.tradeoff_button"), icon=":material/scatter_plot:", key="big_tradeoff"):
+        st.session_state["big_tradeoff_shown"] = True
+    if not st.session_state.get("big_tradeoff_shown"):
+        return
+    directory, corpus = str(model_dir()), measures.corpus_path()
+    bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
+    points = []
+    for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
+        points.append(measures.evaluate(directory, corpus, bits, per_channel, sparsity, with_sample=False))
+        bar.progress((i + 1) / len(TRADEOFF), text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
+    bar.empty()
+    current = st.session_state.get("big_current")
+    show(charts.tradeoff_figure(points, current, "kl"), key="big_tradeoff_kl")
+    if points[0]["val_loss"] is not None:
+        show(charts.tradeoff_figure(points, current, "val_loss"), key="big_tradeoff_loss")
+
+
+@st.fragment
+def distill_section() -> None:
+    corpus = measures.corpus_path()
+    if corpus is None:
+        st.info(t("big_picture.distill_no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
+        return
+    device, steps = get_device(), STUDENT_SETTINGS.max_iters
+    student = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
+    card = t("big_picture.distill_card", layers=student.n_layer, width=student.n_embd, block=student.block_size)
+    st.caption(card + " · " + t("big_picture.device_used", device=describe_device(device)))
+    if st.button(t("big_picture.distill_button"), type="primary", icon=":material/school:", key="big_distill"):
+        train_data, val_data = measures.corpus_split(corpus, vocab.chars)
+        bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
+        for i, (mode, teacher) in enumerate((("text", None), ("teacher", model))):
+            label = t(f"big_picture.distill_{mode}")
+
+            def on_progress(step, history, i=i, label=label):
+                text = t("big_picture.distill_training", which=label, step=step, total=steps)
+                bar.progress((i * steps + step) / (2 * steps), text=text)
+
+            trained, history = train_student(
+                student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress
+            )
+            results[mode] = (history, measures.sample(trained.cpu(), vocab))
+        st.session_state["big_distilled"] = results
+        bar.empty()
+    if "big_distilled" not in st.session_state:
+        return
+    results = st.session_state["big_distilled"]
+    histories = {mode: history for mode, (history, _) in results.items()}
+    show(charts.distill_figure(histories, info.get("val_loss")), key="big_distill_chart")
+    text_loss, teacher_loss = histories["text"].val_loss[-1], histories["teacher"].val_loss[-1]
+    st.markdown(
+        t(
+            "big_picture.distill_result",
+            steps=steps,
+            text_loss=f"{text_loss:.3f}",
+            teacher_loss=f"{teacher_loss:.3f}",
+            text_s=f"{histories['text'].seconds:.1f}",
+            teacher_s=f"{histories['teacher'].seconds:.1f}",
+        )
+    )
+    left, right = st.columns(2)
+    for column, mode in ((left, "text"), (right, "teacher")):
+        column.caption(t(f"big_picture.distill_{mode}"))
+        column.code(results[mode][1], language=None, wrap_lines=True)
+
+
+if model is not None:
+    compression_section()
+    st.subheader(t("big_picture.tradeoff_header"))
+    tradeoff_section()
+    st.markdown(t("big_picture.compress_explain"))
+    st.subheader(t("big_picture.distill_header"))
+    st.markdown(t("big_picture.distill_intro"))
+    distill_section()
+
+
+# --- Glossary ----------------------------------------------------------------------------------------
+@st.fragment
+def glossary_section() -> None:
+    st.markdown(t("big_picture.glossary_intro", n=len(glossary.TERMS)))
+    query = st.text_input(
+        t("big_picture.search_label"),
+        "",
+        MAX_SEARCH,
+        key="big_search",
+        placeholder=t("big_picture.search_placeholder"),
+        help=t("big_picture.search_help"),
+    )
+    group = st.segmented_control(
+        t("big_picture.group_label"),
+        ("all", *glossary.GROUPS),
+        default="all",
+        format_func=lambda g: t("big_picture.all_groups") if g == "all" else t(f"big_picture.groups.{g}"),
+        key="big_group",
+    )
+    shown = [
+        term
+        for term in glossary.TERMS
+        if group in (None, "all", term.group)
+        and glossary.matches(
+            query, t(f"big_picture.glossary.{term.id}.term"), t(f"big_picture.glossary.{term.id}.text")
+        )
+    ]
+    if not shown:
+        st.info(t("big_picture.no_hits"), icon=":material/search_off:")
+        return
+    st.caption(t("big_picture.hits", n=len(shown), total=len(glossary.TERMS)))
+    for group_id in glossary.GROUPS:
+        in_group = [term for term in shown if term.group == group_id]
+        if not in_group:
+            continue
+        st.subheader(t(f"big_picture.groups.{group_id}"))
+        for term in in_group:
+            st.markdown(
+                f"**{t(f'big_picture.glossary.{term.id}.term')}** — {t(f'big_picture.glossary.{term.id}.text')}"
+            )
+            if term.lesson == "big-picture":
+                header = {"symbolism": "sym_header", "distillation": "distill_header"}.get(term.id, "compress_header")
+                section = t(f"big_picture.{header}")
+                st.caption(t("big_picture.on_this_page", section=section))
+            elif term.lesson is not None:
+                with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                    st.caption(t("big_picture.demonstrated_in"), width="content")
+                    lesson_link(term.lesson, numbered=True)
+
+
+st.header(t("big_picture.glossary_header"), anchor="glossary")
+glossary_section()
+
+if model is not None:
+    show_code(
+        compress.quantize,
+        compress.dequantize,
+        compress.prune,
+        compress.compressed_model,
+        compress.tensor_bytes,
+        compress.model_size_bytes,
+        compress.agreement,
+        distillation_loss,
+    )

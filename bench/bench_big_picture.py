@@ -1,0 +1,100 @@
+"""Lesson 9's compression of the tiny GPT, timed on this machine's CPU (one thread, as the app runs it).
+
+    python -m bench.bench_big_picture [--repeats 5]
+
+- quantization (8 and 4 bits, per-tensor and per-channel) and pruning (50 % and 90 %) of every
+  compressible matrix of the shipped model, each into a fresh copy: budget < 2 s each;
+- the page's measurements of one compressed model: agreement (KL, top-1) on the reference texts,
+  the validation loss on the page's fixed batches (when the corpus is present), the sample text;
+- the numbers themselves: size, KL, top-1 and validation loss for each setting, so a run records
+  what compression costs as well as how long it takes. These run on a shared 2-core machine:
+  compare with the load average printed beside them.
+"""
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from core import compress
+from core.device import get_device
+from core.gpt_train import estimate_loss, load, split_corpus
+from core.sampling import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "tiny_gpt"
+CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+SETTINGS = [
+    compress.Settings(8, False),
+    compress.Settings(8, True),
+    compress.Settings(4, False),
+    compress.Settings(4, True),
+    compress.Settings(None, True, 0.5),
+    compress.Settings(None, True, 0.9),
+    compress.Settings(4, True, 0.5),
+]
+
+
+def median_s(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def label(settings: compress.Settings) -> str:
+    bits = "float32" if settings.bits is None else f"{settings.bits}-bit"
+    scope = "" if settings.bits is None else (" per-channel" if settings.per_channel else " per-tensor")
+    pruned = f", {settings.sparsity:.0%} pruned" if settings.sparsity else ""
+    return bits + scope + pruned
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    get_device()  # sets the thread count the app uses
+    model, vocab, info = load(MODEL)
+    val = split_corpus(CORPUS.read_text(encoding="utf-8"), vocab)[1] if CORPUS.exists() else None
+    start = time.perf_counter()
+    reference = compress.reference_texts(model, 4, seed=0)
+    reference_s = time.perf_counter() - start
+    base_loss = estimate_loss(model, val, 8, 4, 0, torch.device("cpu")) if val is not None else None
+    print(f"model: {model.num_params():,} parameters, {compress.model_size_bytes(model) / 1000:,.0f} kB in float32")
+    print(f"threads: {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"reference texts for the corpus-free measures (once per server): {reference_s:.2f} s")
+    if base_loss is not None:
+        print(f"original validation loss (the page's 4 batches of 8): {base_loss:.4f}")
+    print(
+        "\n| setting | compress, s (budget < 2) | size kB | ratio | KL nats | same top | val loss | "
+        "KL + top-1, s | val loss, s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    for settings in SETTINGS:
+        seconds = median_s(lambda s=settings: compress.compressed_model(model, s), args.repeats)
+        small, _ = compress.compressed_model(model, settings)
+        size = compress.model_size_bytes(small, settings)
+        start = time.perf_counter()
+        kl, top1 = compress.agreement(model, small, reference)
+        agreement_s = time.perf_counter() - start
+        loss, loss_s = "—", "—"
+        if val is not None:
+            start = time.perf_counter()
+            loss = f"{estimate_loss(small, val, 8, 4, 0, torch.device('cpu')):.4f}"
+            loss_s = f"{time.perf_counter() - start:.2f}"
+        ratio = compress.model_size_bytes(model) / size
+        print(
+            f"| {label(settings)} | {seconds:.3f} | {size / 1000:,.0f} | {ratio:.1f}× | {kl:.4f} | {top1:.1%} | "
+            f"{loss} | {agreement_s:.2f} | {loss_s} |"
+        )
+    start = time.perf_counter()
+    generate(model, torch.tensor([vocab.encode("ROMEO:\n")]), 100, 0.8, generator=torch.Generator().manual_seed(0))
+    print(f"\nsample text on the page (100 characters): {time.perf_counter() - start:.2f} s per model")
+
+
+if __name__ == "__main__":
+    main()
