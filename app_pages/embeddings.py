@@ -9,10 +9,13 @@ import numpy as np
 import streamlit as st
 
 from core import embeddings as emb
+from core.artefacts import ArtefactError
 from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.minilm import basis_path
+from ui.minilm import get_basis as load_basis
 from ui.minilm import get_minilm as get_model
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
@@ -32,9 +35,8 @@ ANALOGIES = (
 )
 
 
-@st.cache_resource(show_spinner=False)
 def get_basis() -> emb.PCA:
-    return emb.load_basis()
+    return load_basis(str(basis_path()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -156,7 +158,11 @@ def dimensions_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     st.header(t("embeddings.dims_header"))
     st.markdown(t("embeddings.dims_intro", words=emb.BASIS_WORDS))
     d = slider("embeddings.dims_label", DIMS_SLIDER, "emb_dims", help=t("embeddings.dims_help"))
-    basis = get_basis()
+    try:
+        basis = get_basis()
+    except ArtefactError as problem:  # only this section needs the shipped basis
+        st.error(t("embeddings.basis_missing", path=str(basis_path()), problem=problem.reason), icon=":material/error:")
+        return
     X_d = basis.reconstruct(X, d)  # (n, 384) rebuilt from d numbers per entry
     ds, overlaps = overlap_curve(texts, OVERLAP_K)
     overlap_d = emb.neighbour_overlap(X, X_d, OVERLAP_K)
@@ -327,39 +333,49 @@ if current_language() == "zh":
 try:
     with st.spinner(t("embeddings.loading_model")):
         get_model()
-except emb.ModelMissing:
-    st.error(t("embeddings.model_missing"), icon=":material/error:")
-    st.stop()
-
-st.header(t("embeddings.entries_header"))
+    minilm_loaded = True
+except ArtefactError as problem:  # the sections below need MiniLM; the character map does not
+    missing = isinstance(problem, emb.ModelMissing)
+    st.error(t("embeddings.model_missing") if missing else t("embeddings.model_broken", problem=problem.reason),
+             icon=":material/error:")  # fmt: skip
+    minilm_loaded = False
 
 
 def set_entries(catalog_key: str) -> None:
     st.session_state["emb_entries"] = t(catalog_key)
 
 
-st.session_state.setdefault("emb_entries", t("embeddings.default_entries"))
-text = st.text_area(t("embeddings.entries_label"), height=260, key="emb_entries")
-c1, c2 = st.columns(2)
-c1.button(t("embeddings.restore_examples"), on_click=set_entries, args=("embeddings.default_entries",), key="emb_reset")
-c2.button(t("embeddings.try_chinese"), on_click=set_entries, args=("embeddings.chinese_entries",), key="emb_zh")
-st.caption(t("embeddings.entries_help", limit=emb.MAX_ENTRIES, tokens=emb.MAX_TOKENS))
-entries, fixed = emb.parse_entries(text, t("embeddings.no_group"))
-if len(entries) < emb.MIN_ENTRIES:
-    st.error(t("embeddings.too_few", minimum=emb.MIN_ENTRIES), icon=":material/error:")
-    st.info(t("embeddings.using_defaults"))
-    entries, fixed = emb.parse_entries(t("embeddings.default_entries"), t("embeddings.no_group"))
-texts = tuple(entry.text for entry in entries)
-with st.spinner(t("embeddings.embedding")):
-    embedded = embed_texts(texts)
-entries_notices(fixed, embedded, texts)
+def minilm_sections() -> None:
+    """Everything that embeds text with MiniLM."""
+    st.header(t("embeddings.entries_header"))
+    st.session_state.setdefault("emb_entries", t("embeddings.default_entries"))
+    text = st.text_area(t("embeddings.entries_label"), height=260, key="emb_entries")
+    c1, c2 = st.columns(2)
+    c1.button(
+        t("embeddings.restore_examples"), on_click=set_entries, args=("embeddings.default_entries",), key="emb_reset"
+    )
+    c2.button(t("embeddings.try_chinese"), on_click=set_entries, args=("embeddings.chinese_entries",), key="emb_zh")
+    st.caption(t("embeddings.entries_help", limit=emb.MAX_ENTRIES, tokens=emb.MAX_TOKENS))
+    entries, fixed = emb.parse_entries(text, t("embeddings.no_group"))
+    if len(entries) < emb.MIN_ENTRIES:
+        st.error(t("embeddings.too_few", minimum=emb.MIN_ENTRIES), icon=":material/error:")
+        st.info(t("embeddings.using_defaults"))
+        entries, fixed = emb.parse_entries(t("embeddings.default_entries"), t("embeddings.no_group"))
+    texts = tuple(entry.text for entry in entries)
+    with st.spinner(t("embeddings.embedding")):
+        embedded = embed_texts(texts)
+    entries_notices(fixed, embedded, texts)
 
-numbers_section(texts, embedded.X)
-similarity_section(texts, embedded.raw)
-dimensions_section(texts, embedded.X)
-map_section(texts, [entry.group for entry in entries], embedded)
-analogy_section()
-search_section()
+    numbers_section(texts, embedded.X)
+    similarity_section(texts, embedded.raw)
+    dimensions_section(texts, embedded.X)
+    map_section(texts, [entry.group for entry in entries], embedded)
+    analogy_section()
+    search_section()
+
+
+if minilm_loaded:
+    minilm_sections()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -379,8 +395,8 @@ st.markdown(t("embeddings.chars_intro"))
 try:
     show(char_map_figure(str(tiny_gpt_dir()), current_language()), key="emb_chars")
     st.markdown(t("embeddings.chars_explain"))
-except Exception as problem:  # missing or corrupt model files: only this section is affected
-    st.info(t("embeddings.chars_missing", problem=type(problem).__name__), icon=":material/info:")
+except ArtefactError as problem:  # missing or corrupt model files: only this section is affected
+    st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")
 lesson_link("attention")
 vocabulary("embeddings")
 show_code(
