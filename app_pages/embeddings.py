@@ -14,6 +14,7 @@ from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.literal import for_markdown
 from ui.minilm import basis_path
 from ui.minilm import get_basis as load_basis
 from ui.minilm import get_minilm as get_model
@@ -76,7 +77,7 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...])
     cut = int(embedded.truncated.sum()) + fixed["cut_chars"]
     if cut:
         st.warning(t("embeddings.notice.truncated", count=cut, limit=emb.MAX_TOKENS), icon=":material/cut:")
-    unknown = [f"{charts.short(text)} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
+    unknown = [f"{for_markdown(charts.short(text))} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
     if unknown:
         st.warning(t("embeddings.notice.unknown", entries=", ".join(unknown[:8])), icon=":material/translate:")
 
@@ -271,14 +272,17 @@ def analogy_section() -> None:
     ranked = list(np.argsort(-scores, kind="stable"))
     shown = ranked[:10]
     greyed = {j for j, i in enumerate(shown) if words[i] in inputs}
-    title = t("embeddings.chart.analogy_title", a=inputs[0], b=inputs[1], c=inputs[2])
+    title = t("embeddings.chart.analogy_title", **{k: charts.short(w, 40) for k, w in zip("abc", inputs)})
     build = partial(charts.bars_figure, [words[i] for i in shown], scores[shown], title, "cos", greyed)
     draw("emb_analogy", (words, tuple(inputs)), build)
     best = next((words[i] for i in ranked if words[i] not in inputs), "—")
     if words[ranked[0]] in inputs:
-        st.warning(t("embeddings.analogy_input_wins", top=words[ranked[0]], best=best), icon=":material/info:")
+        top = words[ranked[0]]
+        st.warning(
+            t("embeddings.analogy_input_wins", top=for_markdown(top), best=for_markdown(best)), icon=":material/info:"
+        )
     else:
-        st.success(t("embeddings.analogy_result", best=best))
+        st.success(t("embeddings.analogy_result", best=for_markdown(best)))
     st.markdown(t("embeddings.analogy_caveat"))
 
 

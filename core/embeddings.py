@@ -65,7 +65,7 @@ def parse_entries(text: str, default_group: str, limit: int = MAX_ENTRIES) -> tu
         if not line:
             continue
         if len(line) > MAX_CHARS:
-            line = line[:MAX_CHARS]
+            line = line[:MAX_CHARS].rstrip()
             fixed["cut_chars"] += 1
         if line in seen:
             fixed["duplicates"] += 1
