@@ -9,6 +9,7 @@ import streamlit as st
 from core import convolution as cv
 from core.device import get_device
 from ui import convolution_charts as charts
+from ui.faults import out_of_memory_guard
 from ui.figures import show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
@@ -259,15 +260,16 @@ def cnn_section() -> None:
     seed = st.number_input(t("convolution.seed_label"), 0, 9999, config.seed, key="conv_seed")
     if st.button(t("convolution.train_button"), icon=":material/play_arrow:", key="conv_train", type="primary"):
         bar = st.progress(0.0, text=t("convolution.training"))
-        run = cv.train_digits(
-            cv.TrainConfig(seed=int(seed)),
-            get_device(),
-            lambda done, total: bar.progress(done / total, text=t("convolution.training")),
-        )
-        bar.empty()
-        predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
-        # This learner's own result, with a unique id that keys its figures in the shared cache.
-        st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
+        with out_of_memory_guard(bar):
+            run = cv.train_digits(
+                cv.TrainConfig(seed=int(seed)),
+                get_device(),
+                lambda done, total: bar.progress(done / total, text=t("convolution.training")),
+            )
+            bar.empty()
+            predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
+            # This learner's own result, with a unique id that keys its figures in the shared cache.
+            st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
     if "conv_run" not in st.session_state:
         st.info(t("convolution.not_trained"))
     else:

@@ -9,10 +9,14 @@ import numpy as np
 import streamlit as st
 
 from core import embeddings as emb
+from core.artefacts import ArtefactError
 from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.literal import for_markdown
+from ui.minilm import basis_path
+from ui.minilm import get_basis as load_basis
 from ui.minilm import get_minilm as get_model
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
@@ -32,9 +36,8 @@ ANALOGIES = (
 )
 
 
-@st.cache_resource(show_spinner=False)
 def get_basis() -> emb.PCA:
-    return emb.load_basis()
+    return load_basis(str(basis_path()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -74,7 +77,7 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...])
     cut = int(embedded.truncated.sum()) + fixed["cut_chars"]
     if cut:
         st.warning(t("embeddings.notice.truncated", count=cut, limit=emb.MAX_TOKENS), icon=":material/cut:")
-    unknown = [f"{charts.short(text)} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
+    unknown = [f"{for_markdown(charts.short(text))} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
     if unknown:
         st.warning(t("embeddings.notice.unknown", entries=", ".join(unknown[:8])), icon=":material/translate:")
 
@@ -156,7 +159,11 @@ def dimensions_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     st.header(t("embeddings.dims_header"))
     st.markdown(t("embeddings.dims_intro", words=emb.BASIS_WORDS))
     d = slider("embeddings.dims_label", DIMS_SLIDER, "emb_dims", help=t("embeddings.dims_help"))
-    basis = get_basis()
+    try:
+        basis = get_basis()
+    except ArtefactError as problem:  # only this section needs the shipped basis
+        st.error(t("embeddings.basis_missing", path=str(basis_path()), problem=problem.reason), icon=":material/error:")
+        return
     X_d = basis.reconstruct(X, d)  # (n, 384) rebuilt from d numbers per entry
     ds, overlaps = overlap_curve(texts, OVERLAP_K)
     overlap_d = emb.neighbour_overlap(X, X_d, OVERLAP_K)
@@ -265,14 +272,17 @@ def analogy_section() -> None:
     ranked = list(np.argsort(-scores, kind="stable"))
     shown = ranked[:10]
     greyed = {j for j, i in enumerate(shown) if words[i] in inputs}
-    title = t("embeddings.chart.analogy_title", a=inputs[0], b=inputs[1], c=inputs[2])
+    title = t("embeddings.chart.analogy_title", **{k: charts.short(w, 40) for k, w in zip("abc", inputs)})
     build = partial(charts.bars_figure, [words[i] for i in shown], scores[shown], title, "cos", greyed)
     draw("emb_analogy", (words, tuple(inputs)), build)
     best = next((words[i] for i in ranked if words[i] not in inputs), "—")
     if words[ranked[0]] in inputs:
-        st.warning(t("embeddings.analogy_input_wins", top=words[ranked[0]], best=best), icon=":material/info:")
+        top = words[ranked[0]]
+        st.warning(
+            t("embeddings.analogy_input_wins", top=for_markdown(top), best=for_markdown(best)), icon=":material/info:"
+        )
     else:
-        st.success(t("embeddings.analogy_result", best=best))
+        st.success(t("embeddings.analogy_result", best=for_markdown(best)))
     st.markdown(t("embeddings.analogy_caveat"))
 
 
@@ -327,39 +337,49 @@ if current_language() == "zh":
 try:
     with st.spinner(t("embeddings.loading_model")):
         get_model()
-except emb.ModelMissing:
-    st.error(t("embeddings.model_missing"), icon=":material/error:")
-    st.stop()
-
-st.header(t("embeddings.entries_header"))
+    minilm_loaded = True
+except ArtefactError as problem:  # the sections below need MiniLM; the character map does not
+    missing = isinstance(problem, emb.ModelMissing)
+    st.error(t("embeddings.model_missing") if missing else t("embeddings.model_broken", problem=problem.reason),
+             icon=":material/error:")  # fmt: skip
+    minilm_loaded = False
 
 
 def set_entries(catalog_key: str) -> None:
     st.session_state["emb_entries"] = t(catalog_key)
 
 
-st.session_state.setdefault("emb_entries", t("embeddings.default_entries"))
-text = st.text_area(t("embeddings.entries_label"), height=260, key="emb_entries")
-c1, c2 = st.columns(2)
-c1.button(t("embeddings.restore_examples"), on_click=set_entries, args=("embeddings.default_entries",), key="emb_reset")
-c2.button(t("embeddings.try_chinese"), on_click=set_entries, args=("embeddings.chinese_entries",), key="emb_zh")
-st.caption(t("embeddings.entries_help", limit=emb.MAX_ENTRIES, tokens=emb.MAX_TOKENS))
-entries, fixed = emb.parse_entries(text, t("embeddings.no_group"))
-if len(entries) < emb.MIN_ENTRIES:
-    st.error(t("embeddings.too_few", minimum=emb.MIN_ENTRIES), icon=":material/error:")
-    st.info(t("embeddings.using_defaults"))
-    entries, fixed = emb.parse_entries(t("embeddings.default_entries"), t("embeddings.no_group"))
-texts = tuple(entry.text for entry in entries)
-with st.spinner(t("embeddings.embedding")):
-    embedded = embed_texts(texts)
-entries_notices(fixed, embedded, texts)
+def minilm_sections() -> None:
+    """Everything that embeds text with MiniLM."""
+    st.header(t("embeddings.entries_header"))
+    st.session_state.setdefault("emb_entries", t("embeddings.default_entries"))
+    text = st.text_area(t("embeddings.entries_label"), height=260, key="emb_entries")
+    c1, c2 = st.columns(2)
+    c1.button(
+        t("embeddings.restore_examples"), on_click=set_entries, args=("embeddings.default_entries",), key="emb_reset"
+    )
+    c2.button(t("embeddings.try_chinese"), on_click=set_entries, args=("embeddings.chinese_entries",), key="emb_zh")
+    st.caption(t("embeddings.entries_help", limit=emb.MAX_ENTRIES, tokens=emb.MAX_TOKENS))
+    entries, fixed = emb.parse_entries(text, t("embeddings.no_group"))
+    if len(entries) < emb.MIN_ENTRIES:
+        st.error(t("embeddings.too_few", minimum=emb.MIN_ENTRIES), icon=":material/error:")
+        st.info(t("embeddings.using_defaults"))
+        entries, fixed = emb.parse_entries(t("embeddings.default_entries"), t("embeddings.no_group"))
+    texts = tuple(entry.text for entry in entries)
+    with st.spinner(t("embeddings.embedding")):
+        embedded = embed_texts(texts)
+    entries_notices(fixed, embedded, texts)
 
-numbers_section(texts, embedded.X)
-similarity_section(texts, embedded.raw)
-dimensions_section(texts, embedded.X)
-map_section(texts, [entry.group for entry in entries], embedded)
-analogy_section()
-search_section()
+    numbers_section(texts, embedded.X)
+    similarity_section(texts, embedded.raw)
+    dimensions_section(texts, embedded.X)
+    map_section(texts, [entry.group for entry in entries], embedded)
+    analogy_section()
+    search_section()
+
+
+if minilm_loaded:
+    minilm_sections()
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -379,8 +399,8 @@ st.markdown(t("embeddings.chars_intro"))
 try:
     show(char_map_figure(str(tiny_gpt_dir()), current_language()), key="emb_chars")
     st.markdown(t("embeddings.chars_explain"))
-except Exception as problem:  # missing or corrupt model files: only this section is affected
-    st.info(t("embeddings.chars_missing", problem=type(problem).__name__), icon=":material/info:")
+except ArtefactError as problem:  # missing or corrupt model files: only this section is affected
+    st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")
 lesson_link("attention")
 vocabulary("embeddings")
 show_code(

@@ -8,6 +8,7 @@ from core import fitting as fit
 from core import loss_surface as ls
 from core.device import get_device
 from ui import loss_surface_charts as charts
+from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
@@ -315,8 +316,9 @@ def mlp_section():
     if st.button(t("loss_surface.mlp_button"), key="loss_mlp_train", icon=":material/play_arrow:"):
         message = t("loss_surface.mlp_progress", device=device.type.upper())
         bar = st.progress(0.0, text=message)
-        st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
-        bar.empty()
+        with out_of_memory_guard(bar):
+            st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
+            bar.empty()
     result = st.session_state.get("loss_mlp")
     if result is not None:
         contour, surface = charts.landscape_figures(result["axis"], result["loss"])

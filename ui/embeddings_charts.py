@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from ui.figures import COLORS, style
 from ui.i18n import t
+from ui.literal import for_plotly
 
 # One colour per group (Okabe-Ito first, then Plotly's defaults).
 GROUP_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -14,7 +15,8 @@ MAX_LABEL = 28  # longer texts are shortened on axes and points (hover shows the
 
 
 def short(text: str, limit: int = MAX_LABEL) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A learner's entry as a chart label: cut to `limit` characters, shown as typed (no HTML)."""
+    return for_plotly(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _axis_labels(texts: list[str], limit: int = MAX_LABEL) -> list[str]:
@@ -106,9 +108,9 @@ def map_figure(coords: np.ndarray, texts: list[str], groups: list[str], title: s
         idx = [i for i, name in enumerate(groups) if name == group]
         common = {
             "mode": "markers+text",
-            "name": group,
+            "name": for_plotly(group),
             "text": [short(texts[i], 18) for i in idx],
-            "customdata": [[texts[i], group] for i in idx],
+            "customdata": [[for_plotly(texts[i]), for_plotly(group)] for i in idx],
             "hovertemplate": "%{customdata[0]}<extra>%{customdata[1]}</extra>",
             "textposition": "top center",
         }
@@ -155,7 +157,7 @@ def bars_figure(texts: list[str], scores: np.ndarray, title: str, score_name: st
             y=_axis_labels(texts),
             orientation="h",
             marker={"color": colors},
-            customdata=texts,
+            customdata=[for_plotly(text) for text in texts],
             text=[f"{s:.3f}" for s in scores],
             textposition="auto",
             name=score_name,

@@ -57,22 +57,29 @@ def lesson_link(slug: str, numbered: bool = False) -> None:
 
 
 @st.cache_resource
-def _device_info() -> tuple[str, str, int]:
+def _device_info() -> tuple[str, str, int, str | None]:
+    """(kind, name, CPU threads, the accelerator LLMX_DEVICE asked for if this machine has none)."""
+    import os
+
     import torch
 
-    from core.device import describe_device, get_device
+    from core.device import ENV_VAR, describe_device, get_device
 
     device = get_device()
-    return device.type, describe_device(device), torch.get_num_threads()
+    requested = (os.environ.get(ENV_VAR) or "auto").strip().lower()
+    missing = requested.upper() if requested in ("cuda", "mps") and device.type != requested else None
+    return device.type, describe_device(device), torch.get_num_threads(), missing
 
 
 def device_badge() -> None:
-    kind, name, threads = _device_info()
+    kind, name, threads, missing = _device_info()
     if kind == "cpu":
         name = t("common.cpu_device", threads=threads)
     icon = ":material/memory:" if kind == "cpu" else ":material/bolt:"
     st.sidebar.caption(t("common.device", name=name), help=t("common.device_help"))
     st.sidebar.badge(kind.upper(), icon=icon, color="gray" if kind == "cpu" else "green")
+    if missing:  # e.g. a GPU server whose GPU is gone: say so rather than look slow for no reason
+        st.sidebar.caption(t("common.device_fallback", requested=missing, name=name))
 
 
 def navigation_pages() -> dict[str, list]:

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from core.overfitting import MAX_DISTANCE, DegreeSweep, PolyFit, true_price
 from ui.figures import COLORS, style
 from ui.i18n import t
+from ui.literal import for_plotly
 
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")  # Okabe-Ito, one per class
 PRICE_RANGE = (0.0, 13.0)  # keep the axis readable when an overfitted curve shoots off
@@ -169,7 +170,8 @@ def _points(X, y, names, train: bool) -> list[go.Scatter]:
     traces = []
     for c, name in enumerate(names):
         mask = y == c
-        label = t("overfitting.chart.train_points" if train else "overfitting.chart.val_points", name=name)
+        key = "overfitting.chart.train_points" if train else "overfitting.chart.val_points"
+        label = t(key, name=for_plotly(name))  # a class name may come from the learner's CSV
         traces.append(
             go.Scatter(
                 x=X[mask, 0],

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.artefacts import ArtefactError
 from core.gpt_train import load
 from ui.lessons import ROOT
 
@@ -16,5 +17,12 @@ def model_dir() -> Path:
 
 @st.cache_resource(show_spinner=False)
 def get_model(directory: str):
-    """(model, vocab, info) of the shipped model, on the CPU. Raises if the files are missing or corrupt."""
-    return load(Path(directory))
+    """(model, vocab, info) of the shipped model, on the CPU.
+
+    Raises ArtefactError, and only that, if model.json or model.safetensors is missing, truncated or
+    does not match (a failed load is not cached: once the files are fixed, the next run loads them).
+    """
+    try:
+        return load(Path(directory))
+    except Exception as problem:  # FileNotFoundError, JSONDecodeError, SafetensorError, KeyError, size mismatch...
+        raise ArtefactError("tiny_gpt", problem) from problem
