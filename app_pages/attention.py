@@ -12,7 +12,7 @@ import torch
 
 from core import attention as att
 from core import sampling as smp
-from core.embeddings import ModelMissing
+from core.artefacts import ArtefactError
 from ui import attention_charts as charts
 from ui import attention_sections as sections
 from ui.attention_sections import draw
@@ -63,11 +63,11 @@ def loaded_configs():
     """The tiny GPT's and MiniLM's configurations, None for a model that cannot be loaded."""
     try:
         gpt_config = get_model(str(model_dir()))[0].config
-    except Exception:  # the GPT section has already explained what is missing
+    except ArtefactError:  # the GPT section has already explained what is missing
         gpt_config = None
     try:
         minilm_config = get_minilm_eager().config
-    except ModelMissing:
+    except ArtefactError:
         minilm_config = None
     return gpt_config, minilm_config
 
@@ -162,10 +162,8 @@ sections.step_section()
 def gpt_section() -> None:
     try:
         model, vocab, _ = get_model(str(model_dir()))
-    except Exception as problem:  # missing or corrupt files: explain, keep the rest of the page
-        st.error(
-            t("attention.gpt_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
-        )
+    except ArtefactError as problem:  # missing or corrupt files: explain, keep the rest of the page
+        st.error(t("attention.gpt_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
         return
     config = model.config
     text = st.text_input(
@@ -218,7 +216,7 @@ gpt_section()
 def minilm_section() -> None:
     try:
         encoder = get_minilm_eager()
-    except ModelMissing:
+    except ArtefactError:
         st.error(t("attention.minilm_missing"), icon=":material/error:")
         return
     text = st.text_input(

