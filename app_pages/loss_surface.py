@@ -11,6 +11,7 @@ from ui import loss_surface_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
+from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 START_K = (-25.0, 5.0, fit.K0, 0.5)
@@ -314,8 +315,9 @@ def mlp_section():
     device = get_device()
     if st.button(t("loss_surface.mlp_button"), key="loss_mlp_train", icon=":material/play_arrow:"):
         message = t("loss_surface.mlp_progress", device=device.type.upper())
-        bar = st.progress(0.0, text=message)
-        st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
+        with training_slot():
+            bar = st.progress(0.0, text=message)
+            st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
         bar.empty()
     result = st.session_state.get("loss_mlp")
     if result is not None:

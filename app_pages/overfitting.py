@@ -9,6 +9,7 @@ from ui import overfitting_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DEFAULTS = mlp.MLPConfig()
@@ -236,7 +237,8 @@ def mlp_section(lang: str) -> None:
                         )
                         show(losses, key=f"of_live_loss_{epoch}")
 
-            run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
+            with training_slot():
+                run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
             progress.empty()
             record = {
                 "config": config,

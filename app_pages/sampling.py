@@ -19,6 +19,7 @@ from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.lessons import ROOT
 from ui.tiny_gpt import get_model, model_dir
+from ui.training_slot import training_slot
 
 # Ranges and defaults, in one place: (min, max, default, step).
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
@@ -237,15 +238,16 @@ def retrain_section() -> None:
     )
     if st.button(t("sampling.retrain"), type="primary", icon=":material/model_training:", key="smp_retrain"):
         train_data, val_data = corpus_split(str(CORPUS), vocab.chars)
-        bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
+        with training_slot():
+            bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
 
-        def on_progress(step, history):
-            bar.progress(step / steps, text=t("sampling.training", step=step, total=steps))
-            with live.container():
-                show(charts.loss_figure(history), key=f"smp_live_{step}")
+            def on_progress(step, history):
+                bar.progress(step / steps, text=t("sampling.training", step=step, total=steps))
+                with live.container():
+                    show(charts.loss_figure(history), key=f"smp_live_{step}")
 
-        run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
-        small_model, history = train(small, train_data, val_data, run, device, on_progress)
+            run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
+            small_model, history = train(small, train_data, val_data, run, device, on_progress)
         st.session_state["smp_small"] = (small_model.cpu(), history)
         bar.empty()
         live.empty()

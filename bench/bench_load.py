@@ -15,7 +15,8 @@ bench/bench_pages.py measures per page in Debian's Chromium (one tab, where it i
 
 Modes (each starts a fresh server on loopback, so its peak memory is its own):
 
-- latency: a warm-up learner visits the home page and every built lesson; then N learners start
+- latency: a warm-up learner visits the home page and every built lesson and makes the slider
+  moves the others will make (so every N meets the same warm caches); then N learners start
   within 2 s of each other, learner i on lesson i mod (number of lessons), open it (timed), and move
   its first slider `--moves` times with a seeded think time of 1-3 s between moves. Latency is from
   sending the widget change to the `script_finished` message. Errors: exception elements in the
@@ -108,11 +109,19 @@ async def learner_session(base_url: str, page: str, moves: int, rng: random.Rand
         tally.errors.append(f"{page}: {error}")
 
 
-async def warm_up(base_url: str, pages: list[str]) -> None:
-    """Visit the home page and every lesson once, as the class's first learner does."""
-    for page in ["", *pages]:
-        async with Learner(base_url, page) as learner:
+async def warm_up(base_url: str, pages: list[str], moves: int, lang: str) -> None:
+    """Visit the home page and every lesson, making the slider moves the measured learners will make.
+
+    Every measured phase then finds the same warm caches (imports done, models loaded, the slider
+    values computed once), so phases and values of N compare like with like.
+    """
+    async with Learner(base_url, "", lang=lang) as learner:
+        await learner.open()
+    for page in pages:
+        async with Learner(base_url, page, lang=lang) as learner:
             await learner.open()
+            for _ in range(moves):
+                await learner.move_first_slider()
 
 
 async def poll_memory(pid: int, samples: list[float], stop: asyncio.Event) -> None:
@@ -124,7 +133,7 @@ async def poll_memory(pid: int, samples: list[float], stop: asyncio.Event) -> No
 
 async def classroom(base_url: str, pid: int, n: int, moves: int, seed: int, lang: str) -> dict:
     pages = [x.slug for x in built_lessons()]
-    await warm_up(base_url, pages)
+    await warm_up(base_url, pages, moves, lang)
     tally, samples, stop = Tally(), [], asyncio.Event()
     memory = asyncio.create_task(poll_memory(pid, samples, stop))
 
@@ -152,7 +161,7 @@ async def classroom(base_url: str, pid: int, n: int, moves: int, seed: int, lang
 async def training_contention(base_url: str, pid: int, n: int, moves: int, seed: int, lang: str, train_page: str):
     """Others' slider latency while nobody trains, then while one learner trains again and again."""
     pages = [x.slug for x in built_lessons()]
-    await warm_up(base_url, pages)
+    await warm_up(base_url, pages, moves, lang)
     others = max(1, n - 1)
 
     async def phase(trainer: bool) -> tuple[Tally, int]:

@@ -99,8 +99,21 @@ class Learner:
         return await self.set_widget(state)
 
     async def press_button(self, widget_id: str) -> Run:
-        state = WidgetState(id=widget_id, trigger_value=True)
-        return await self.set_widget(state)
+        return await self.set_widget(self._trigger(widget_id))
+
+    @staticmethod
+    def _trigger(widget_id: str) -> WidgetState:
+        return WidgetState(id=widget_id, trigger_value=True)
+
+    async def start_button(self, widget_id: str) -> float:
+        """Press a button without waiting for the run to end (e.g. to start a training run)."""
+        return await self._send(self._rerun_msg(self._trigger(widget_id), self.widgets[widget_id].fragment_id))
+
+    async def stop(self) -> Run:
+        """Streamlit's Stop (top right of the page): ask the server to stop the running script."""
+        msg = BackMsg()
+        msg.stop_script = True
+        return await self._receive(await self._send(msg))
 
     def first_slider(self) -> Element:
         """The slider nearest the top of the main area (the one a browser test presses → on)."""
@@ -114,6 +127,9 @@ class Learner:
         return next(i for i in self.widgets if i.endswith(f"-{key}"))
 
     async def _rerun(self, state: WidgetState | None = None, fragment_id: str = "") -> Run:
+        return await self._receive(await self._send(self._rerun_msg(state, fragment_id)))
+
+    def _rerun_msg(self, state: WidgetState | None, fragment_id: str) -> BackMsg:
         msg = BackMsg()
         rerun = msg.rerun_script
         rerun.query_string = f"lang={self.lang}"
@@ -122,8 +138,15 @@ class Learner:
         rerun.fragment_id = fragment_id
         if state is not None:
             rerun.widget_states.widgets.append(state)
+        return msg
+
+    async def _send(self, msg: BackMsg) -> float:
         start = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
+        return start
+
+    async def _receive(self, start: float) -> Run:
+        """Collect what the server sends until the run's script_finished message."""
         run = Run(seconds=0.0, status=-1)
         deadline = start + self.timeout
         while True:
@@ -146,6 +169,10 @@ class Learner:
                 if run.status not in FINISHED_OK:
                     raise LoadError(f"{self.page}: script finished with status {run.status}")
                 return run
+
+    async def finish(self, start: float) -> Run:
+        """Wait for the run started by start_button (its `start` time) to end."""
+        return await self._receive(start)
 
     def _keep(self, forward: ForwardMsg) -> None:
         element = forward.delta.new_element
