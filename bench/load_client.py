@@ -145,8 +145,9 @@ class Learner:
         await self._ws.send(msg.SerializeToString())
         return start
 
-    async def _receive(self, start: float) -> Run:
-        """Collect what the server sends until the run's script_finished message."""
+    async def _receive(self, start: float, until=None) -> Run:
+        """Collect what the server sends until the run's script_finished message, or until
+        `until(run so far)` is true (the run then goes on; `finish` collects the rest)."""
         run = Run(seconds=0.0, status=-1)
         deadline = start + self.timeout
         while True:
@@ -164,6 +165,8 @@ class Learner:
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 self._keep(forward)
                 run.elements.append((tuple(forward.metadata.delta_path), forward.delta.new_element))
+                if until is not None and until(run):
+                    return run
             elif kind == "script_finished":
                 run.seconds, run.status = time.perf_counter() - start, forward.script_finished
                 if run.status not in FINISHED_OK:
@@ -173,6 +176,10 @@ class Learner:
     async def finish(self, start: float) -> Run:
         """Wait for the run started by start_button (its `start` time) to end."""
         return await self._receive(start)
+
+    async def finish_when(self, start: float, until) -> Run:
+        """Read the running script's output until `until(run so far)` holds; the script goes on."""
+        return await self._receive(start, until)
 
     def _keep(self, forward: ForwardMsg) -> None:
         element = forward.delta.new_element
