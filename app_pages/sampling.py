@@ -39,7 +39,7 @@ def next_logits(directory: str, ids: tuple[int, ...]) -> torch.Tensor:
     return get_model(directory)[0].next_logits(torch.tensor([ids]))[0]  # (vocab,)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def corpus_split(path: str, chars: str):
     return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
