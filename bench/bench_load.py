@@ -24,7 +24,7 @@ Modes (each starts a fresh server on loopback, so its peak memory is its own):
 - training: N-1 learners move sliders while nobody trains (idle), then again while one more learner
   trains a model (presses a lesson's train button again and again until the others are done);
   the others' latency in both phases is compared.
-- churn: `--sessions` sessions come and go one after another (connect, open a lesson, move its
+- churn: `--sessions` sessions come and go, five at a time (connect, open a lesson, move its first
   slider, disconnect); the server's resident memory after the first 10 and after all of them.
 
 Results are printed as Markdown and written to bench/results/load.json.
@@ -92,7 +92,9 @@ class Tally:
         }
 
 
-async def learner_session(base_url: str, page: str, moves: int, rng: random.Random, tally: Tally, lang: str) -> None:
+async def learner_session(
+    base_url: str, page: str, moves: int, rng: random.Random, tally: Tally, lang: str, think=(1.0, 3.0)
+) -> None:
     """Open a lesson and move its first slider `moves` times with think time; record everything."""
     try:
         async with Learner(base_url, page, lang=lang) as learner:
@@ -100,7 +102,7 @@ async def learner_session(base_url: str, page: str, moves: int, rng: random.Rand
             tally.opens.append(run.seconds)
             tally.errors += [f"{page}: exception on open: {e[:200]}" for e in run.exceptions]
             for _ in range(moves):
-                await asyncio.sleep(rng.uniform(1.0, 3.0))
+                await asyncio.sleep(rng.uniform(*think))
                 run = await learner.move_first_slider()
                 tally.moves.append(run.seconds)
                 tally.moves_by_page[page] = tally.moves_by_page.get(page, 0) + 1
@@ -206,18 +208,26 @@ async def training_contention(base_url: str, pid: int, n: int, moves: int, seed:
     }
 
 
-async def churn(base_url: str, pid: int, sessions: int, lang: str) -> dict:
-    """Sessions come and go; the server's memory after the first 10 and after all of them."""
+async def churn(base_url: str, pid: int, sessions: int, lang: str, at_once: int = 5) -> dict:
+    """Sessions come and go, `at_once` at a time; the server's memory after the first 10 and later."""
     pages = [x.slug for x in built_lessons()]
     tally, rss_after = Tally(), {}
-    for i in range(sessions):
-        await learner_session(base_url, pages[i % len(pages)], 1, random.Random(i), tally, lang)
-        if i + 1 in (10, sessions) or (i + 1) % 50 == 0:
-            await asyncio.sleep(2.0)  # let the server finish the disconnect's cleanup
-            rss_after[i + 1] = round(proc_status_mb(pid, "VmRSS"), 1)
+    for first in range(0, sessions, at_once):
+        batch = range(first, min(sessions, first + at_once))
+        await asyncio.gather(
+            *(
+                learner_session(base_url, pages[i % len(pages)], 1, random.Random(i), tally, lang, (0, 0.5))
+                for i in batch
+            )
+        )
+        done = batch[-1] + 1
+        if done == 10 or done % 50 == 0 or done == sessions:
+            await asyncio.sleep(2.0)  # let the server finish the disconnects' cleanup
+            rss_after[done] = round(proc_status_mb(pid, "VmRSS"), 1)
     growth = rss_after[sessions] / rss_after[10] - 1
     return {
         "sessions": sessions,
+        "at_once": at_once,
         "rss_after_mb": rss_after,
         "growth_after_first_10": round(growth, 3),
         "peak_rss_mb": round(proc_status_mb(pid, "VmHWM"), 1),
