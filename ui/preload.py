@@ -10,6 +10,7 @@ imports find finished modules.
 """
 
 import contextlib
+import gc
 import importlib
 import pkgutil
 
@@ -38,4 +39,10 @@ def preload_libraries() -> tuple[str, ...]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{module.name}")
             loaded.append(f"{package.__name__}.{module.name}")
+    # Streamlit runs a full garbage collection after every script run (runner.postScriptGC). With
+    # torch, transformers and scikit-learn loaded, walking their millions of objects took about
+    # 300 ms of CPU per slider move, holding the GIL: a class of 30 froze the server. The libraries
+    # live as long as the server, so move them out of the collector's sight once, now.
+    gc.collect()
+    gc.freeze()
     return tuple(loaded)
