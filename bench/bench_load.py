@@ -265,23 +265,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     counts = [int(n) for n in args.learners.split(",")]
-    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "moves_per_learner": args.moves, "lang": args.lang}
+    # Each mode's figures replace that mode's entry in the results file; the others are kept.
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    settings = {"date": time.strftime("%Y-%m-%d %H:%M"), "moves_per_learner": args.moves, "lang": args.lang}
 
     if args.mode in ("all", "latency"):
-        results["latency"] = {}
+        results["latency"] = {"settings": {**settings, "arrive_within_s": args.arrive_within}}
         for n in counts:
             results["latency"][n] = run_on_fresh_server(
                 lambda url, pid, n=n: classroom(url, pid, n, args.moves, args.seed, args.lang, args.arrive_within)
             )
-        print_latency(results["latency"])
+        print_latency({n: r for n, r in results["latency"].items() if n != "settings"})
     if args.mode in ("all", "training"):
         n = 10 if args.mode == "all" else counts[-1]
         results["training"] = run_on_fresh_server(
             lambda url, pid: training_contention(url, pid, n, args.moves, args.seed, args.lang, args.train_page)
         )
+        results["training"]["settings"] = settings
         print_training(results["training"])
     if args.mode in ("all", "churn"):
         results["churn"] = run_on_fresh_server(lambda url, pid: churn(url, pid, args.sessions, args.lang))
+        results["churn"]["settings"] = settings
         print_churn(results["churn"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

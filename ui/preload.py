@@ -18,6 +18,7 @@ import streamlit as st
 
 import core
 import ui
+from core.device import get_device
 
 # Libraries the pages or Streamlit import lazily; listed so they load here, in this order, first.
 LIBRARIES = ("numpy", "pandas", "pyarrow", "plotly.graph_objects", "torch", "sklearn", "safetensors.torch")
@@ -39,6 +40,7 @@ def preload_libraries() -> tuple[str, ...]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{module.name}")
             loaded.append(f"{package.__name__}.{module.name}")
+    get_device()  # sets PyTorch's thread count for the process before any page computes
     # Streamlit runs a full garbage collection after every script run (runner.postScriptGC). With
     # torch, transformers and scikit-learn loaded, walking their millions of objects took about
     # 300 ms of CPU per slider move, holding the GIL: a class of 30 froze the server. The libraries
