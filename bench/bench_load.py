@@ -2,7 +2,7 @@
 
     python -m bench.bench_load                     # latency for N = 1, 10, 30, then training, then churn
     python -m bench.bench_load --mode latency --learners 1,10,30 --moves 8
-    python -m bench.bench_load --mode training --learners 10
+    python -m bench.bench_load --mode training --training-learners 10
     python -m bench.bench_load --mode churn --sessions 200
 
 Why the websocket protocol and not 30 browsers: the machine this course is measured on has 2 cores.
@@ -262,8 +262,9 @@ def run_on_fresh_server(coroutine_factory) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=("all", "latency", "training", "churn"), default="all")
-    parser.add_argument("--learners", default="1,10,30", help="latency: comma-separated N; training: one N")
+    parser.add_argument("--learners", default="1,10,30", help="latency: comma-separated N")
     parser.add_argument("--moves", type=int, default=8, help="slider moves per learner")
+    parser.add_argument("--training-learners", type=int, default=10, help="training: learners in all, one trains")
     parser.add_argument("--arrive-within", type=float, default=10.0, help="latency: seconds over which learners arrive")
     parser.add_argument("--sessions", type=int, default=200, help="churn: sessions that come and go")
     parser.add_argument("--train-page", default="sampling", choices=sorted(TRAIN_BUTTONS))
@@ -283,7 +284,7 @@ def main() -> None:
             )
         print_latency({n: r for n, r in results["latency"].items() if n != "settings"})
     if args.mode in ("all", "training"):
-        n = 10 if args.mode == "all" else counts[-1]
+        n = args.training_learners
         results["training"] = run_on_fresh_server(
             lambda url, pid: training_contention(url, pid, n, args.moves, args.seed, args.lang, args.train_page)
         )

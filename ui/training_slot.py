@@ -23,6 +23,7 @@ from ui.i18n import t
 
 SLOTS_ENV_VAR = "LLMX_TRAINING_SLOTS"
 DEFAULT_SLOTS = 1  # one training run at a time leaves a 2-core machine's other core to the sliders
+TRAINING_NICE = 10  # how much lower the training thread's OS priority is than the server's
 POLL_SECONDS = 0.5  # how often a waiting learner's message updates (and Streamlit may stop the wait)
 
 
@@ -77,7 +78,29 @@ def training_slot():
             note.empty()
         hint = st.empty()
         hint.caption(t("common.training_stop_hint"))
-        yield
+        with lower_priority():
+            yield
         hint.empty()
     finally:
         slots.release()
+
+
+@contextlib.contextmanager
+def lower_priority(increment: int = TRAINING_NICE):
+    """Run this thread (Streamlit runs each script run in its own) at a lower OS priority.
+
+    On a busy CPU the kernel then prefers the threads that answer other learners' sliders. Linux
+    sets nice values per thread; elsewhere, or where not allowed, this does nothing.
+    """
+    thread = threading.get_native_id()
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, before + increment))
+    except (AttributeError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # raising priority back may need privileges
+            os.setpriority(os.PRIO_PROCESS, thread, before)
