@@ -8,8 +8,10 @@ import streamlit as st
 
 from ui.i18n import current_language, language_switch, t
 from ui.layout import device_badge, navigation_pages
+from ui.preload import preload_libraries
 
 st.set_page_config(page_title="LLM Explorables", page_icon=":material/school:", layout="wide")
+preload_libraries()  # once per server, before any page: concurrent first imports break
 current_language()
 
 page = st.navigation(navigation_pages())

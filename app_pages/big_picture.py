@@ -15,10 +15,12 @@ from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_stu
 from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
+from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
+from ui.training_slot import training_slot
 
 # Ranges and defaults, in one place: (min, max, default, step).
 RULE_SLIDER = (5.0, 35.0, 17.0, 1.0)
@@ -270,20 +272,22 @@ def distill_section() -> None:
     st.caption(card + " · " + t("big_picture.device_used", device=describe_device(device)))
     if st.button(t("big_picture.distill_button"), type="primary", icon=":material/school:", key="big_distill"):
         train_data, val_data = measures.corpus_split(corpus, vocab.chars)
-        bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
-        for i, (mode, teacher) in enumerate((("text", None), ("teacher", model))):
-            label = t(f"big_picture.distill_{mode}")
+        with training_slot():
+            bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
+            with out_of_memory_guard(bar):
+                for i, (mode, teacher) in enumerate((("text", None), ("teacher", model))):
+                    label = t(f"big_picture.distill_{mode}")
 
-            def on_progress(step, history, i=i, label=label):
-                text = t("big_picture.distill_training", which=label, step=step, total=steps)
-                bar.progress((i * steps + step) / (2 * steps), text=text)
+                    def on_progress(step, history, i=i, label=label):
+                        text = t("big_picture.distill_training", which=label, step=step, total=steps)
+                        bar.progress((i * steps + step) / (2 * steps), text=text)
 
-            trained, history = train_student(
-                student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress
-            )
-            results[mode] = (history, measures.sample(trained.cpu(), vocab))
-        st.session_state["big_distilled"] = results
-        bar.empty()
+                    trained, history = train_student(
+                        student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress
+                    )
+                    results[mode] = (history, measures.sample(trained.cpu(), vocab))
+                st.session_state["big_distilled"] = results
+                bar.empty()
     if "big_distilled" not in st.session_state:
         return
     results = st.session_state["big_distilled"]

@@ -13,6 +13,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.training_slot import training_slot
 
 # Widget ranges and defaults, in one place: (min, max, default, step).
 SIDE_SLIDER = (8, 512, 30, 1)
@@ -259,17 +260,18 @@ def cnn_section() -> None:
     st.markdown(t("convolution.cnn_intro", epochs=config.epochs, c1=config.channels[0], c2=config.channels[1]))
     seed = st.number_input(t("convolution.seed_label"), 0, 9999, config.seed, key="conv_seed")
     if st.button(t("convolution.train_button"), icon=":material/play_arrow:", key="conv_train", type="primary"):
-        bar = st.progress(0.0, text=t("convolution.training"))
-        with out_of_memory_guard(bar):
-            run = cv.train_digits(
-                cv.TrainConfig(seed=int(seed)),
-                get_device(),
-                lambda done, total: bar.progress(done / total, text=t("convolution.training")),
-            )
-            bar.empty()
-            predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
-            # This learner's own result, with a unique id that keys its figures in the shared cache.
-            st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
+        with training_slot():
+            bar = st.progress(0.0, text=t("convolution.training"))
+            with out_of_memory_guard(bar):
+                run = cv.train_digits(
+                    cv.TrainConfig(seed=int(seed)),
+                    get_device(),
+                    lambda done, total: bar.progress(done / total, text=t("convolution.training")),
+                )
+                bar.empty()
+                predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
+                # This learner's own result, with a unique id that keys its figures in the shared cache.
+                st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
     if "conv_run" not in st.session_state:
         st.info(t("convolution.not_trained"))
     else:

@@ -12,6 +12,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
+from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 START_K = (-25.0, 5.0, fit.K0, 0.5)
@@ -315,10 +316,11 @@ def mlp_section():
     device = get_device()
     if st.button(t("loss_surface.mlp_button"), key="loss_mlp_train", icon=":material/play_arrow:"):
         message = t("loss_surface.mlp_progress", device=device.type.upper())
-        bar = st.progress(0.0, text=message)
-        with out_of_memory_guard(bar):
-            st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
-            bar.empty()
+        with training_slot():
+            bar = st.progress(0.0, text=message)
+            with out_of_memory_guard(bar):
+                st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
+                bar.empty()
     result = st.session_state.get("loss_mlp")
     if result is not None:
         contour, surface = charts.landscape_figures(result["axis"], result["loss"])

@@ -11,6 +11,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
+from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 COLOUR_SLIDER = (0, 255, None, 1)  # default from the article's example input
@@ -59,7 +60,8 @@ def train_run(x, y, config: nnc.FitConfig) -> nnc.FitResult:
     def on_progress(step: int, total: int, loss: float) -> None:
         bar.progress(step / total, text=t("neural_networks.progress", step=step, total=total, loss=f"{loss:.4g}"))
 
-    result = nnc.fit_mlp(x, y, config, on_progress=on_progress)
+    with training_slot():
+        result = nnc.fit_mlp(x, y, config, on_progress=on_progress)
     bar.empty()
     if result.diverged:
         st.error(t("neural_networks.diverged"), icon=":material/warning:")

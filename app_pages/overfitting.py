@@ -10,6 +10,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DEFAULTS = mlp.MLPConfig()
@@ -237,7 +238,7 @@ def mlp_section(lang: str) -> None:
                         )
                         show(losses, key=f"of_live_loss_{epoch}")
 
-            with out_of_memory_guard(progress):
+            with training_slot(), out_of_memory_guard(progress):
                 run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
                 progress.empty()
                 record = {

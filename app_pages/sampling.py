@@ -21,6 +21,7 @@ from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.lessons import ROOT
 from ui.tiny_gpt import get_model, model_dir
+from ui.training_slot import training_slot
 
 # Ranges and defaults, in one place: (min, max, default, step).
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
@@ -40,7 +41,7 @@ def next_logits(directory: str, ids: tuple[int, ...]) -> torch.Tensor:
     return get_model(directory)[0].next_logits(torch.tensor([ids]))[0]  # (vocab,)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def corpus_split(path: str, chars: str):
     return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
@@ -237,19 +238,20 @@ def retrain_section() -> None:
     )
     if st.button(t("sampling.retrain"), type="primary", icon=":material/model_training:", key="smp_retrain"):
         train_data, val_data = corpus_split(str(CORPUS), vocab.chars)
-        bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
+        with training_slot():
+            bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
 
-        def on_progress(step, history):
-            bar.progress(step / steps, text=t("sampling.training", step=step, total=steps))
-            with live.container():
-                show(charts.loss_figure(history), key=f"smp_live_{step}")
+            def on_progress(step, history):
+                bar.progress(step / steps, text=t("sampling.training", step=step, total=steps))
+                with live.container():
+                    show(charts.loss_figure(history), key=f"smp_live_{step}")
 
-        run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
-        with out_of_memory_guard(bar, live):
-            small_model, history = train(small, train_data, val_data, run, device, on_progress)
-            st.session_state["smp_small"] = (small_model.cpu(), history)
-            bar.empty()
-            live.empty()
+            run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
+            with out_of_memory_guard(bar, live):
+                small_model, history = train(small, train_data, val_data, run, device, on_progress)
+                st.session_state["smp_small"] = (small_model.cpu(), history)
+                bar.empty()
+                live.empty()
     if "smp_small" not in st.session_state:
         return
     small_model, history = st.session_state["smp_small"]

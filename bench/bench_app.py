@@ -11,8 +11,10 @@ import streamlit as st  # noqa: E402
 from bench import timing  # noqa: E402
 from ui.i18n import current_language  # noqa: E402
 from ui.layout import navigation_pages  # noqa: E402
+from ui.preload import preload_libraries  # noqa: E402
 
 timing.install()  # only when the benchmark asks for it (LLMX_BENCH_TIMING_LOG)
+preload_libraries()
 current_language()
 sections = navigation_pages()
 sections["bench"] = [st.Page(ROOT / "bench" / "reference_page.py", title="reference", url_path="bench-reference")]

@@ -318,7 +318,7 @@ def upload(file_id: str, _data: bytes) -> np.ndarray:
     return cv.read_upload(_data)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def fc_layer(inputs: int, neurons: int) -> np.ndarray:
     return cv.random_fc_layer(inputs, neurons, seed=0)  # (neurons, inputs)
 

@@ -15,7 +15,7 @@ def model_dir() -> Path:
     return Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def get_model(directory: str):
     """(model, vocab, info) of the shipped model, on the CPU.
 

@@ -1,0 +1,121 @@
+"""Several learners on one real server at once: isolation, fair sharing of training, no errors.
+
+Each test talks to a `streamlit run app.py` on loopback through Streamlit's own websocket protocol
+(bench/load_client.py), so sessions really share one process, its caches and its training slots.
+Nothing here is timed: latency budgets are measured by bench/bench_load.py.
+"""
+
+import asyncio
+import random
+
+import pytest
+
+from bench.bench_load import Tally, learner_session
+from bench.load_client import Learner
+from tests.harness import streamlit_server
+from ui.lessons import ROOT, built_lessons
+
+pytestmark = pytest.mark.slow
+SLUGS = [lesson.slug for lesson in built_lessons()]
+CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server(ROOT / "app.py") as (base_url, _process):
+        yield base_url
+
+
+def charts(run) -> list[tuple[str, str]]:
+    """(chart id, figure JSON) of every Plotly chart a run sent."""
+    return [(e.plotly_chart.id, e.plotly_chart.spec) for e in run.of_type("plotly_chart")]
+
+
+def test_every_lesson_answers_a_small_class_without_errors(server):
+    tally = Tally()
+
+    async def main():
+        sessions = [learner_session(server, slug, 2, random.Random(i), tally, "en") for i, slug in enumerate(SLUGS)]
+        await asyncio.gather(*sessions)
+
+    asyncio.run(main())
+    assert tally.errors == []
+    assert tally.moves_by_page == dict.fromkeys(SLUGS, 2)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_two_learners_see_only_their_own_settings(server, slug):
+    """A puts the first slider at its minimum, B at its maximum, at the same time; each rerun shows
+    its own setting, the same charts a third learner gets with that setting alone."""
+
+    async def main():
+        async with Learner(server, slug) as a, Learner(server, slug, lang="zh") as b:
+            await asyncio.gather(a.open(), b.open())
+            slider = a.first_slider().slider
+            assert len(slider.default) == 1, "a range slider: this test moves single values"
+            low, high = [slider.min], [slider.max]
+            a_first, b_first = await asyncio.gather(a.set_slider(slider.id, low), b.set_slider(slider.id, high))
+            # Each sends its own value again after the other has moved: nothing may have leaked.
+            a_again, b_again = await asyncio.gather(a.set_slider(slider.id, low), b.set_slider(slider.id, high))
+        async with Learner(server, slug) as alone_low, Learner(server, slug, lang="zh") as alone_high:
+            await asyncio.gather(alone_low.open(), alone_high.open())
+            ref_low = await alone_low.set_slider(slider.id, low)
+            ref_high = await alone_high.set_slider(slider.id, high)
+        return a_first, a_again, b_first, b_again, ref_low, ref_high
+
+    a_first, a_again, b_first, b_again, ref_low, ref_high = asyncio.run(main())
+    for run in (a_first, a_again, b_first, b_again):
+        assert run.exceptions == []
+    assert charts(a_first), f"{slug}: moving the first slider redrew no chart"
+    assert charts(a_first) != charts(b_first), f"{slug}: minimum and maximum drew the same charts"
+    assert charts(a_first) == charts(a_again) == charts(ref_low)
+    assert charts(b_first) == charts(b_again) == charts(ref_high)
+
+
+@pytest.mark.skipif("neural-networks" not in SLUGS, reason="lesson 3 is not built")
+def test_a_trained_model_stays_with_its_learner(server):
+    """A trains a network on lesson 3; B, on the same page at the same time, never sees it."""
+
+    async def main():
+        async with Learner(server, "neural-networks") as a, Learner(server, "neural-networks") as b:
+            await asyncio.gather(a.open(), b.open())
+            depth = a.widget_id("nn_depth")
+            trained, untouched = await asyncio.gather(a.press_button(a.widget_id("nn_train")), b.set_slider(depth, [2]))
+            a_after, b_after = await asyncio.gather(a.set_slider(depth, [2]), b.set_slider(depth, [3]))
+            return trained, untouched, a_after, b_after
+
+    trained, untouched, a_after, b_after = asyncio.run(main())
+    for run in (trained, a_after):
+        assert [i for i, _ in charts(run) if i.endswith("-nn_fit")], "the trainer should see its trained network"
+    for run in (untouched, b_after):
+        assert run.exceptions == []
+        assert not [i for i, _ in charts(run) if i.endswith(("-nn_fit", "-nn_loss"))]
+
+
+@pytest.mark.skipif("sampling" not in SLUGS or not CORPUS.exists(), reason="lesson 8 or its corpus is absent")
+def test_training_waits_for_a_free_slot_and_stop_frees_it(server):
+    """With one training slot (the default), B's training waits with a message in B's language
+    while A trains; A presses Stop, and B's training then runs to the end."""
+
+    async def main():
+        async with Learner(server, "sampling") as a, Learner(server, "sampling", lang="zh") as b:
+            await asyncio.gather(a.open(), b.open())
+            await b.set_slider(b.widget_id("smp_steps"), [100])  # B's own run: short
+            a_started = await a.start_button(a.widget_id("smp_retrain"))
+            await a.finish_when(a_started, lambda run: bool(run.of_type("progress")))
+            b_started = await b.start_button(b.widget_id("smp_retrain"))
+            b_waiting = await b.finish_when(b_started, lambda run: any(_is_wait(e) for e in run.of_type("alert")))
+            a_stopped = await a.stop()
+            b_done = await b.finish(b_started)
+            return a_stopped, b_waiting, b_done
+
+    a_stopped, b_waiting, b_done = asyncio.run(main())
+    waits = [e.alert.body for e in b_waiting.of_type("alert") if _is_wait(e)]
+    assert waits and "名额" in waits[0]  # B reads it in Chinese
+    assert "smp_small_loss" not in " ".join(i for i, _ in charts(a_stopped))  # A stopped before the end
+    assert [i for i, _ in charts(b_done) if i.endswith("-smp_small_loss")], "B's model trained once the slot was free"
+    assert b_done.exceptions == []
+
+
+def _is_wait(element) -> bool:
+    return element.alert.icon == ":material/hourglass_top:"  # training_slot's waiting message
