@@ -25,13 +25,13 @@ N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free m
 SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def corpus_split(path: str, chars: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The corpus as character ids: (train, validation), shared read-only."""
     return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def reference_texts(directory: str) -> torch.Tensor:
     """Texts the shipped model writes itself (seeded): the yardstick that needs no corpus. (n, T)"""
     return compress.reference_texts(get_model(directory)[0], N_REFERENCE_TEXTS, seed=0)
