@@ -56,6 +56,7 @@ TRAIN_BUTTONS = {
     "overfitting": "of_train",
     "convolution": "conv_train",
     "loss-surface": "loss_mlp_train",
+    "big-picture": "big_distill",
 }
 
 
