@@ -8,13 +8,12 @@ and see the same windows of text in the same order; only what they learn from di
 """
 
 import copy
-import time
 
 import torch
 import torch.nn.functional as F
 
 from core.gpt import GPT, GPTConfig
-from core.gpt_train import PRESETS, TrainHistory, TrainSettings, estimate_loss, get_batch, learning_rate
+from core.gpt_train import PRESETS, TrainHistory, TrainSettings, train
 
 # Lesson 9's student: lesson 8's small model (2 layers, 64 dimensions, context 64), trained briefly
 # so both students finish in the learner's session. The teacher's forward pass on each batch is
@@ -52,46 +51,12 @@ def train_student(
             raise ValueError("the student's context must fit in the teacher's")
         if next(teacher.parameters()).device != device:
             teacher = copy.deepcopy(teacher).to(device)  # a shared model is only ever read
-    generator = torch.Generator().manual_seed(settings.seed)
-    student = GPT(config, generator=generator).to(device)
-    decay = [p for p in student.parameters() if p.dim() >= 2]
-    no_decay = [p for p in student.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=settings.learning_rate,
-        betas=(0.9, settings.beta2),
-    )
-    history = TrainHistory()
-    start = time.perf_counter()
-    for step in range(settings.max_iters + 1):
-        if step % settings.eval_interval == 0 or step == settings.max_iters:
-            history.steps.append(step)
-            history.train_loss.append(
-                estimate_loss(student, train_data, settings.batch_size, settings.eval_iters, 1, device)
-            )
-            history.val_loss.append(
-                estimate_loss(student, val_data, settings.batch_size, settings.eval_iters, 2, device)
-            )
-            history.seconds = time.perf_counter() - start
-            if on_progress is not None:
-                on_progress(step, history)
-        if step == settings.max_iters:
-            break
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, settings)
-        x, y = get_batch(train_data, config.block_size, settings.batch_size, generator)  # (B, T) each
-        x, y = x.to(device), y.to(device)
-        student.train()
-        if teacher is None:
-            _, loss = student(x, y)
-        else:
-            with torch.no_grad():
-                teacher_logits, _ = teacher(x)  # (B, T, vocab)
-            student_logits, _ = student(x)  # (B, T, vocab)
-            loss = distillation_loss(student_logits, teacher_logits, temperature)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), settings.grad_clip)
-        optimizer.step()
-    history.seconds = time.perf_counter() - start
-    return student.eval(), history
+
+    def from_teacher(student: GPT, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            teacher_logits, _ = teacher(x)  # (B, T, vocab)
+        student_logits, _ = student(x)  # (B, T, vocab)
+        return distillation_loss(student_logits, teacher_logits, temperature)
+
+    loss_fn = None if teacher is None else from_teacher
+    return train(config, train_data, val_data, settings, device, on_progress, loss_fn)

@@ -139,8 +139,13 @@ def train(
     settings: TrainSettings = TrainSettings(),
     device: torch.device | None = None,
     on_progress=None,
+    loss_fn=None,
 ) -> tuple[GPT, TrainHistory]:
-    """Train a fresh model; `on_progress(step, history)` is called at every evaluation."""
+    """Train a fresh model; `on_progress(step, history)` is called at every evaluation.
+
+    `loss_fn(model, x, y)` replaces the cross-entropy on the text (distillation uses it); the
+    evaluations always report the cross-entropy on the real text.
+    """
     device = device or get_device()
     torch_seed = torch.Generator().manual_seed(settings.seed)
     model = GPT(config, generator=torch_seed).to(device)
@@ -169,7 +174,8 @@ def train(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, settings)
         x, y = get_batch(train_data, config.block_size, settings.batch_size, torch_seed)
-        _, loss = model(x.to(device), y.to(device))
+        x, y = x.to(device), y.to(device)
+        loss = model(x, y)[1] if loss_fn is None else loss_fn(model, x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
