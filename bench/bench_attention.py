@@ -15,12 +15,11 @@ The page's server rerun and browser latency are in bench.bench_pages.
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
 import torch
 
+from bench.stopwatch import median_ms
 from core import attention as att
 from core import sampling as smp
 from core.device import get_device
@@ -30,15 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny_gpt"
 SENTENCE = "The animal didn't cross the street because it was too tired."
 PROMPT = "ROMEO: But soft, what light"
-
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -13,12 +13,12 @@ The page's server rerun and browser latency are in bench.bench_pages.
 
 import argparse
 import os
-import statistics
 import time
 from pathlib import Path
 
 import torch
 
+from bench.stopwatch import median_ms
 from core import sampling as smp
 from core.device import get_device
 from core.gpt import GPTConfig
@@ -28,15 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny_gpt"
 CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "
-
-
-def median_ms(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
 
 
 def main() -> None:
