@@ -4,7 +4,8 @@
 
 Budget (issue 7): at least 500 characters per second. Reference in the same run: nanoGPT's plain
 loop, one full forward pass over the whole context for every new character; ours reads one new
-character per step from a KV cache (core.gpt.KVCache).
+character per step from a KV cache (core.gpt.KVCache: keys and values in preallocated buffers, weights
+transposed once so one row vector times them reads memory in order).
 """
 
 import argparse

@@ -38,24 +38,17 @@ class CausalSelfAttention(nn.Module):
         self.resid_dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: torch.Tensor, return_weights: bool = False, kv: dict | None = None):
-        """kv (generation only): this layer's keys and values of the characters read before, extended here."""
+        """kv (generation only): a dict that receives this layer's keys and values, for a KVCache."""
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)  # each (B, T, C)
         hs = C // self.n_head
         q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         k = k.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
         v = v.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
-        weights = None
         if kv is not None:
-            if "k" in kv:
-                # One new character looks at everything before it: no mask needed.
-                assert T == 1 and not return_weights, "the cache takes one new character at a time"
-                k = torch.cat([kv["k"], k], dim=2)  # (B, nh, T_past + 1, hs)
-                v = torch.cat([kv["v"], v], dim=2)  # (B, nh, T_past + 1, hs)
             kv["k"], kv["v"] = k, v
-        if kv is not None and T == 1:
-            y = F.scaled_dot_product_attention(q, k, v)  # (B, nh, 1, hs)
-        elif return_weights:
+        weights = None
+        if return_weights:
             # The explicit computation: scores, causal mask, softmax, weighted sum of values.
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)  # (B, nh, T, T)
             mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
@@ -124,17 +117,15 @@ class GPT(nn.Module):
         targets: torch.Tensor | None = None,
         return_weights: bool = False,
         kv: list[dict] | None = None,
-        start: int = 0,
     ):
         """idx (B, T) of character ids -> logits (B, T, vocab); loss if targets given.
 
         With return_weights, also a list with one (B, n_head, T, T) attention tensor per layer.
-        kv and start are for generation with a KVCache: one dict per layer, and the position of idx's
-        first character.
+        kv is for generation with a KVCache: one dict per layer, filled with its keys and values.
         """
         B, T = idx.shape
-        assert start + T <= self.config.block_size, f"{start + T} characters exceed the context"
-        pos = torch.arange(start, start + T, device=idx.device)  # (T,)
+        assert T <= self.config.block_size, f"{T} characters exceed the context"
+        pos = torch.arange(T, device=idx.device)  # (T,)
         x = self.drop(self.wte(idx) + self.wpe(pos))  # (B, T, C)
         all_weights = []
         for i, block in enumerate(self.blocks):
@@ -161,19 +152,38 @@ class KVCache:
     Positions are absolute, so when the window is full (block_size characters) the cache cannot just
     slide: the oldest half is dropped and the newest half read again. The model therefore sees between
     block_size / 2 and block_size previous characters, never more than it was trained on.
+
+    A new character goes through the same blocks as GPT.forward, written out for one position in
+    `_step`, because at one position the cost is in the calls, not the arithmetic: the weights are
+    transposed once so that a row vector times them reads memory in order, and keys and values go
+    into buffers of block_size positions instead of being concatenated. About twice as fast as calling
+    the modules (bench/bench_generation.py); tests check it against a full forward pass.
     """
 
     def __init__(self, model: GPT):
         self.model = model
         self.window = None  # (B, T) the character ids whose keys and values are held
-        self.layers: list[dict] = []
+        self.keys: list[torch.Tensor] = []  # per layer (B, nh, block_size, hs), filled up to T
+        self.values: list[torch.Tensor] = []
+        with torch.no_grad():
+            self.layers = [_RowMajorBlock(block) for block in model.blocks]
+            self.wte, self.wpe = model.wte.weight, model.wpe.weight  # (vocab, C), (block_size, C)
+            self.ln_f = _norm(model.ln_f)
+            self.head = model.lm_head.weight.t().contiguous()  # (C, vocab)
 
     @torch.no_grad()
     def read(self, idx: torch.Tensor) -> torch.Tensor:
         """Start over from idx (B, T), keeping its last block_size characters: logits of the next one (B, vocab)."""
-        self.window = idx[:, -self.model.config.block_size :]
-        self.layers = [{} for _ in self.model.blocks]
-        logits, _ = self.model(self.window, kv=self.layers)
+        config = self.model.config
+        self.window = idx[:, -config.block_size :]
+        B, T = self.window.shape
+        kv = [{} for _ in self.model.blocks]
+        logits, _ = self.model(self.window, kv=kv)
+        shape = (B, config.n_head, config.block_size, config.n_embd // config.n_head)
+        self.keys = [torch.zeros(shape) for _ in kv]
+        self.values = [torch.zeros(shape) for _ in kv]
+        for layer, keys, values in zip(kv, self.keys, self.values):
+            keys[:, :, :T], values[:, :, :T] = layer["k"], layer["v"]
         return logits[:, -1, :]
 
     @torch.no_grad()
@@ -182,7 +192,48 @@ class KVCache:
         block_size = self.model.config.block_size
         if self.window.size(1) == block_size:
             return self.read(torch.cat([self.window, nxt], dim=1)[:, -(block_size // 2) :])
-        start = self.window.size(1)
+        t = self.window.size(1)  # the new character's position
         self.window = torch.cat([self.window, nxt], dim=1)
-        logits, _ = self.model(nxt, kv=self.layers, start=start)
-        return logits[:, -1, :]
+        return self._step(nxt[:, 0], t)
+
+    def _step(self, ids: torch.Tensor, t: int) -> torch.Tensor:
+        """ids (B,) at position t, everything before it cached: logits of the next character (B, vocab)."""
+        (B,) = ids.shape
+        x = self.wte[ids] + self.wpe[t]  # (B, C)
+        C = x.size(1)
+        for layer, keys, values in zip(self.layers, self.keys, self.values):
+            h = F.layer_norm(x, (C,), *layer.ln_1)
+            q, k, v = _affine(h, layer.qkv).view(B, 3, keys.size(1), keys.size(3)).unbind(1)  # each (B, nh, hs)
+            keys[:, :, t], values[:, :, t] = k, v
+            seen = slice(0, t + 1)  # this character and all before it: no mask needed
+            y = F.scaled_dot_product_attention(q[:, :, None], keys[:, :, seen], values[:, :, seen])  # (B, nh, 1, hs)
+            x = x + _affine(y.view(B, C), layer.proj)
+            h = F.layer_norm(x, (C,), *layer.ln_2)
+            x = x + _affine(F.gelu(_affine(h, layer.fc)), layer.mlp_proj)
+        return F.layer_norm(x, (C,), *self.ln_f) @ self.head  # (B, vocab)
+
+
+class _RowMajorBlock:
+    """One block's parameters as plain tensors: linear layers as (bias, weight transposed to (in, out))."""
+
+    def __init__(self, block: Block):
+        self.ln_1 = _norm(block.ln_1)
+        self.qkv = _row_major(block.attn.qkv)
+        self.proj = _row_major(block.attn.proj)
+        self.ln_2 = _norm(block.ln_2)
+        self.fc = _row_major(block.mlp.fc)
+        self.mlp_proj = _row_major(block.mlp.proj)
+
+
+def _norm(norm: nn.LayerNorm) -> tuple:
+    return norm.weight, norm.bias, norm.eps
+
+
+def _row_major(linear: nn.Linear) -> tuple[torch.Tensor, torch.Tensor]:
+    return linear.bias, linear.weight.t().contiguous()  # (out,), (in, out)
+
+
+def _affine(x: torch.Tensor, layer: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """nn.Linear's x W^T + b for x (B, in), with W^T stored row-major: (B, out)."""
+    bias, weight_t = layer
+    return torch.addmm(bias, x, weight_t)
