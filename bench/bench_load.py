@@ -17,13 +17,14 @@ Modes (each starts a fresh server on loopback, so its peak memory is its own):
 
 - latency: a warm-up learner visits the home page and every built lesson and makes the slider
   moves the others will make (so every N meets the same warm caches); then N learners arrive
-  within `--arrive-within` seconds (10: the issue's class opens the link within a minute, here
-  compressed so that all of them are active at once). Learner i takes lesson i mod (number of
+  within `--arrive-within` seconds (60: the issue's class opens the link within a minute; 10
+  squeezes the page opens together as a stress test). Learner i takes lesson i mod (number of
   lessons); with fewer learners than lessons each takes several in turn, so every N covers every
-  lesson. A learner opens its lesson (timed) and moves its first slider `--moves` times with a
-  seeded think time of 1-3 s between moves. Latency is from sending the widget change to the `script_finished`
-  message. Errors: exception elements in the deltas, disconnects, timeouts, runs that did not
-  finish cleanly.
+  lesson. A learner opens its lesson (timed) and moves its first slider with a seeded think time of
+  1-3 s between moves: `--moves` times, and on until every learner is in, so all N are active at
+  once at the end ("all in": the moves made then, reported apart). Latency is from sending the
+  widget change to the `script_finished` message. Errors: exception elements in the deltas,
+  disconnects, timeouts, runs that did not finish cleanly.
 - training: N-1 learners move sliders while nobody trains (idle), then again while one more learner
   trains a model (presses a lesson's train button again and again until the others are done);
   the others' latency in both phases is compared.
@@ -87,15 +88,19 @@ class Tally:
     def __init__(self):
         self.opens: list[float] = []
         self.moves: list[float] = []
+        self.full_room_moves: list[float] = []  # moves made while every learner was in
         self.moves_by_page: dict[str, int] = {}
         self.errors: list[str] = []
 
     def summary(self) -> dict:
         ms = [s * 1000 for s in self.moves]
+        full = [s * 1000 for s in self.full_room_moves]
         return {
             "moves": len(ms),
             "p50_ms": round(statistics.median(ms), 1) if ms else None,
             "p95_ms": round(percentile(ms, 0.95), 1) if ms else None,
+            "full_room_moves": len(full),
+            "full_room_p95_ms": round(percentile(full, 0.95), 1) if full else None,
             "open_p50_ms": round(statistics.median(self.opens) * 1000, 1) if self.opens else None,
             "open_p95_ms": round(percentile(self.opens, 0.95) * 1000, 1) if self.opens else None,
             "moves_by_page": self.moves_by_page,
@@ -104,22 +109,52 @@ class Tally:
 
 
 async def learner_session(
-    base_url: str, page: str, moves: int, rng: random.Random, tally: Tally, lang: str, think=(1.0, 3.0)
+    base_url: str,
+    page: str,
+    moves: int,
+    rng: random.Random,
+    tally: Tally,
+    lang: str,
+    think=(1.0, 3.0),
+    room: "Room | None" = None,
 ) -> None:
-    """Open a lesson and move its first slider `moves` times with think time; record everything."""
+    """Open a lesson and move its first slider `moves` times with think time; record everything.
+
+    With a room, the learner says when it is in and keeps moving until everyone is, so the last
+    learner to arrive still meets a full room; moves made while all were in are also kept apart.
+    """
     try:
         async with Learner(base_url, page, lang=lang) as learner:
             run = await learner.open()
             tally.opens.append(run.seconds)
             tally.errors += [f"{page}: exception on open: {e[:200]}" for e in run.exceptions]
-            for _ in range(moves):
+            if room is not None:
+                room.came_in()
+            made = 0
+            while made < moves or (room is not None and not room.full.is_set()):
                 await asyncio.sleep(rng.uniform(*think))
+                full = room is not None and room.full.is_set()
                 run = await learner.move_first_slider()
+                made += 1
                 tally.moves.append(run.seconds)
+                if full:
+                    tally.full_room_moves.append(run.seconds)
                 tally.moves_by_page[page] = tally.moves_by_page.get(page, 0) + 1
                 tally.errors += [f"{page}: exception: {e[:200]}" for e in run.exceptions]
     except (LoadError, OSError) as error:
         tally.errors.append(f"{page}: {error}")
+
+
+class Room:
+    """Counts learners in; `full` is set once all `size` of them have opened their first lesson."""
+
+    def __init__(self, size: int):
+        self.size, self.inside, self.full = size, 0, asyncio.Event()
+
+    def came_in(self) -> None:
+        self.inside += 1
+        if self.inside >= self.size:
+            self.full.set()
 
 
 async def warm_up(base_url: str, pages: list[str], moves: int, lang: str) -> None:
@@ -153,11 +188,13 @@ async def classroom(base_url: str, pid: int, n: int, moves: int, seed: int, lang
     # Fewer learners than lessons: each takes several in turn, so every N covers every lesson.
     lessons_of = [pages[i::n] if n < len(pages) else [pages[i % len(pages)]] for i in range(n)]
 
+    room = Room(n)
+
     async def one(i: int) -> None:
         rng = random.Random(seed * 1000 + i)
         await asyncio.sleep(rng.uniform(0, arrive_within))
-        for page in lessons_of[i]:
-            await learner_session(base_url, page, moves, rng, tally, lang)
+        for lesson, page in enumerate(lessons_of[i]):
+            await learner_session(base_url, page, moves, rng, tally, lang, room=room if lesson == 0 else None)
 
     start, cpu_start = time.perf_counter(), cpu_seconds(pid)
     await asyncio.gather(*(one(i) for i in range(n)))
@@ -172,7 +209,7 @@ async def classroom(base_url: str, pid: int, n: int, moves: int, seed: int, lang
         server_cpu_seconds=round(cpu, 1),
         server_cpu_per_run_ms=round(1000 * cpu / max(1, len(tally.moves) + len(tally.opens)), 1),
         lessons=len(pages),
-        lessons_answered=sum(1 for p, k in learners_on.items() if result["moves_by_page"].get(p, 0) == k * moves),
+        lessons_answered=sum(1 for p, k in learners_on.items() if result["moves_by_page"].get(p, 0) >= k * moves),
         lessons_visited=len(pages),
         rss_max_sampled_mb=round(max(samples), 1),
         peak_rss_mb=round(proc_status_mb(pid, "VmHWM"), 1),
@@ -266,7 +303,12 @@ def main() -> None:
     parser.add_argument("--learners", default="1,10,30", help="latency: comma-separated N")
     parser.add_argument("--moves", type=int, default=8, help="slider moves per learner")
     parser.add_argument("--training-learners", type=int, default=10, help="training: learners in all, one trains")
-    parser.add_argument("--arrive-within", type=float, default=10.0, help="latency: seconds over which learners arrive")
+    parser.add_argument(
+        "--arrive-within",
+        type=float,
+        default=60.0,
+        help="latency: arrivals spread over (s)",
+    )
     parser.add_argument("--sessions", type=int, default=200, help="churn: sessions that come and go")
     parser.add_argument("--train-page", default="sampling", choices=sorted(TRAIN_BUTTONS))
     parser.add_argument("--lang", default="en")
@@ -303,14 +345,16 @@ def main() -> None:
 def print_latency(latency: dict) -> None:
     base = latency[min(latency)]["p95_ms"]
     print(
-        "\n| learners | slider moves | p50 ms | p95 ms | p95 / N=1 | open p50 ms | open p95 ms "
-        "| lessons answered | errors | peak RSS MB | server CPU s / wall s |"
+        "\n| learners | slider moves | p50 ms | p95 ms | p95 / N=1 | all in: moves | all in: p95 ms "
+        "| all in: p95 / N=1 | open p50 ms | open p95 ms | lessons answered | errors | peak RSS MB "
+        "| server CPU s / wall s |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, r in latency.items():
         answered = f"{r['lessons_answered']}/{r['lessons']}"
         print(
-            f"| {n} | {r['moves']} | {r['p50_ms']} | {r['p95_ms']} | {r['p95_ms'] / base:.2f} | {r['open_p50_ms']} "
+            f"| {n} | {r['moves']} | {r['p50_ms']} | {r['p95_ms']} | {r['p95_ms'] / base:.2f} | {r['full_room_moves']} "
+            f"| {r['full_room_p95_ms']} | {(r['full_room_p95_ms'] or float('nan')) / base:.2f} | {r['open_p50_ms']} "
             f"| {r['open_p95_ms']} | {answered} | {len(r['errors'])} | {r['peak_rss_mb']:.0f} "
             f"| {r['server_cpu_seconds']} / {r['seconds']} |"
         )
