@@ -7,6 +7,7 @@ Nothing here is timed: latency budgets are measured by bench/bench_load.py.
 
 import asyncio
 import random
+import tomllib
 
 import pytest
 
@@ -119,3 +120,10 @@ def test_training_waits_for_a_free_slot_and_stop_frees_it(server):
 
 def _is_wait(element) -> bool:
     return element.alert.icon == ":material/hourglass_top:"  # training_slot's waiting message
+
+
+def test_the_server_does_not_collect_garbage_after_every_run():
+    """Streamlit's post-run gc.collect(2) walked every live object on every slider move, under the
+    interpreter lock: over half the server's CPU with 30 learners (bench/README.md). It stays off."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
