@@ -37,9 +37,11 @@ def draw(key: str, signature: tuple, build, update=None) -> None:
     show(figure, key=key)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _template(key: str, signature: tuple, _build) -> dict:
-    """The figure `_build` makes for this key and signature, as a dict; shared, never modified."""
+    """The figure `_build` makes for this key and signature, as a dict; shared, never modified.
+    64 entries: the default page takes 16; the largest (an all-heads overview of a long text) is
+    under 1 MB."""
     return _build().to_dict()
 
 
