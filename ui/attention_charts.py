@@ -47,10 +47,21 @@ def dependence_figure() -> go.Figure:
 
 def update_dependence_figure(fig: go.Figure, words: list[str], rnn: np.ndarray, attn: np.ndarray) -> None:
     x = np.arange(len(words))
+    rnn = np.maximum(rnn, 1e-30)
     with fig.batch_update():
-        fig.data[0].x, fig.data[0].y, fig.data[0].text = x, np.maximum(rnn, 1e-30), words
+        fig.data[0].x, fig.data[0].y, fig.data[0].text = x, rnn, words
         fig.data[1].x, fig.data[1].y, fig.data[1].text = x, attn, words
         fig.layout.xaxis.update(**_ticks(words))
+        fig.layout.yaxis.dtick = _decades_per_tick(rnn, attn)
+
+
+def _decades_per_tick(*values: np.ndarray, most: int = 6) -> int:
+    """A tick every n powers of ten, at most `most` labels: each label is a superscripted text
+    the browser measures on every redraw (a quarter of the chart's drawing time with one a decade)."""
+    lo = min(float(np.min(v)) for v in values)
+    hi = max(float(np.max(v)) for v in values)
+    decades = np.log10(max(hi, 1e-30)) - np.log10(max(lo, 1e-30))
+    return max(1, int(np.ceil(decades / most)))
 
 
 # --- Heatmaps ---------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Lesson 7's hands-on sections: one head step by step with editable matrices, multi-head
 attention on the same words, why scores are divided by √d, and how big the matrices get."""
 
+import copy
 import time
 from functools import partial
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -22,11 +24,31 @@ WO = np.random.default_rng(7).normal(0.0, 0.6, (4, 4)).round(1)  # the output pr
 
 def draw(key: str, signature: tuple, build, update=None) -> None:
     """A figure built when `signature` (its structure) changes and otherwise updated in place:
-    assigning new values takes a fraction of the tens of milliseconds a Plotly build costs."""
-    figure = session_figure(key, (current_language(), *signature), build)
+    assigning new values takes a fraction of the tens of milliseconds a Plotly build costs.
+
+    `update` sets every value that is not fixed by the signature, so one build per signature
+    serves every learner: each session gets its own copy of the shared template (1 ms, against
+    10-40 ms for a build; the page's 16 figures cost a new learner 0.3 s of server time to build).
+    """
+    signature = (current_language(), *signature)
+    figure = session_figure(key, signature, lambda: _copy(_template(key, signature, build)))
     if update is not None:  # on a fresh figure too: session_figure only updates one it already held
         update(figure)
     show(figure, key=key)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _template(key: str, signature: tuple, _build) -> dict:
+    """The figure `_build` makes for this key and signature, as a dict; shared, never modified.
+    64 entries: the default page takes 16; the largest (an all-heads overview of a long text) is
+    under 1 MB."""
+    return _build().to_dict()
+
+
+def _copy(template: dict) -> go.Figure:
+    """A learner's own figure from a template that Plotly has already validated (when it was
+    built), so it is not validated again: that is what makes a build slow."""
+    return go.Figure(copy.deepcopy(template), _validate=False)
 
 
 def _num(x: float) -> str:

@@ -1,6 +1,8 @@
 """Figures for lesson 9: the nested circles of AI, the rule against the line, a weight histogram
 before and after compression, and the size-against-quality trade-off."""
 
+import copy
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -21,6 +23,9 @@ CIRCLES = (
 # Where each lesson's marker goes: in the innermost circle its subject belongs to.
 LESSON_SPOTS = {1: (3.4, 3.1), 2: (3.7, 2.1), 3: (5.3, 3.1), 4: (5.2, 2.3), 5: (5.6, 1.5), 6: (7.2, 2.3)}
 LESSON_SPOTS |= {7: (7.8, 1.5), 8: (8.4, 2.3), 9: (1.4, 3.4)}
+# Prices drawn for the rule and the line: one point per whole price is enough for a straight line
+# and a step (hover still finds a value at every price), and the browser redraws 41 points, not 401.
+PRICE_GRID = np.arange(0.0, 41.0)
 
 
 def nested_figure() -> go.Figure:
@@ -67,10 +72,16 @@ def nested_figure() -> go.Figure:
     return style(go.Figure([markers], layout), t("big_picture.nested_title"), "", "", height=460)
 
 
+def copy_figure(template: dict) -> go.Figure:
+    """A figure of one's own from the dict of one Plotly has already validated (when it was
+    built), not validated again: that is what makes a build slow."""
+    return go.Figure(copy.deepcopy(template), _validate=False)
+
+
 def rule_figure(threshold: float) -> go.Figure:
     x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
     k, b = bp.learned_line(x, y)
-    grid = np.linspace(0, 40, 401)
+    grid = _rule_grid(threshold)
     fig = go.Figure(
         [
             go.Scatter(
@@ -81,11 +92,11 @@ def rule_figure(threshold: float) -> go.Figure:
                 y=bp.rule(grid, threshold),
                 mode="lines",
                 name=t("big_picture.rule_trace"),
-                line={"color": COLORS["accent"], "width": 3, "shape": "hv"},
+                line={"color": COLORS["accent"], "width": 3, "shape": "vh"},  # the step exactly at the threshold
             ),
             go.Scatter(
-                x=grid,
-                y=fitting.predict(grid, k, b),
+                x=PRICE_GRID,
+                y=fitting.predict(PRICE_GRID, k, b),
                 mode="lines",
                 name=t("big_picture.line_trace"),
                 line={"color": COLORS["model"], "width": 3, "dash": "dash"},
@@ -96,9 +107,16 @@ def rule_figure(threshold: float) -> go.Figure:
     return style(fig, t("big_picture.rule_chart_title"), t("big_picture.rule_x"), t("big_picture.rule_y"), 380)
 
 
+def _rule_grid(threshold: float) -> np.ndarray:
+    """The whole prices and the threshold itself, where the rule's step is drawn."""
+    return np.union1d(PRICE_GRID, [threshold])
+
+
 def update_rule_figure(fig: go.Figure, threshold: float) -> None:
-    """Move the rule's step: new y values for the existing trace (well under a millisecond)."""
-    fig.data[1].y = bp.rule(fig.data[1].x, threshold)
+    """Move the rule's step: new values for the existing trace (well under a millisecond)."""
+    grid = _rule_grid(threshold)
+    with fig.batch_update():
+        fig.data[1].x, fig.data[1].y = grid, bp.rule(grid, threshold)
 
 
 def histogram_edges(original: np.ndarray, bins: int = 121) -> np.ndarray:
