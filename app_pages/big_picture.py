@@ -16,7 +16,7 @@ from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
 from ui.faults import out_of_memory_guard
-from ui.figures import session_figure, show
+from ui.figures import copy_figure, session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
@@ -75,7 +75,7 @@ def rule_section() -> None:
     x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
     k, b = bp.learned_line(x, y)
     lang = current_language()
-    figure = session_figure("big_rule", (lang,), lambda: charts.copy_figure(shared_figure("rule", lang)))
+    figure = session_figure("big_rule", (lang,), lambda: copy_figure(shared_figure("rule", lang)))
     charts.update_rule_figure(figure, threshold)  # on a fresh copy too
     show(figure, key="big_rule_chart")
     left, right = st.columns(2)
@@ -178,7 +178,7 @@ def compression_section() -> None:
     histogram = session_figure(
         "big_histogram",
         (name, lang),
-        lambda: charts.copy_figure(shared_figure("histogram", lang, str(model_dir()), name)),
+        lambda: copy_figure(shared_figure("histogram", lang, str(model_dir()), name)),
     )
     charts.update_histogram(histogram, w.numpy(), after.numpy())
     show(histogram, key="big_histogram")

@@ -8,7 +8,7 @@ import streamlit as st
 from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
 from ui.faults import out_of_memory_guard
-from ui.figures import session_figure, show
+from ui.figures import copy_figure, session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.training_slot import training_slot
@@ -323,7 +323,7 @@ def learner_figure(key: str, signature: tuple, build):
     (a build costs 10-30 ms, a copy about 1 ms); the caller's update sets every value the
     signature does not fix, so which learner's values the template was built with never shows.
     """
-    return session_figure(key, signature, lambda: charts.copy_figure(shared_template(key, signature, build)))
+    return session_figure(key, signature, lambda: copy_figure(shared_template(key, signature, build)))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -1,19 +1,17 @@
 """Lesson 7's hands-on sections: one head step by step with editable matrices, multi-head
 attention on the same words, why scores are divided by √d, and how big the matrices get."""
 
-import copy
 import time
 from functools import partial
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from core import attention as att
 from ui import attention_charts as charts
-from ui.figures import session_figure, show
+from ui.figures import copy_figure, session_figure, show
 from ui.i18n import current_language, t
 
 SAT_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
@@ -31,7 +29,7 @@ def draw(key: str, signature: tuple, build, update=None) -> None:
     10-40 ms for a build; the page's 16 figures cost a new learner 0.3 s of server time to build).
     """
     signature = (current_language(), *signature)
-    figure = session_figure(key, signature, lambda: _copy(_template(key, signature, build)))
+    figure = session_figure(key, signature, lambda: copy_figure(_template(key, signature, build)))
     if update is not None:  # on a fresh figure too: session_figure only updates one it already held
         update(figure)
     show(figure, key=key)
@@ -43,12 +41,6 @@ def _template(key: str, signature: tuple, _build) -> dict:
     64 entries: the default page takes 16; the largest (an all-heads overview of a long text) is
     under 1 MB."""
     return _build().to_dict()
-
-
-def _copy(template: dict) -> go.Figure:
-    """A learner's own figure from a template that Plotly has already validated (when it was
-    built), so it is not validated again: that is what makes a build slow."""
-    return go.Figure(copy.deepcopy(template), _validate=False)
 
 
 def _num(x: float) -> str:

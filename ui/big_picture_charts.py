@@ -1,8 +1,6 @@
 """Figures for lesson 9: the nested circles of AI, the rule against the line, a weight histogram
 before and after compression, and the size-against-quality trade-off."""
 
-import copy
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -70,12 +68,6 @@ def nested_figure() -> go.Figure:
         "yaxis": {"visible": False, "range": [-0.1, 6.1], "scaleanchor": "x"},
     }
     return style(go.Figure([markers], layout), t("big_picture.nested_title"), "", "", height=460)
-
-
-def copy_figure(template: dict) -> go.Figure:
-    """A figure of one's own from the dict of one Plotly has already validated (when it was
-    built), not validated again: that is what makes a build slow."""
-    return go.Figure(copy.deepcopy(template), _validate=False)
 
 
 def rule_figure(threshold: float) -> go.Figure:

@@ -1,5 +1,7 @@
 """Shared Plotly styling: one look for every chart, readable in light and dark themes."""
 
+import copy
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -50,3 +52,12 @@ def session_figure(name: str, signature: tuple, build, update=None) -> go.Figure
     elif update is not None:
         update(held[1])
     return held[1]
+
+
+def copy_figure(template: dict) -> go.Figure:
+    """A learner's own figure from the dict of one that Plotly validated when it was built.
+
+    Shared templates (cached once for all learners, never modified) are copied, not validated
+    again: validation is what makes a build take 10-40 ms; the copy takes 1-2 ms.
+    """
+    return go.Figure(copy.deepcopy(template), _validate=False)

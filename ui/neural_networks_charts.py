@@ -1,7 +1,5 @@
 """Figures for lesson 3, built from core.neural_networks' results."""
 
-import copy
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -11,12 +9,6 @@ from ui.i18n import t
 
 POSITIVE, NEGATIVE = COLORS["data"], COLORS["model"]
 RUN_COLORS = (COLORS["model"], COLORS["data"], COLORS["reference"], COLORS["accent"])
-
-
-def copy_figure(template: dict) -> go.Figure:
-    """A figure of one's own from the dict of one Plotly has already validated (when it was
-    built), not validated again: that is what makes a build slow."""
-    return go.Figure(copy.deepcopy(template), _validate=False)
 
 
 def _column_y(n: int) -> np.ndarray:
