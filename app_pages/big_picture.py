@@ -16,7 +16,7 @@ from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
 from ui.faults import out_of_memory_guard
-from ui.figures import copy_figure, session_figure, show
+from ui.figures import learner_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
@@ -37,16 +37,6 @@ MAX_SEARCH = 100
 def nested_figure(lang: str):
     """The same for every learner and never changed: built once per language, shared read-only."""
     return charts.nested_figure()
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def shared_figure(kind: str, lang: str, directory: str = "", name: str = "") -> dict:
-    """A figure each learner copies and then updates in place, built once for all (a dict,
-    never modified): a build costs 20-30 ms, a copy about 1 ms."""
-    if kind == "rule":
-        return charts.rule_figure(RULE_SLIDER[2]).to_dict()
-    weights = dict(get_model(directory)[0].named_parameters())[name].detach()
-    return charts.histogram_figure(name, weights.numpy()).to_dict()
 
 
 setup_page("big-picture")
@@ -75,7 +65,7 @@ def rule_section() -> None:
     x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
     k, b = bp.learned_line(x, y)
     lang = current_language()
-    figure = session_figure("big_rule", (lang,), lambda: copy_figure(shared_figure("rule", lang)))
+    figure = learner_figure("big_rule", (lang,), lambda: charts.rule_figure(RULE_SLIDER[2]))
     charts.update_rule_figure(figure, threshold)  # on a fresh copy too
     show(figure, key="big_rule_chart")
     left, right = st.columns(2)
@@ -175,10 +165,8 @@ def compression_section() -> None:
     if bits is not None:
         after = compress.dequantize(compress.quantize(after, bits, per_channel))
     lang = current_language()
-    histogram = session_figure(
-        "big_histogram",
-        (name, lang),
-        lambda: copy_figure(shared_figure("histogram", lang, str(model_dir()), name)),
+    histogram = learner_figure(
+        "big_histogram", (name, lang, str(model_dir())), lambda: charts.histogram_figure(name, w.numpy())
     )
     charts.update_histogram(histogram, w.numpy(), after.numpy())
     show(histogram, key="big_histogram")

@@ -8,7 +8,7 @@ import streamlit as st
 from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
 from ui.faults import out_of_memory_guard
-from ui.figures import copy_figure, session_figure, show
+from ui.figures import learner_figure, session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.training_slot import training_slot
@@ -314,22 +314,6 @@ def draw_network(key: str, title: str, names, values: dict) -> None:
     figure = learner_figure(key, signature, lambda: charts.network_figure(node_names=names, title=title, **values))
     charts.update_network_figure(figure, node_names=names, **values)
     show(figure, key=key)
-
-
-def learner_figure(key: str, signature: tuple, build):
-    """This learner's figure, to be updated in place with their values (on a fresh one too).
-
-    A fresh one is a copy of a template built once for all learners per key and signature
-    (a build costs 10-30 ms, a copy about 1 ms); the caller's update sets every value the
-    signature does not fix, so which learner's values the template was built with never shows.
-    """
-    return session_figure(key, signature, lambda: copy_figure(shared_template(key, signature, build)))
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def shared_template(key: str, signature: tuple, _build) -> dict:
-    """The figure `_build` makes, as a dict: shared by every learner, never modified."""
-    return _build().to_dict()
 
 
 @st.fragment

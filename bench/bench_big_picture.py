@@ -13,12 +13,12 @@
 
 import argparse
 import os
-import statistics
 import time
 from pathlib import Path
 
 import torch
 
+from bench.stopwatch import median_ms
 from core import compress
 from core.device import get_device
 from core.gpt_train import estimate_loss, load, split_corpus
@@ -36,15 +36,6 @@ SETTINGS = [
     compress.Settings(None, True, 0.9),
     compress.Settings(4, True, 0.5),
 ]
-
-
-def median_s(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def label(settings: compress.Settings) -> str:
@@ -75,7 +66,7 @@ def main() -> None:
         "KL + top-1, s | val loss, s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for settings in SETTINGS:
-        seconds = median_s(lambda s=settings: compress.compressed_model(model, s), args.repeats)
+        seconds = median_ms(lambda s=settings: compress.compressed_model(model, s), args.repeats) / 1000
         small, _ = compress.compressed_model(model, settings)
         size = compress.model_size_bytes(small, settings)
         start = time.perf_counter()

@@ -108,6 +108,18 @@ class Tally:
         }
 
 
+class Room:
+    """Counts learners in; `full` is set once all `size` of them have opened their first lesson."""
+
+    def __init__(self, size: int):
+        self.size, self.inside, self.full = size, 0, asyncio.Event()
+
+    def came_in(self) -> None:
+        self.inside += 1
+        if self.inside >= self.size:
+            self.full.set()
+
+
 async def learner_session(
     base_url: str,
     page: str,
@@ -116,7 +128,7 @@ async def learner_session(
     tally: Tally,
     lang: str,
     think=(1.0, 3.0),
-    room: "Room | None" = None,
+    room: Room | None = None,
 ) -> None:
     """Open a lesson and move its first slider `moves` times with think time; record everything.
 
@@ -143,18 +155,6 @@ async def learner_session(
                 tally.errors += [f"{page}: exception: {e[:200]}" for e in run.exceptions]
     except (LoadError, OSError) as error:
         tally.errors.append(f"{page}: {error}")
-
-
-class Room:
-    """Counts learners in; `full` is set once all `size` of them have opened their first lesson."""
-
-    def __init__(self, size: int):
-        self.size, self.inside, self.full = size, 0, asyncio.Event()
-
-    def came_in(self) -> None:
-        self.inside += 1
-        if self.inside >= self.size:
-            self.full.set()
 
 
 async def warm_up(base_url: str, pages: list[str], moves: int, lang: str) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from core import attention as att
 from ui import attention_charts as charts
-from ui.figures import copy_figure, session_figure, show
+from ui.figures import learner_figure, show
 from ui.i18n import current_language, t
 
 SAT_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
@@ -29,18 +29,10 @@ def draw(key: str, signature: tuple, build, update=None) -> None:
     10-40 ms for a build; the page's 16 figures cost a new learner 0.3 s of server time to build).
     """
     signature = (current_language(), *signature)
-    figure = session_figure(key, signature, lambda: copy_figure(_template(key, signature, build)))
+    figure = learner_figure(key, signature, build)
     if update is not None:  # on a fresh figure too: session_figure only updates one it already held
         update(figure)
     show(figure, key=key)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _template(key: str, signature: tuple, _build) -> dict:
-    """The figure `_build` makes for this key and signature, as a dict; shared, never modified.
-    64 entries: the default page takes 16; the largest (an all-heads overview of a long text) is
-    under 1 MB."""
-    return _build().to_dict()
 
 
 def _num(x: float) -> str:
