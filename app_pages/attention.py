@@ -186,9 +186,15 @@ def gpt_section() -> None:
     ids, cut, weights = gpt_run(str(model_dir()), tuple(prompt.ids), int(n_new), int(seed))
     if cut:
         st.info(t("attention.gpt_block_cut", block=config.block_size, cut=cut), icon=":material/cut:")
-    labels = [charts.show_char(c) for c in vocab.decode(ids)]
     generated_from = max(0, len(prompt.ids) - cut) if n_new else None
     st.code(vocab.decode(ids), language=None, wrap_lines=True)  # learner text: never as Markdown
+    gpt_head_map(config, tuple(ids), [charts.show_char(c) for c in vocab.decode(ids)], weights, generated_from)
+    st.markdown(t("attention.gpt_explain"))
+    draw("att_gpt_all", (tuple(ids),), lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title")))
+
+
+@st.fragment  # choosing a layer and head reruns only this map, not the generation and the 16 heads
+def gpt_head_map(config, ids: tuple[int, ...], labels: list[str], weights, generated_from: int | None) -> None:
     c1, c2 = st.columns(2)
     with c1:
         layer = slider("attention.layer_label", (1, config.n_layer, 1, 1), "att_gpt_layer")
@@ -198,12 +204,10 @@ def gpt_section() -> None:
     chosen = weights[layer - 1, head - 1]  # (T, T)
     draw(
         "att_gpt_map",
-        (tuple(ids), generated_from),
+        (ids, generated_from),
         lambda: charts.attention_map(chosen, labels, title, generated_from),
         lambda f: charts.update_heatmaps(f, [chosen], title=title),
     )
-    st.markdown(t("attention.gpt_explain"))
-    draw("att_gpt_all", (tuple(ids),), lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title")))
 
 
 st.header(t("attention.gpt_header"))
@@ -228,6 +232,15 @@ def minilm_section() -> None:
     result = minilm_run(text)
     if result.cut:
         st.info(t("attention.minilm_cut", limit=MAX_MINILM_TOKENS, cut=result.cut), icon=":material/cut:")
+    minilm_head_map(encoder, text, result)
+    st.markdown(t("attention.minilm_explain"))
+    st.subheader(t("attention.overview_header"))
+    st.markdown(t("attention.overview_intro"))
+    draw("att_lm_all", (text,), lambda: charts.all_heads_figure(result.weights, t("attention.chart.minilm_all_title")))
+
+
+@st.fragment  # choosing a layer and head reruns only this map and its check, not the 72-head overview
+def minilm_head_map(encoder, text: str, result: att.EncoderAttention) -> None:
     n_layer, n_head = encoder.config.num_hidden_layers, encoder.config.num_attention_heads
     c1, c2 = st.columns(2)
     with c1:
@@ -245,10 +258,6 @@ def minilm_section() -> None:
     )
     gap = float(abs(ours.weights.numpy() - library).max())
     st.metric(t("attention.by_hand_gap"), f"{gap:.1e}", help=t("attention.by_hand_help"))
-    st.markdown(t("attention.minilm_explain"))
-    st.subheader(t("attention.overview_header"))
-    st.markdown(t("attention.overview_intro"))
-    draw("att_lm_all", (text,), lambda: charts.all_heads_figure(result.weights, t("attention.chart.minilm_all_title")))
 
 
 st.header(t("attention.minilm_header"))

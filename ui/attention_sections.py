@@ -171,6 +171,7 @@ def step_section() -> None:
     multi_head(words, X, Wq, Wk, Wv, causal)
 
 
+@st.fragment  # its slider reruns only this part, not the matrices and the head above it
 def saturation() -> None:
     st.subheader(t("attention.sat_header"))
     st.markdown(t("attention.sat_intro"))
@@ -187,6 +188,7 @@ def saturation() -> None:
     m2.metric(t("attention.sat_entropy_scaled"), f"{att.entropy_bits(scaled):.2f}")
 
 
+@st.fragment  # the number of heads reruns only this part; the learner's matrices come in as arguments
 def multi_head(words: list[str], X, Wq, Wk, Wv, causal: bool) -> None:
     n = st.select_slider(t("attention.heads_label"), HEAD_COUNTS, 2, key="att_heads", bind="query-params")
     result = att.multi_head(X, Wq, Wk, Wv, torch.tensor(WO), int(n), causal=causal)
