@@ -17,5 +17,8 @@ timing.install()  # only when the benchmark asks for it (LLMX_BENCH_TIMING_LOG)
 preload_libraries()
 current_language()
 sections = navigation_pages()
-sections["bench"] = [st.Page(ROOT / "bench" / "reference_page.py", title="reference", url_path="bench-reference")]
+sections["bench"] = [
+    st.Page(ROOT / "bench" / "reference_page.py", title="reference", url_path="bench-reference"),
+    st.Page(ROOT / "bench" / "floor_page.py", title="floor", url_path="bench-floor"),
+]
 st.navigation(sections).run()

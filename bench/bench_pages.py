@@ -20,14 +20,24 @@ import statistics
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from streamlit.testing.v1 import AppTest
 
 from bench.timing import LOG_ENV_VAR, read_ms
-from tests.harness import launch_browser, nudge_first_slider, open_page, streamlit_server
+from tests.harness import (
+    launch_browser,
+    nudge_first_slider,
+    nudge_slider,
+    open_page,
+    slider_at_end,
+    slider_count,
+    streamlit_server,
+)
 from ui.lessons import ROOT, built_lessons
 
 REFERENCE = ROOT / "bench" / "reference_page.py"
 REFERENCE_SLUG = "bench-reference"
+FLOOR = ROOT / "bench" / "floor_page.py"  # the reference's slider with one real lesson chart
 BUDGET = {"server_ms": 50.0, "slider_ratio": 1.3, "first_load_ratio": 2.0, "memory_mb": 1536.0}
 
 
@@ -62,11 +72,30 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def browser_latencies(slugs: list[str], repeats: int, lang: str):
-    """First-load ms, slider ms and server-run ms per page, and the server's memory at the end."""
+def every_slider(page, repeats: int) -> list[tuple[str, float | None]]:
+    """(label, median ms) for each slider on the page; None for one that moves no chart."""
+    results = []
+    for index in range(slider_count(page)):
+        label = page.locator('[data-testid="stSlider"]').nth(index).inner_text().split("\n")[0]
+        times = []
+        for i in range(repeats):
+            key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+            if slider_at_end(page, index, key):
+                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+            try:
+                times.append(nudge_slider(page, index, timeout_ms=10_000, key=key) * 1000)
+            except PlaywrightTimeout:  # e.g. a slider that changes a table or text, not a chart
+                break
+        results.append((label, statistics.median(times) if len(times) == repeats else None))
+    return results
+
+
+def browser_latencies(slugs: list[str], repeats: int, lang: str, each: int = 0):
+    """First-load ms, slider ms and server-run ms per page, the server's memory at the end, and
+    (when `each`) every slider's median ms per page."""
     from playwright.sync_api import sync_playwright
 
-    loads, sliders, server = {}, {}, {}
+    loads, sliders, server, per_slider = {}, {}, {}, {}
     log_path = ROOT / "bench" / "results" / "server-runs.log"
     log_path.parent.mkdir(exist_ok=True)
     log_path.unlink(missing_ok=True)
@@ -88,10 +117,12 @@ def browser_latencies(slugs: list[str], repeats: int, lang: str):
                 runs_before = len(read_ms(log_path))
                 sliders[slug].append(nudge_first_slider(page, key="ArrowRight" if i % 2 == 0 else "ArrowLeft") * 1000)
                 server[slug].append(sum(read_ms(log_path)[runs_before:]))
+            if each:
+                per_slider[slug] = every_slider(page, each)
             page.close()
         browser.close()
         memory = rss_mb(process.pid)
-    return loads, sliders, server, memory
+    return loads, sliders, server, memory, per_slider
 
 
 def main() -> None:
@@ -99,12 +130,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--pages", help="comma-separated slugs to measure (default: every built lesson)")
+    parser.add_argument("--every-slider", type=int, default=0, metavar="N", help="also time N moves of every slider")
     args = parser.parse_args()
 
     lessons = [x for x in built_lessons() if not args.pages or x.slug in args.pages.split(",")]
-    pages = [("reference (1 slider)", REFERENCE_SLUG, REFERENCE)] + [(x.slug, x.slug, x.path) for x in lessons]
+    pages = [
+        ("reference (1 slider)", REFERENCE_SLUG, REFERENCE),
+        ("floor (1 slider, 1 lesson chart)", "bench-floor", FLOOR),
+    ]
+    pages += [(x.slug, x.slug, x.path) for x in lessons]
     full = {slug: full_page_reruns(path, args.repeats, args.lang) for _, slug, path in pages}
-    loads, sliders, server, memory = browser_latencies([slug for _, slug, _ in pages], args.repeats, args.lang)
+    slugs = [slug for _, slug, _ in pages]
+    loads, sliders, server, memory, per_slider = browser_latencies(slugs, args.repeats, args.lang, args.every_slider)
     ref_slider, ref_load = statistics.median(sliders[REFERENCE_SLUG]), loads[REFERENCE_SLUG]
 
     print(f"\n{args.repeats} slider moves per page, language {args.lang}, {time.strftime('%Y-%m-%d %H:%M')}\n")
@@ -121,6 +158,14 @@ def main() -> None:
             f"| {statistics.median(slider) / ref_slider:.2f} | {loads[slug]:.0f} | {loads[slug] / ref_load:.2f} "
             f"| {statistics.median(full[slug]):.1f} |"
         )
+    if per_slider:
+        print(f"\nEvery slider, {args.every_slider} moves each (median ms; ratio to the reference's first slider):\n")
+        print("| page | slider | median ms | ratio |")
+        print("|---|---|---:|---:|")
+        for slug, rows in per_slider.items():
+            for label, ms in rows:
+                shown = ("no chart moved", "") if ms is None else (f"{ms:.0f}", f"{ms / ref_slider:.2f}")
+                print(f"| {slug} | {label} | {shown[0]} | {shown[1]} |")
     print(f"\nServer resident memory after visiting every page: {memory:.0f} MB (budget {BUDGET['memory_mb']:.0f} MB)")
     print(
         f"Budgets: server run median < {BUDGET['server_ms']:.0f} ms; slider ratio <= {BUDGET['slider_ratio']}; "

@@ -47,8 +47,11 @@ WATCH_CHARTS_JS = """() => {
         || Array.from(r.addedNodes).some(n => n.querySelector && (n.matches(chart) || n.querySelector(chart)));
     window.__chartChanges = 0;
     if (window.__chartWatcher) window.__chartWatcher.disconnect();
-    window.__chartWatcher = new MutationObserver((records) => {
-        if (records.some(touches)) window.__chartChanges += 1;
+    window.__chartWatcher = new MutationObserver((records, watcher) => {
+        if (records.some(touches)) {
+            window.__chartChanges += 1;
+            watcher.disconnect();  // one change is all the wait needs: the rest of the redraw goes unwatched
+        }
     });
     const everything = {subtree: true, childList: true, attributes: true, characterData: true};
     window.__chartWatcher.observe(document.body, everything);
@@ -149,13 +152,29 @@ def open_page(page, url: str, timeout_ms: float = 90_000) -> None:
 
 
 def nudge_first_slider(page, timeout_ms: float = 30_000, key: str = "ArrowRight") -> float:
-    """Press → (or `key`) on the first slider and wait for every chart to be redrawn; return seconds.
+    """Press → (or `key`) on the page's first slider; see nudge_slider."""
+    return nudge_slider(page, 0, timeout_ms, key)
+
+
+def slider_count(page) -> int:
+    return page.locator(SLIDER_THUMB).count()
+
+
+def slider_at_end(page, index: int, key: str) -> bool:
+    """Whether pressing `key` would not move the index-th slider (it is at that end already)."""
+    value, low, high = page.locator(SLIDER_THUMB).nth(index).evaluate("e => [+e.value, +e.min, +e.max]")
+    return value >= high if key == "ArrowRight" else value <= low
+
+
+def nudge_slider(page, index: int = 0, timeout_ms: float = 30_000, key: str = "ArrowRight") -> float:
+    """Press → (or `key`) on the index-th slider and wait for every chart to be redrawn; return seconds.
 
     The clock runs from the key press to the moment the script is idle again and a chart has been
-    redrawn: what a learner waits for. A redraw is then checked to have changed a plotted value (the
-    charts' fingerprint differs from before); if not yet, the wait goes on until one has.
+    redrawn: what a learner waits for. The redraw is then checked to have changed a plotted value (the
+    charts' fingerprint differs from before), off the clock: hashing lesson 7's SVG takes ~9 ms, work
+    no learner waits for. If nothing had changed yet, the wait goes on until a value has.
     """
-    thumb = page.locator(SLIDER_THUMB).first
+    thumb = page.locator(SLIDER_THUMB).nth(index)
     thumb.wait_for(state="attached", timeout=timeout_ms)
     thumb.focus()
     before = charts_fingerprint(page)
@@ -163,7 +182,8 @@ def nudge_first_slider(page, timeout_ms: float = 30_000, key: str = "ArrowRight"
     start = time.perf_counter()
     page.keyboard.press(key)
     page.wait_for_function(CHART_TOUCHED_JS, arg=APP_IDLE, timeout=timeout_ms, polling=10)
+    redrawn = time.perf_counter() - start
     if charts_fingerprint(page) != before:
-        return time.perf_counter() - start
+        return redrawn
     page.wait_for_function(CHART_CHANGED_JS, arg=[APP_IDLE, before], timeout=timeout_ms, polling=10)
     return time.perf_counter() - start
