@@ -219,9 +219,11 @@ PRESETS = {
             eval_iters=4,
         ),
     ),
-    # The shipped model.
+    # The shipped model. 192 dims rather than 256: a character reads 7.3 MB of float32 weights instead of
+    # 12.9, which is what batch-1 generation on a CPU waits for (564-987 characters/s at one thread against
+    # 432-541), for a validation loss of 1.4925 instead of 1.4766 (target 1.60).
     "ship": (
-        GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=256, dropout=0.1),
+        GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=192, dropout=0.1),
         TrainSettings(
             max_iters=4000, batch_size=32, learning_rate=1.5e-3, min_lr=1.5e-4, eval_interval=500, eval_iters=20
         ),
