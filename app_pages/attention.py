@@ -1,8 +1,9 @@
 """Lesson 7 — Attention and the transformer: why RNNs forget, positions, one head step by step,
 many heads, and the real attention of the course's tiny GPT and of MiniLM.
 
-Each section is an st.fragment: moving a slider reruns only its own section. The step-through
-and the multi-head figures live in ui/attention_sections.py; the real models' sections below.
+Each section is an st.fragment: moving a slider reruns only its own section, and the parts a slider
+redraws alone (a layer/head map, the √d chart, the multi-head maps) are fragments inside it. The
+step-through and the multi-head figures live in ui/attention_sections.py; the real models' sections below.
 """
 
 from functools import partial
