@@ -25,7 +25,6 @@ from ui.tiny_gpt import get_model, model_dir
 # Ranges and defaults, in one place: (min, max, default, step).
 RNN_LEN_SLIDER = (4, 40, 16, 1)
 RADIUS_SLIDER = (0.5, 1.5, 0.9, 0.05)
-RNN_D = 8  # word-vector size for the RNN comparison
 PE_DIM_SLIDER = (8, 128, 64, 8)
 PE_LEN_SLIDER = (8, 100, 50, 1)
 GPT_NEW_SLIDER = (0, 40, 24, 1)
@@ -37,12 +36,6 @@ MAX_TEXT = 2000  # characters a learner may type in the text boxes
 def slider(label_key: str, spec: tuple, key: str, **kwargs):
     lo, hi, default, step = spec
     return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def dependence(words: tuple[str, ...], radius: float):
-    X = att.word_vectors(list(words), RNN_D)  # (T, D)
-    return att.rnn_dependence(X, radius), att.attention_dependence(X)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -85,10 +78,7 @@ def rnn_section() -> None:
         n = slider("attention.rnn_len_label", RNN_LEN_SLIDER, "att_rnn_len", help=t("attention.rnn_len_help"))
     with c2:
         radius = slider("attention.radius_label", RADIUS_SLIDER, "att_rnn_radius", help=t("attention.radius_help"))
-    sentence = t("attention.rnn_sentence").split()
-    words = tuple(sentence[i % len(sentence)] for i in range(n))
-    rnn, attn = dependence(words, radius)
-    draw("att_dep", (), charts.dependence_figure, lambda f: charts.update_dependence_figure(f, list(words), rnn, attn))
+    rnn, attn = sections.dependence_chart("att_dep", n, radius)
     m1, m2 = st.columns(2)
     m1.metric(t("attention.rnn_ratio"), f"{rnn[0] / rnn[-1]:.1e}", help=t("attention.ratio_help"))
     m2.metric(t("attention.attn_ratio"), f"{attn[0] / attn[-1]:.2f}", help=t("attention.ratio_help"))
@@ -188,8 +178,9 @@ def gpt_section() -> None:
     if cut:
         st.info(t("attention.gpt_block_cut", block=config.block_size, cut=cut), icon=":material/cut:")
     generated_from = max(0, len(prompt.ids) - cut) if n_new else None
-    st.code(vocab.decode(ids), language=None, wrap_lines=True)  # learner text: never as Markdown
-    gpt_head_map(config, tuple(ids), [charts.show_char(c) for c in vocab.decode(ids)], weights, generated_from)
+    shown = vocab.decode(ids)
+    st.code(shown, language=None, wrap_lines=True)  # learner text: never as Markdown
+    gpt_head_map(config, tuple(ids), [charts.show_char(c) for c in shown], weights, generated_from)
     st.markdown(t("attention.gpt_explain"))
     draw("att_gpt_all", (tuple(ids),), lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title")))
 

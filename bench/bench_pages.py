@@ -31,6 +31,7 @@ from tests.harness import (
     open_page,
     slider_at_end,
     slider_count,
+    slider_label,
     streamlit_server,
 )
 from ui.lessons import ROOT, built_lessons
@@ -76,7 +77,7 @@ def every_slider(page, repeats: int) -> list[tuple[str, float | None]]:
     """(label, median ms) for each slider on the page; None for one that moves no chart."""
     results = []
     for index in range(slider_count(page)):
-        label = page.locator('[data-testid="stSlider"]').nth(index).inner_text().split("\n")[0]
+        label = slider_label(page, index)
         times = []
         for i in range(repeats):
             key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"

@@ -27,7 +27,8 @@ CHROMIUM_ARGS = [
 ]
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'
-SLIDER_THUMB = '[data-testid="stSlider"] input[type="range"]'
+SLIDER = '[data-testid="stSlider"]'
+SLIDER_THUMB = f'{SLIDER} input[type="range"]'
 # A fingerprint of every Plotly chart on the page: changes when any plotted value changes.
 _FINGERPRINT = """(() => {
     const text = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg'))
@@ -158,6 +159,10 @@ def nudge_first_slider(page, timeout_ms: float = 30_000, key: str = "ArrowRight"
 
 def slider_count(page) -> int:
     return page.locator(SLIDER_THUMB).count()
+
+
+def slider_label(page, index: int) -> str:
+    return page.locator(SLIDER).nth(index).inner_text().split("\n")[0]
 
 
 def slider_at_end(page, index: int, key: str) -> bool:

@@ -35,6 +35,25 @@ def draw(key: str, signature: tuple, build, update=None) -> None:
     show(figure, key=key)
 
 
+RNN_D = 8  # word-vector size for the RNN comparison
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _dependence(words: tuple[str, ...], radius: float):
+    X = att.word_vectors(list(words), RNN_D)  # (T, D)
+    return att.rnn_dependence(X, radius), att.attention_dependence(X)
+
+
+def dependence_chart(key: str, n: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Section 1's chart for the lesson's sentence cut or repeated to n words; returns the RNN's and
+    the attention head's dependence on each word, (n,) each."""
+    sentence = t("attention.rnn_sentence").split()
+    words = tuple(sentence[i % len(sentence)] for i in range(n))
+    rnn, attn = _dependence(words, radius)
+    draw(key, (), charts.dependence_figure, lambda f: charts.update_dependence_figure(f, list(words), rnn, attn))
+    return rnn, attn
+
+
 def _num(x: float) -> str:
     """A number for the formulas: 2 decimals, no '-0.00'."""
     return f"{x + 0.0:.2f}"
