@@ -21,6 +21,13 @@ MAX_SIDE = 512  # larger images are shrunk to fit: every slider move stays fast
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 40_000_000  # checked from the header, before any pixel is decoded
 MIN_SIDE = 8
+# Each side is judged from the header too: 40,000,000 x 1 passes the pixel count, yet decoding and
+# shrinking it took 2 GB. A 3:2 photo under the pixel limit is at most 7,746 px long.
+MAX_UPLOAD_SIDE = 10_000
+# Long side : short side. Even panoramas are rarely beyond 10:1; at 20:1 the short side still has
+# 25 px once the long side is shrunk to MAX_SIDE, room for a 5x5 kernel at stride 4 (past 64:1 it
+# would shrink below MIN_SIDE).
+MAX_ASPECT = 20
 UPLOAD_FORMATS = ("PNG", "JPEG")
 
 
@@ -40,12 +47,27 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def fit_side(image: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
-    """Shrink (never enlarge) so that neither side exceeds max_side, keeping the aspect ratio."""
+    """Shrink (never enlarge) so that neither side exceeds max_side, keeping the aspect ratio.
+
+    reducing_gap=2: a whole-factor box average (Image.reduce) first brings the image within twice
+    the target, then LANCZOS finishes. LANCZOS alone builds a weight table that grows with the ratio.
+    """
     scale = max_side / max(image.size)
     if scale >= 1:
         return image
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _check_sides(width: int, height: int) -> None:
+    """Refuse, from the header alone, sizes that are absurd to decode or useless once shrunk."""
+    shape = {"width": f"{width:,}", "height": f"{height:,}"}
+    if max(width, height) > MAX_UPLOAD_SIDE:
+        raise ImageError("side_too_long", limit=f"{MAX_UPLOAD_SIDE:,}", **shape)
+    if min(width, height) < MIN_SIDE:
+        raise ImageError("too_small", side=MIN_SIDE)
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageError("too_elongated", limit=MAX_ASPECT, **shape)
 
 
 def read_upload(data: bytes) -> np.ndarray:
@@ -58,7 +80,14 @@ def read_upload(data: bytes) -> np.ndarray:
             raise ImageError("not_an_image")
         if image.width * image.height > MAX_UPLOAD_PIXELS:  # a decompression bomb stops here
             raise ImageError("too_many_pixels", limit=f"{MAX_UPLOAD_PIXELS:,}")
-        image = fit_side(image.convert("RGB"))  # decodes the pixels
+        _check_sides(image.width, image.height)
+        # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale: ask for at least twice the final size
+        # (other formats ignore this). 6000 x 4000 is then decoded at 1500 x 1000.
+        scale = min(1.0, 2 * MAX_SIDE / max(image.size))
+        image.draft(None, (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+        if image.mode not in ("L", "RGB"):  # palette, alpha, CMYK, 16-bit: to RGB first, as always
+            image = image.convert("RGB")
+        image = fit_side(image).convert("RGB")  # decodes the pixels
     except ImageError:
         raise
     except Image.DecompressionBombError:

@@ -19,6 +19,10 @@ TWO_CLASS_ONLY = ("moons", "xor")
 MAX_CLASSES = 4
 CSV_MAX_BYTES = 100_000
 CSV_MIN_ROWS, CSV_MAX_ROWS = 10, 2000
+# Largest coordinate a CSV may hold. Points become float32 (largest ~3.4e38: 1e39 turns into inf and
+# the point silently vanishes), and standardizing squares them (2e19 squared overflows already).
+# Well inside that, float32 still tells 1e6 from 1e6 + 0.1; beyond it nearby points start to merge.
+CSV_MAX_ABS = 1e6
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -80,8 +84,8 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """A learner's CSV -> (X (n, 2), labels (n,), class names). Columns: x1, x2, label; a header row.
 
     Raises CsvError for anything that cannot be trained on: too big, not text, wrong columns,
-    non-numeric or non-finite coordinates, too few or too many rows, fewer than 2 or more than
-    MAX_CLASSES classes.
+    non-numeric, non-finite or huge (beyond ±CSV_MAX_ABS) coordinates, too few or too many rows,
+    fewer than 2 or more than MAX_CLASSES classes.
     """
     if len(data) > CSV_MAX_BYTES:
         raise CsvError("too_big", limit_kb=CSV_MAX_BYTES // 1000)
@@ -100,6 +104,9 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, list[str]]:
     bad = ~np.isfinite(coords).all(axis=1) | table.iloc[:, 2].isna().to_numpy()
     if bad.any():
         raise CsvError("bad_row", row=int(np.flatnonzero(bad)[0]) + 2)  # +2: 1-based, after the header
+    huge = (np.abs(coords) > CSV_MAX_ABS).any(axis=1)
+    if huge.any():
+        raise CsvError("too_large_value", row=int(np.flatnonzero(huge)[0]) + 2, limit=f"{CSV_MAX_ABS:,.0f}")
     labels = table.iloc[:, 2].str.strip()
     names = sorted(labels.unique())
     if not 2 <= len(names) <= MAX_CLASSES:

@@ -2,8 +2,12 @@
 
 import io
 import itertools
+import json
 import struct
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,8 +189,12 @@ def test_large_upload_is_shrunk_to_fit():
         (_png_header_only(100_000, 100_000), "too_many_pixels"),  # beyond PIL's own bomb limit too
         (_png_bytes(np.zeros((4, 40), np.uint8)), "too_small"),
         (b"\x00" * (cv.MAX_UPLOAD_BYTES + 1), "too_large"),
+        (_png_header_only(cv.MAX_UPLOAD_SIDE + 1, 2_000), "side_too_long"),
+        (_png_header_only(3_000, cv.MAX_UPLOAD_SIDE + 1), "side_too_long"),
+        (_png_header_only(8 * cv.MAX_ASPECT + 1, 8), "too_elongated"),
+        (_png_header_only(100, 100 * cv.MAX_ASPECT + 1), "too_elongated"),
     ],
-    ids=["text", "empty", "truncated", "bomb", "huge_bomb", "tiny", "too_large"],
+    ids=["text", "empty", "truncated", "bomb", "huge_bomb", "tiny", "too_large", "wide", "tall", "thin", "thin_tall"],
 )
 def test_bad_uploads_get_a_reason(data, code):
     with pytest.raises(cv.ImageError) as problem:
@@ -199,6 +207,126 @@ def test_gif_is_refused():
     Image.new("L", (20, 20)).save(buffer, format="GIF")
     with pytest.raises(cv.ImageError, match="not_an_image"):
         cv.read_upload(buffer.getvalue())
+
+
+def test_the_most_elongated_accepted_image_still_has_room_for_a_kernel():
+    x = cv.read_upload(_png_bytes(np.zeros((100, 100 * cv.MAX_ASPECT), np.uint8)))
+    assert x.shape == (26, 512) and cv.output_size(min(x.shape), 5, stride=4) >= 5  # room for a 5x5 kernel at stride 4
+
+
+# --- Uploads that are cheap to send and costly to decode --------------------------------------------
+def _png_of_zeros(width: int, height: int) -> bytes:
+    """A complete, valid 8-bit grayscale PNG, all black; 40,000,000 x 1 pixels is a 40 KB file.
+
+    Every scanline is a filter byte 0 and `width` zero pixels, so the raw stream is all zeros:
+    compressed in pieces, it never needs the whole stream in memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor, left, piece = zlib.compressobj(9), (width + 1) * height, bytes(2**22)
+    stream = []
+    while left:
+        stream.append(compressor.compress(piece[: min(left, len(piece))]))
+        left -= min(left, len(piece))
+    stream.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(stream)) + chunk(b"IEND", b"")
+
+
+def _photo(width: int, height: int, fmt: str) -> bytes:
+    """An ordinary large upload: a camera-sized JPEG (a real photo, enlarged), or a diagram-like PNG
+    (a photo-like PNG this size is over the 5 MB limit)."""
+    if fmt == "JPEG":
+        from sklearn.datasets import load_sample_image
+
+        image = Image.fromarray(load_sample_image("china.jpg")).resize((width, height), Image.Resampling.BILINEAR)
+    else:
+        yy, xx = np.mgrid[0:height, 0:width]
+        rgb = np.stack([xx * 255 // width, yy * 255 // height, (xx + yy) * 255 // (width + height)], axis=-1)
+        image = Image.fromarray(rgb.astype(np.uint8))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, quality=90)
+    return buffer.getvalue()
+
+
+UPLOAD_CASES = {  # name: (file, what read_upload should give: an error code or the array's shape)
+    "png_40000000x1": (lambda: _png_of_zeros(40_000_000, 1), "side_too_long"),
+    "png_5000000x1": (lambda: _png_of_zeros(5_000_000, 1), "side_too_long"),
+    "png_1x40000000": (lambda: _png_of_zeros(1, 40_000_000), "side_too_long"),
+    "jpeg_6000x4000": (lambda: _photo(6000, 4000, "JPEG"), [341, 512]),
+    "png_6000x4000": (lambda: _photo(6000, 4000, "PNG"), [341, 512]),
+}
+_MEASURE = """
+import ctypes, json, re, sys, time
+from core import convolution as cv
+from tests.test_core_convolution import UPLOAD_CASES
+
+try:
+    trim = ctypes.CDLL("libc.so.6").malloc_trim  # glibc: give freed heap back, so reuse shows as growth
+except (OSError, AttributeError):
+    trim = lambda pad: 0
+
+def kib(field):
+    return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+
+results = {}
+for name, (make, _) in UPLOAD_CASES.items():
+    data = make()
+    trim(0)
+    open("/proc/self/clear_refs", "w").write("5")  # the peak (VmHWM) starts again from now
+    before, start = kib("VmRSS"), time.perf_counter()
+    try:
+        outcome = list(cv.read_upload(data).shape)
+    except cv.ImageError as problem:
+        outcome = problem.code
+    seconds, peak_mb = time.perf_counter() - start, (kib("VmHWM") - before) / 1024
+    results[name] = {"outcome": outcome, "seconds": seconds, "peak_mb": peak_mb, "kb": len(data) / 1e3}
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def upload_costs() -> dict:
+    """Each case's outcome, time and peak memory above the resident size before it (the kernel's
+    high-water mark, reset per case), measured in a fresh process: Pillow allocates its pixels and
+    resampling tables with malloc, which tracemalloc does not see."""
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("needs Linux's /proc to measure peak memory")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", _MEASURE], cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [name for name, (_, want) in UPLOAD_CASES.items() if isinstance(want, str)])
+def test_a_thin_giant_png_is_refused_from_its_header(upload_costs, name):
+    """40,000,000 x 1 passes the pixel count; it used to be decoded and LANCZOS-shrunk (2 GB, 12 to 20 s)."""
+    cost = upload_costs[name]
+    assert cost["kb"] < 100 and cost["outcome"] == UPLOAD_CASES[name][1], cost
+    assert cost["peak_mb"] < 50 and cost["seconds"] < 2, cost
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [name for name, (_, want) in UPLOAD_CASES.items() if isinstance(want, list)])
+def test_an_ordinary_large_photo_is_accepted_within_one_decoded_copy(upload_costs, name):
+    """A JPEG is decoded at a reduced DCT scale (1500 x 1000 here, 6 MB); a PNG must be decoded whole,
+    once: 6000 x 4000 RGB is 96 MB in Pillow (4 bytes a pixel), and nothing may double it."""
+    cost = upload_costs[name]
+    assert cost["outcome"] == UPLOAD_CASES[name][1], cost
+    assert cost["peak_mb"] < (50 if name.startswith("jpeg") else 130), cost
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_shrinking_a_large_photo_matches_a_full_lanczos_resize(fmt):
+    """Decoding at a reduced scale and box-reducing first changes the result by a hair."""
+    data = _photo(3000, 2000, fmt)
+    x = cv.read_upload(data)
+    full = Image.open(io.BytesIO(data)).convert("RGB").resize((512, 341), Image.Resampling.LANCZOS)
+    reference = cv.to_gray(np.asarray(full))
+    assert x.shape == reference.shape
+    assert np.abs(x - reference).mean() < 0.005 and np.abs(x - reference).max() < 0.05  # measured: 0.001, 0.01
 
 
 def test_parse_kernel():

@@ -173,6 +173,29 @@ def test_parse_csv_rejects_bad_files_with_a_code(data, code):
     assert problem.value.code == code
 
 
+def _csv_with(value: str, row: int = 5) -> bytes:
+    """A valid file with one coordinate replaced; `row` counts data rows from 0."""
+    lines = _csv(12).decode().split("\n")
+    x1, x2, label = lines[row + 1].split(",")
+    lines[row + 1] = f"{x1},{value},{label}"
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("value", ["1e39", "-1e39", "3e38", "1e7", "-1000001"])
+def test_parse_csv_refuses_coordinates_too_large_to_train_on(value):
+    """1e39 is a finite float64 but inf in float32: the point used to vanish and the map stay blank."""
+    with pytest.raises(mlp.CsvError) as problem:
+        mlp.parse_csv(_csv_with(value, row=5))
+    assert problem.value.code == "too_large_value"
+    assert problem.value.fields == {"row": 7, "limit": "1,000,000"}  # line 7: the header, then rows 0..5
+
+
+@pytest.mark.parametrize("value", ["1e6", "-1000000", "1e-30"])
+def test_parse_csv_keeps_large_but_trainable_coordinates(value):
+    X, _, _ = mlp.parse_csv(_csv_with(value))
+    assert np.isfinite(X).all() and X[5, 1] == pytest.approx(float(value))
+
+
 # --- The network -------------------------------------------------------------------------------
 def test_cross_entropy_matches_torch():
     g = torch.Generator().manual_seed(0)

@@ -213,6 +213,13 @@ def png(width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
+def points_csv(at: int, odd_row: str) -> bytes:
+    """A good file for lesson 4 (12 points, 2 classes) with `odd_row` as data row `at` (from 0)."""
+    rows = [f"{i},{-i},{'ab'[i % 2]}" for i in range(12)]
+    rows.insert(at, odd_row)
+    return ("x1,x2,label\n" + "\n".join(rows) + "\n").encode()
+
+
 HOSTILE_FILES = {
     "empty": b"",
     "huge": b"\x89PNG\r\n\x1a\n" + bytes(100 * 2**20),  # 100 MB, as if the server cap were lifted
@@ -221,6 +228,9 @@ HOSTILE_FILES = {
     "text_as_png": "奶茶,😀,ع\n".encode() * 100,
     "tiny_image": png(1, 1),
     "wide_image": png(4000, 2),
+    # Finite in float64, inf in float32: the point used to vanish from training without a word.
+    "csv_huge_value": points_csv(12, "1e39,1,a"),
+    "csv_huge_negative_value": points_csv(3, "1,-1e39,b"),
 }
 UPLOADERS = {
     ROOT / "app_pages" / "convolution.py": ({"conv_source": "upload"}, "conv_upload", "photo.png", "image/png"),
@@ -319,6 +329,35 @@ def test_kernel_parser_with_ragged_and_huge_grids():
     for rows in ([], [()], [(1, 2), (3,)], [(1,) * 1000] * 1000, [(1, 2, 3)] * 3 + [(1, 2, 3)]):
         with pytest.raises(cv.ImageError):
             cv.parse_kernel(rows)
+
+
+CSV_COORDINATES = [
+    "1e39",
+    "-1e39",
+    "3.4028236e38",
+    "1e308",
+    "1e999",
+    "-inf",
+    "nan",
+    "0x1F",
+    "1_000",
+    "１２",
+    "",
+    SCRIPT,
+]
+
+
+@pytest.mark.parametrize("cell", CSV_COORDINATES, ids=lambda c: repr(c)[:20])
+def test_csv_parser_explains_every_hostile_coordinate(cell):
+    """Lesson 4's CSV upload: one hostile coordinate in an otherwise good file is a CsvError that names
+    its line, or a number small enough to survive float32 and training."""
+    try:
+        X, _, _ = mlp.parse_csv(points_csv(3, f"{cell},3,b"))
+    except mlp.CsvError as problem:
+        assert f"overfitting.csv_errors.{problem.code}" in load_catalog("en")
+        assert problem.fields.get("row") == 5, problem.fields  # the header is line 1
+    else:
+        assert np.isfinite(X).all() and np.abs(X).max() <= 1e6
 
 
 @pytest.mark.parametrize("name", list(HOSTILE_TEXT))
