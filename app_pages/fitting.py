@@ -9,6 +9,7 @@ from ui import fitting_charts as charts
 from ui.figures import session_figure, show
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.private_cache import private_unless
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 K_SLIDER = (-30.0, 10.0, fit.K0, 0.1)
@@ -27,25 +28,59 @@ setup_page("fitting")
 st.markdown(t("fitting.intro"))
 
 # --- The data: the six teas, editable -------------------------------------------------------
+TABLE = "fit_table"  # the learner's last table; plain session state, so it survives leaving the page
+
+
+def editor_key() -> str:
+    return f"fit_data_{st.session_state.get('fit_data_version', 0)}"
+
+
+def fresh_editor() -> None:
+    """A new key gives a fresh editor showing the kept table: the only reliable way to drop its edits."""
+    st.session_state["fit_data_version"] = st.session_state.get("fit_data_version", 0) + 1
+
+
+def refuse_oversized_edit(base_rows: int) -> None:
+    """Streamlit applies pasted rows one by one, copying the table each time (minutes for 20,000 rows,
+    repeated on every later run), so an edit that would exceed the limit is dropped before it is applied."""
+    pending = st.session_state.get(editor_key())  # the editor's raw edits: cheap, nothing applied yet
+    rows = fit.edited_row_count(base_rows, pending)
+    if rows > fit.MAX_POINTS:
+        st.session_state["fit_refused_rows"] = rows
+        fresh_editor()
+
+
+def reset_table() -> None:
+    st.session_state.pop(TABLE, None)
+    fresh_editor()
+
+
 st.header(t("fitting.data_header"))
 default_table = pd.DataFrame({"price": [f"{v:g}" for v in fit.TEA_PRICES], "sales": [f"{v:g}" for v in fit.TEA_SALES]})
+if editor_key() not in st.session_state:  # a new editor (first visit, back from another page, reset)
+    st.session_state["fit_table_base"] = st.session_state.get(TABLE, default_table)
+base_table = st.session_state["fit_table_base"]
+refuse_oversized_edit(len(base_table))
+if editor_key() not in st.session_state:  # the edit was refused: the editor starts again from the kept table
+    base_table = st.session_state["fit_table_base"] = st.session_state.get(TABLE, default_table)
 left, right = st.columns([2, 3])
 with left:
     st.markdown(t("fitting.data_help"))
+    refused = st.session_state.pop("fit_refused_rows", None)
+    if refused is not None:
+        st.error(t("fitting.paste_refused", rows=refused, limit=fit.MAX_POINTS), icon=":material/error:")
     edited = st.data_editor(
-        default_table,
+        base_table,
         num_rows="dynamic",
-        key=f"fit_data_{st.session_state.get('fit_data_version', 0)}",
+        key=editor_key(),
         column_config={
             "price": st.column_config.TextColumn(t("fitting.price_column")),
             "sales": st.column_config.TextColumn(t("fitting.sales_column")),
         },
         hide_index=True,
     )
-    if st.button(t("fitting.reset_data"), icon=":material/restart_alt:"):
-        # A new key gives a fresh editor: the only reliable way to drop its edits.
-        st.session_state["fit_data_version"] = st.session_state.get("fit_data_version", 0) + 1
-        st.rerun()
+    st.session_state[TABLE] = edited
+    st.button(t("fitting.reset_data"), icon=":material/restart_alt:", on_click=reset_table)
     try:
         x, y = fit.parse_points(edited[["price", "sales"]].itertuples(index=False, name=None))
     except fit.DataError as problem:  # keep the learner's table as it is; explain, and fall back
@@ -100,6 +135,10 @@ def steps_section(x, y) -> None:
     if taken == 0:
         st.markdown(t("fitting.step_zero", error=f"{fit.dataset_error(x, y, fit.K0, fit.B0):.2f}"))
         return
+    diverged = fit.first_divergent_step(steps)
+    if diverged is not None and taken > diverged:  # large numbers overflow at this rate: nothing true to show
+        st.error(t("fitting.steps_diverged", tea=diverged + 1, lr=f"{fit.ARTICLE_LR:g}"), icon=":material/warning:")
+        return
     s = steps[taken - 1]
     version = t("fitting.version_name", major=1, minor=taken) if taken < len(steps) else "v2.0"
     st.markdown(t("fitting.step_title", tea=s.index + 1, version=version))
@@ -133,6 +172,11 @@ steps_section(x, y)
 
 
 # --- Many epochs, and the best line in one shot ---------------------------------------------------
+def shipped_teas(xs: tuple, ys: tuple, *settings) -> bool:
+    return (xs, ys) == (fit.TEA_PRICES, fit.TEA_SALES)
+
+
+@private_unless(shipped_teas)
 @st.cache_resource(max_entries=256, show_spinner=False)
 def trained(xs: tuple, ys: tuple, epochs: int, lr: float, lang: str) -> dict:
     """Train and draw once per setting and language. Shared by all learners, never modified."""

@@ -10,6 +10,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.literal import for_markdown
 from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -139,6 +140,19 @@ st.header(t("overfitting.mlp_header"))
 st.markdown(t("overfitting.mlp_intro"))
 
 
+KEPT_UPLOAD = "of_csv_kept"  # (name, bytes) of the learner's file: an uploader forgets it on leaving the page
+
+
+def keep_upload() -> None:
+    """The uploader changed: keep the new file (sizes are capped by the server and parse_csv), or
+    forget the kept one when the learner removed it."""
+    upload = st.session_state.get("of_csv")
+    if upload is None:
+        st.session_state.pop(KEPT_UPLOAD, None)
+    else:
+        st.session_state[KEPT_UPLOAD] = (upload.name, upload.getvalue()[: mlp.CSV_MAX_BYTES + 1])
+
+
 @st.fragment
 def mlp_section(lang: str) -> None:
     """The data, the network's settings, training on the button and the last two runs.
@@ -190,10 +204,21 @@ def mlp_section(lang: str) -> None:
         example_X, example_y = mlp.make_dataset("moons", 60, 0.1, 2, 0)
         example = "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(example_X, example_y))
         st.download_button(t("overfitting.csv_example"), example, "example.csv", "text/csv", key="of_csv_example")
-        upload = st.file_uploader(t("overfitting.csv_label"), type=["csv"], key="of_csv")
+        upload = st.file_uploader(t("overfitting.csv_label"), type=["csv"], key="of_csv", on_change=keep_upload)
         if upload is not None:
+            keep_upload()
+        kept = st.session_state.get(KEPT_UPLOAD)
+        if upload is None and kept is not None:  # back from another lesson: the uploader starts empty
+            st.caption(t("overfitting.csv_kept", name=for_markdown(kept[0])))
+            st.button(
+                t("overfitting.csv_forget"),
+                key="of_csv_forget",
+                on_click=st.session_state.pop,
+                args=(KEPT_UPLOAD, None),
+            )
+        if kept is not None:
             try:
-                X, labels, names = mlp.parse_csv(upload.getvalue())
+                X, labels, names = mlp.parse_csv(kept[1])
                 data = (X, labels, names)
             except mlp.CsvError as problem:
                 st.error(t(f"overfitting.csv_errors.{problem.code}", **problem.fields), icon=":material/error:")

@@ -74,9 +74,10 @@ def dataset_error(x, y, k: float, b: float) -> float:
 def sgd_step(index: int, x: float, y: float, k: float, b: float, lr: float) -> Step:
     """Forward, backward (chain rule) and update on one sample."""
     y_hat = k * x + b
-    error = (y_hat - y) ** 2 / 2
-    dk = (y_hat - y) * x  # de/dk = de/dy_hat * dy_hat/dk
-    db = y_hat - y  # de/db = de/dy_hat * dy_hat/db
+    residual = y_hat - y
+    error = residual * residual / 2  # not residual**2: a Python float's ** raises on overflow, * gives inf
+    dk = residual * x  # de/dk = de/dy_hat * dy_hat/dk
+    db = residual  # de/db = de/dy_hat * dy_hat/db
     return Step(index, x, y, k, b, y_hat, error, dk, db, k - lr * dk, b - lr * db)
 
 
@@ -90,18 +91,30 @@ def sgd_epoch(x, y, k: float, b: float, lr: float) -> list[Step]:
     return steps
 
 
+def first_divergent_step(steps: list[Step]) -> int | None:
+    """Index of the first step whose error or parameters are no longer finite numbers, else None."""
+    for i, step in enumerate(steps):
+        if not all(math.isfinite(v) for v in (step.y_hat, step.error, step.k, step.b)):
+            return i
+    return None
+
+
 def train(x, y, k: float = K0, b: float = B0, lr: float = ARTICLE_LR, epochs: int = 20) -> TrainResult:
     """Run `epochs` epochs of per-sample SGD, recording the model after each one.
 
     Stops early, marking `diverged_at`, when the error stops being a finite, sane number:
-    a learning rate too large makes every step overshoot further than the last.
+    a learning rate too large makes every step overshoot further than the last. Each step is
+    checked, so data with large numbers that overflows within one epoch is caught there too.
     """
     result = TrainResult([k], [b], [dataset_error(x, y, k, b)])
     limit = max(DIVERGENCE_FACTOR * result.errors[0], 1e6)
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
-            last = sgd_epoch(x, y, k, b, lr)[-1]
-            k, b = last.k, last.b
+            steps = sgd_epoch(x, y, k, b, lr)
+            if first_divergent_step(steps) is not None:
+                result.diverged_at = epoch
+                break
+            k, b = steps[-1].k, steps[-1].b
             error = dataset_error(x, y, k, b)
             if not math.isfinite(error) or error > limit:
                 result.diverged_at = epoch
@@ -159,6 +172,15 @@ def parse_points(rows) -> tuple[np.ndarray, np.ndarray]:
     if len(set(xs)) == 1:
         raise DataError("same_price")
     return np.array(xs), np.array(ys)
+
+
+def edited_row_count(base_rows: int, edits) -> int:
+    """Rows a table editor would hold after its pending edits (Streamlit's editing state: a dict of
+    edited_rows, added_rows and deleted_rows), counted without applying them."""
+    if not isinstance(edits, dict):
+        return base_rows
+    added, deleted = edits.get("added_rows") or [], edits.get("deleted_rows") or []
+    return base_rows + len(added) - len(set(deleted))
 
 
 def _cell(value) -> str:

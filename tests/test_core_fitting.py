@@ -134,3 +134,34 @@ def test_parse_points_rejects_bad_data(rows, code, fields):
     with pytest.raises(fit.DataError) as caught:
         fit.parse_points(rows)
     assert caught.value.code == code and caught.value.fields == fields
+
+
+def _houses(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Realistic houses: 600-3,000 square feet at about 200 per square foot (the fault report's case)."""
+    area = np.linspace(600, 3000, n)
+    return area, 200 * area + np.linspace(-20_000, 20_000, n)
+
+
+@pytest.mark.parametrize(
+    "data, lr",
+    [
+        (_houses(100), fit.ARTICLE_LR),  # the default learning rate
+        (_houses(40), 0.03),  # ?fit_lr=0.03
+        ((np.linspace(990_000, 999_000, 30), np.linspace(600, 900, 30)), fit.ARTICLE_LR),  # prices near 1e6
+    ],
+)
+def test_overflowing_data_is_stopped_as_divergence_not_raised(data, lr):
+    """Python floats raise OverflowError where NumPy gives inf: an accepted table must never crash."""
+    x, y = data
+    run = fit.train(x, y, lr=lr, epochs=100)
+    assert run.diverged_at == 1  # detected inside the first epoch, step by step
+    assert all(math.isfinite(v) for v in run.ks + run.bs + run.errors)
+
+
+def test_an_overflowing_first_epoch_is_marked_at_the_step_it_diverged():
+    x, y = _houses(100)
+    steps = fit.sgd_epoch(x, y, fit.K0, fit.B0, fit.ARTICLE_LR)
+    first_bad = fit.first_divergent_step(steps)
+    assert first_bad is not None and 0 < first_bad < len(steps)
+    assert all(math.isfinite(s.error) for s in steps[:first_bad])
+    assert fit.first_divergent_step(fit.sgd_epoch(X, Y, fit.K0, fit.B0, fit.ARTICLE_LR)) is None

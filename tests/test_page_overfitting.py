@@ -117,3 +117,29 @@ def test_every_csv_error_has_a_message_in_both_languages():
     for lang in LANGUAGES:
         keys = {key.rsplit(".", 1)[1] for key in load_catalog(lang) if key.startswith("overfitting.csv_errors.")}
         assert keys == codes
+
+
+def test_the_learners_csv_and_its_choice_survive_a_visit_to_another_lesson():
+    """An uploader starts empty when the page is drawn afresh; the page keeps the file itself."""
+    from tests.apptest import TIMEOUT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/overfitting.py").run()
+    at.selectbox(key="of_dataset").set_value("csv").run()
+    rows = "".join(f"{i % 7},{i % 5},{'ab'[i % 2]}\n" for i in range(40))
+    next(u for u in at.get("file_uploader") if u.key == "of_csv").set_value(
+        ("mine.csv", b"x1,x2,c\n" + rows.encode(), "text/csv")
+    ).run()
+    summary = [m.value for m in at.markdown if "held out for validation" in m.value]
+    assert summary and not at.exception
+    at.switch_page("app_pages/fitting.py").run()
+    at.switch_page("app_pages/overfitting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="of_dataset").value == "csv"
+    assert [m.value for m in at.markdown if "held out for validation" in m.value] == summary
+    assert next(u for u in at.get("file_uploader") if u.key == "of_csv").value is None  # as in a browser
+    assert any("mine\\.csv" in c.value for c in at.caption)  # the name, Markdown-escaped
+    at.button(key="of_csv_forget").click().run()
+    assert not [m.value for m in at.markdown if "held out for validation" in m.value]

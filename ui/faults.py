@@ -1,11 +1,24 @@
 """What a page does when the hardware fails a learner's training run: a message, not a traceback."""
 
+import logging
 from contextlib import contextmanager
 
 import streamlit as st
 import torch
 
 from ui.i18n import t
+
+LOG = logging.getLogger("llmx")
+
+
+def run_page(page) -> None:
+    """Run the chosen page; an error nobody foresaw becomes a short message in the learner's
+    language, and its details go to the server's log, never to the page (SECURITY.md)."""
+    try:
+        page.run()
+    except Exception:  # Streamlit's stop and rerun are BaseExceptions: they pass through
+        LOG.exception("unexpected error on a page")
+        st.error(t("common.unexpected_error"), icon=":material/error:")
 
 
 def is_out_of_memory(error: BaseException) -> bool:

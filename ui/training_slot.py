@@ -15,6 +15,7 @@ import contextlib
 import os
 import threading
 import time
+import uuid
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ from ui.i18n import t
 SLOTS_ENV_VAR = "LLMX_TRAINING_SLOTS"
 DEFAULT_SLOTS = 1  # one training run at a time leaves a 2-core machine's other core to the sliders
 TRAINING_NICE = 10  # how much lower the training thread's OS priority is than the server's
+HINT_KEY_PREFIX = "training_hint_"
 POLL_SECONDS = 0.5  # how often a waiting learner's message updates (and Streamlit may stop the wait)
 
 
@@ -55,6 +57,25 @@ def training_slots() -> TrainingSlots:
     return TrainingSlots(slot_count(os.environ.get(SLOTS_ENV_VAR)))
 
 
+def hide_progress_of_stopped_runs() -> None:
+    """Called by app.py on every run.
+
+    After Stop, Streamlit refuses every further message from the stopped run (each raises
+    StopException again), so the run cannot clear its own progress bar and "press Stop" hint: they
+    would stay on the page, frozen, until the next rerun. The page root says whether a script is
+    running; this rule hides both once none is. A constant string, no learner text (SECURITY.md);
+    "training_hint_" is HINT_KEY_PREFIX.
+    """
+    st.html(
+        """<style>
+[data-test-script-state="notRunning"] [data-testid="stProgress"],
+[data-test-script-state="stopRequested"] [data-testid="stProgress"],
+[data-test-script-state="notRunning"] [class*="st-key-training_hint_"],
+[data-test-script-state="stopRequested"] [class*="st-key-training_hint_"] { display: none; }
+</style>"""
+    )
+
+
 @contextlib.contextmanager
 def training_slot():
     """Hold one of the server's training slots while the with-block trains.
@@ -76,7 +97,9 @@ def training_slot():
     try:  # from here on the slot is ours: released however the run ends
         if note is not None:
             note.empty()
-        hint = st.empty()
+        # A uniquely keyed container: hide_progress_of_stopped_runs() hides it once the run is over, since
+        # a run ended by Stop can no longer send anything to clear it.
+        hint = st.container(key=f"{HINT_KEY_PREFIX}{uuid.uuid4().hex}").empty()
         hint.caption(t("common.training_stop_hint"))
         with lower_priority():
             yield
