@@ -13,13 +13,15 @@ import torch
 
 from core import attention as att
 from core import sampling as smp
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, shown_path
 from ui import attention_charts as charts
 from ui import attention_sections as sections
 from ui.attention_sections import draw
-from ui.i18n import t
+from ui.frame import lesson_footer
+from ui.i18n import LANGUAGES, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
+from ui.private_cache import private_unless
 from ui.tiny_gpt import get_model, model_dir
 
 # Ranges and defaults, in one place: (min, max, default, step).
@@ -38,6 +40,18 @@ def slider(label_key: str, spec: tuple, key: str, **kwargs):
     return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
+def shipped_gpt_prompt(directory: str, ids: tuple[int, ...], n_new: int, seed: int) -> bool:
+    """Whether ids are the section's default prompt in either language (shared by every learner)."""
+    model, vocab, _ = get_model(directory)
+    defaults = (load_catalog(lang)["attention.gpt_default_prompt"] for lang in LANGUAGES)
+    return any(ids == tuple(smp.prepare_prompt(d, vocab, model.config.block_size).ids) for d in defaults)
+
+
+def shipped_sentence(text: str) -> bool:
+    return any(text == load_catalog(lang)["attention.minilm_default"] for lang in LANGUAGES)
+
+
+@private_unless(shipped_gpt_prompt)
 @st.cache_data(max_entries=64, show_spinner=False)
 def gpt_run(directory: str, ids: tuple[int, ...], n_new: int, seed: int):
     """Generate n_new characters (seeded), then the attention over prompt + generated text."""
@@ -48,6 +62,7 @@ def gpt_run(directory: str, ids: tuple[int, ...], n_new: int, seed: int):
     return shown, len(out) - len(shown), att.gpt_attention(model, shown)
 
 
+@private_unless(shipped_sentence)
 @st.cache_data(max_entries=32, show_spinner=False)
 def minilm_run(text: str) -> att.EncoderAttention:
     return att.minilm_attention(get_minilm_eager(), get_minilm().tokenizer, text, MAX_MINILM_TOKENS)
@@ -154,7 +169,9 @@ def gpt_section() -> None:
     try:
         model, vocab, _ = get_model(str(model_dir()))
     except ArtefactError as problem:  # missing or corrupt files: explain, keep the rest of the page
-        st.error(t("attention.gpt_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
+        st.error(
+            t("attention.gpt_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:"
+        )
         return
     config = model.config
     text = st.text_input(
@@ -272,3 +289,4 @@ show_code(
     att.minilm_head_by_hand,
     att.attention_macs,
 )
+lesson_footer("attention")

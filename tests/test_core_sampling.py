@@ -139,3 +139,65 @@ def test_generate_with_the_cache_equals_the_plain_loop_while_the_context_fits():
             idx = torch.cat([idx, torch.multinomial(probs, 1, generator=generator)], dim=1)
         cached = generate(model, start, 21, temperature, top_k, top_p, generator=torch.Generator().manual_seed(7))
         assert torch.equal(cached, idx), (temperature, top_k, top_p)
+
+
+# --- Tiny positive temperatures: the T → 0+ limit, never NaN --------------------------------------
+TINY_TEMPERATURES = [
+    1e-8,
+    1e-38,  # float32's smallest normal is 1.18e-38
+    1e-39,  # a float32 denormal
+    1e-40,
+    1.4e-45,  # float32's smallest denormal
+    1e-45,
+    1e-46,  # 0 in float32
+    1e-300,  # 0 in float32, a normal float64
+    5e-324,  # float64's smallest denormal
+]
+
+
+def limit(logits: torch.Tensor) -> torch.Tensor:
+    """The T → 0+ limit of softmax(z / T): equal mass on the tied maxima, 0 elsewhere."""
+    top = logits == logits.max(dim=-1, keepdim=True).values
+    return top.to(logits.dtype) / top.sum(dim=-1, keepdim=True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("T", TINY_TEMPERATURES)
+def test_tiny_temperatures_give_the_limit(T, dtype):
+    logits = torch.randn(40, 65, generator=torch.Generator().manual_seed(1), dtype=dtype) * 5
+    logits[0, :] = 3.0  # all tied
+    logits[1, [4, 9, 60]] = 100.0  # three tied maxima
+    logits[2, :] = -2.0
+    logits[2, 7] = 1e4  # huge logits: z / T overflows for any T < 1e-34
+    probs = distribution(logits, T)
+    assert torch.isfinite(probs).all() and torch.all(probs >= 0)
+    torch.testing.assert_close(probs, limit(logits), rtol=0, atol=0)
+    assert torch.equal(distribution(logits[3:], T), distribution(logits[3:], 0.0)), "no ties: greedy"
+    for top_k, top_p in [(1, None), (3, None), (None, 0.5), (5, 0.9)]:
+        cut = distribution(logits, T, top_k, top_p)
+        assert torch.isfinite(cut).all()
+        torch.testing.assert_close(cut.sum(-1), torch.ones(40, dtype=dtype))
+        assert torch.all(cut[3:].argmax(-1) == logits[3:].argmax(-1)) and torch.all(cut[3:].max(-1).values == 1)
+
+
+def test_tiny_temperature_keeps_near_ties_exactly():
+    """T = 1e-8 on logits 1e-8 apart is an ordinary softmax, not the limit."""
+    logits = torch.tensor([0.0, -1e-8, -2e-8, -1.0], dtype=torch.float64)
+    expected = torch.softmax(torch.tensor([0.0, -1, -2, -1e8], dtype=torch.float64), -1)
+    torch.testing.assert_close(distribution(logits, 1e-8), expected)
+
+
+@pytest.mark.parametrize("T", [0.05, 0.1, 0.3, 0.5, 0.8, 1.0, 1.3, 2.0, 2.95, 3.0, 1e6])
+def test_ordinary_temperatures_are_unchanged(T):
+    logits = torch.randn(30, 65, generator=torch.Generator().manual_seed(2)) * 4
+    assert torch.equal(distribution(logits, T), torch.softmax(logits / T, -1))
+    for top_k, top_p in [(5, None), (None, 0.7)]:
+        assert torch.isfinite(distribution(logits, T, top_k, top_p)).all()
+
+
+@pytest.mark.parametrize("T", TINY_TEMPERATURES)
+def test_generate_runs_at_tiny_temperatures(T):
+    model = GPT(GPTConfig(vocab_size=7, block_size=8, n_layer=1, n_head=1, n_embd=8), torch.Generator().manual_seed(0))
+    start = torch.zeros(1, 1, dtype=torch.long)
+    out = generate(model, start, 12, T, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(out, generate(model, start, 12, 0.0)), "no ties in real logits: the greedy text"

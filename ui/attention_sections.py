@@ -105,12 +105,13 @@ def _matrices(words: list[str]) -> tuple[np.ndarray, ...]:
 def spell_out(words: list[str], head: att.Head, i: int, scale: bool) -> None:
     """Word i's row: scores, softmax, and A_i = Σ_j w_ij v_j written with the actual numbers."""
     s, w, V = head.scores[i].numpy(), head.weights[i].numpy(), head.V.numpy()
-    e = np.exp(s - s[np.isfinite(s)].max()) * np.exp(s[np.isfinite(s)].max())  # e^s (e^-inf = 0)
+    m = s[np.isfinite(s)].max()  # the row's largest score (a masked score is -inf)
+    e = np.exp(s - m)  # e^(s - m): 1 at the max, never overflows (e^-inf = 0); e^s would at large scores
     table = pd.DataFrame(
         {
             t("attention.col_word"): words,
             t("attention.col_score"): ["−∞" if np.isneginf(x) else _num(x) for x in s],
-            "e^s": [f"{x:.3g}" for x in e],
+            "e^(s − max)": [f"{x:.3g}" for x in e],
             t("attention.col_weight"): [_num(x) for x in w],
             "v_j": [_vec(v).replace("\\ ", " ") for v in V],
             "w_ij · v_j": [_vec(x * v).replace("\\ ", " ") for x, v in zip(w, V)],
@@ -119,11 +120,14 @@ def spell_out(words: list[str], head: att.Head, i: int, scale: bool) -> None:
     st.dataframe(table, hide_index=True)
     d = head.K.shape[1]
     scaled = rf"\frac{{q_{{{i + 1}}}\cdot k_j}}{{\sqrt{{{d}}}}}" if scale else rf"q_{{{i + 1}}}\cdot k_j"
+    row, col = f"{i + 1}j", f"{i + 1}k"
+    st.latex(rf"s_{{{row}}} = {scaled},\qquad m = \max_k s_{{{col}}} = {_num(m)}")
     st.latex(
-        rf"s_{{{i + 1}j}} = {scaled},\qquad "
-        rf"w_{{{i + 1}j}} = \frac{{e^{{s_{{{i + 1}j}}}}}}{{\sum_k e^{{s_{{{i + 1}k}}}}}}"
-        rf" = \frac{{e^{{s_{{{i + 1}j}}}}}}{{{e.sum():.3g}}}"
+        rf"w_{{{row}}} = \frac{{e^{{s_{{{row}}}}}}}{{\sum_k e^{{s_{{{col}}}}}}}"
+        rf" = \frac{{e^{{s_{{{row}}} - m}}}}{{\sum_k e^{{s_{{{col}}} - m}}}}"
+        rf" = \frac{{e^{{s_{{{row}}} - m}}}}{{{e.sum():.3g}}}"
     )
+    st.caption(t("attention.softmax_minus_max"))
     terms = [rf"{_num(w[j])}\,{_vec(V[j])}" for j in range(len(words)) if w[j] > 0]
     lines = [" + ".join(terms[k : k + 2]) for k in range(0, len(terms), 2)]  # two terms a line: fits the page
     body = r" \\ &\quad + ".join(lines)

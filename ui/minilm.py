@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import embeddings as emb
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, log_failure
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,7 +34,11 @@ def basis_path() -> Path:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def get_basis(path: str) -> emb.PCA:
     """The shipped PCA basis of MiniLM's 384 dimensions. Raises ArtefactError if missing or corrupt."""
-    return emb.load_basis(Path(path))
+    try:
+        return emb.load_basis(Path(path))
+    except ArtefactError as problem:
+        log_failure(problem, path)  # the full path for the server's log; learners see shown_path's
+        raise
 
 
 @st.cache_resource(show_spinner=False)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, log_failure
 from core.gpt_train import load
 from ui.lessons import ROOT
 
@@ -25,4 +25,6 @@ def get_model(directory: str):
     try:
         return load(Path(directory))
     except Exception as problem:  # FileNotFoundError, JSONDecodeError, SafetensorError, KeyError, size mismatch...
-        raise ArtefactError("tiny_gpt", problem) from problem
+        error = ArtefactError("tiny_gpt", problem)
+        log_failure(error, directory)  # the full path for the server's log; learners see shown_path's
+        raise error from problem
