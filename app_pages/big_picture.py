@@ -9,14 +9,16 @@ import streamlit as st
 
 from core import big_picture as bp
 from core import compress, fitting, glossary
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, shown_path
 from core.device import describe_device, get_device
 from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_student
 from core.gpt import GPTConfig
 from ui import big_picture_charts as charts
 from ui import big_picture_measures as measures
+from ui.corpus import corpus_split, shown_corpus
 from ui.faults import out_of_memory_guard
 from ui.figures import learner_figure, show
+from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
@@ -97,7 +99,9 @@ get_device()  # once per server: PyTorch's thread count (one thread per computat
 try:
     model, vocab, info = get_model(str(model_dir()))
 except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(t("big_picture.model_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
+    st.error(
+        t("big_picture.model_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:"
+    )
     model = None
 if model is not None:
     matrices = {name: p for name, p in model.named_parameters() if compress.compressible(name, p)}
@@ -173,8 +177,9 @@ def compression_section() -> None:
 
     directory = str(model_dir())
     with st.spinner():
-        original = measures.original_measures(directory, measures.corpus_path())
-        result = measures.evaluate(directory, measures.corpus_path(), bits, per_channel, sparsity)
+        corpus, corpus_problem = measures.usable_corpus(vocab.chars)
+        original = measures.original_measures(directory, corpus)
+        result = measures.evaluate(directory, corpus, bits, per_channel, sparsity)
     st.session_state["big_current"] = result
     left, right = st.columns(2)
     with left:
@@ -215,8 +220,10 @@ def compression_section() -> None:
                     chars=measures.loss_chars(model),
                 ),
             )
-    if original["val_loss"] is None:
-        st.info(t("big_picture.no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
+    if corpus_problem is not None:
+        st.info(
+            t("big_picture.no_corpus", path=shown_corpus(), problem=corpus_problem.reason), icon=":material/folder_off:"
+        )
     m1, m2, m3 = st.columns(3)
     positions = measures.N_REFERENCE_TEXTS * model.config.block_size
     m1.metric(
@@ -251,7 +258,7 @@ def tradeoff_section() -> None:
         st.session_state["big_tradeoff_shown"] = True
     if not st.session_state.get("big_tradeoff_shown"):
         return
-    directory, corpus = str(model_dir()), measures.corpus_path()
+    directory, (corpus, _) = str(model_dir()), measures.usable_corpus(vocab.chars)
     bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
     points = []
     for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
@@ -266,16 +273,17 @@ def tradeoff_section() -> None:
 
 @st.fragment
 def distill_section() -> None:
-    corpus = measures.corpus_path()
-    if corpus is None:
-        st.info(t("big_picture.distill_no_corpus", path=str(measures.corpus_file())), icon=":material/folder_off:")
+    try:
+        train_data, val_data = corpus_split(vocab.chars)
+    except ArtefactError as problem:  # missing or unreadable: only this section steps aside
+        message = t("big_picture.distill_no_corpus", path=shown_corpus(), problem=problem.reason)
+        st.info(message, icon=":material/folder_off:")
         return
     device, steps = get_device(), STUDENT_SETTINGS.max_iters
     student = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
     card = t("big_picture.distill_card", layers=student.n_layer, width=student.n_embd, block=student.block_size)
     st.caption(card + " · " + t("big_picture.device_used", device=describe_device(device)))
     if st.button(t("big_picture.distill_button"), type="primary", icon=":material/school:", key="big_distill"):
-        train_data, val_data = measures.corpus_split(corpus, vocab.chars)
         with training_slot():
             bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
             with out_of_memory_guard(bar):
@@ -388,3 +396,5 @@ if model is not None:
         compress.agreement,
         distillation_loss,
     )
+
+lesson_footer("big-picture")

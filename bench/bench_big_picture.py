@@ -20,13 +20,13 @@ import torch
 
 from bench.stopwatch import median_ms
 from core import compress
+from core.corpus import read_corpus
 from core.device import get_device
 from core.gpt_train import estimate_loss, load, split_corpus
 from core.sampling import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny_gpt"
-CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 SETTINGS = [
     compress.Settings(8, False),
     compress.Settings(8, True),
@@ -51,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     get_device()  # sets the thread count the app uses
     model, vocab, info = load(MODEL)
-    val = split_corpus(CORPUS.read_text(encoding="utf-8"), vocab)[1] if CORPUS.exists() else None
+    val = split_corpus(read_corpus(), vocab)[1]  # the shipped corpus, or LLMX_CORPUS
     start = time.perf_counter()
     reference = compress.reference_texts(model, 4, seed=0)
     reference_s = time.perf_counter() - start

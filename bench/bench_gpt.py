@@ -1,6 +1,6 @@
 """The tiny GPT's trainer in nanoGPT's documented CPU setting, and generation speed.
 
-    python -m bench.bench_gpt [--data ../shared/data/tinyshakespeare.txt] [--max-iters 2000]
+    python -m bench.bench_gpt [--data path/to/text] [--max-iters 2000]   (default: the shipped corpus)
 
 nanoGPT's README setting: 4 layers, 4 heads, 128-dim embeddings, context 64, batch 12, 2000
 iterations, learning rate 1e-3 (cosine to 1e-4), no dropout. nanoGPT itself took 160 s on a 2-core
@@ -14,21 +14,21 @@ from pathlib import Path
 
 import torch
 
+from core.corpus import ENV_VAR, read_corpus
 from core.gpt import GPTConfig
 from core.gpt_train import PRESETS, CharVocab, TrainSettings, split_corpus, train
 from core.sampling import generate
 
-ROOT = Path(__file__).resolve().parent.parent
 NANOGPT_SECONDS, NANOGPT_VAL_LOSS = 160.0, 1.886
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "tinyshakespeare.txt")
+    parser.add_argument("--data", type=Path, help=f"default: {ENV_VAR}, else the shipped tiny Shakespeare")
     parser.add_argument("--max-iters", type=int, default=2000)
     args = parser.parse_args()
 
-    text = args.data.read_text(encoding="utf-8")
+    text = read_corpus(args.data)
     vocab = CharVocab.from_text(text)
     config, settings = PRESETS["nanogpt-cpu"]
     config = GPTConfig(**{**config.to_dict(), "vocab_size": len(vocab)})

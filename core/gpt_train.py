@@ -2,7 +2,9 @@
 
 Command line (the exact command that made the shipped model is recorded in models/README.md):
 
-    python -m core.gpt_train --data ../shared/data/tinyshakespeare.txt --out models/tiny_gpt --preset ship
+    python -m core.gpt_train --out models/tiny_gpt --preset ship
+
+The training text is the shipped tiny Shakespeare (core/corpus.py; LLMX_CORPUS or --data for another).
 """
 
 import argparse
@@ -16,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from core.corpus import ENV_VAR, SHIPPED, corpus_path, read_corpus
 from core.device import get_device
 from core.gpt import GPT, GPTConfig
 
@@ -233,7 +236,8 @@ PRESETS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the course's tiny character-level GPT.")
-    parser.add_argument("--data", type=Path, required=True, help="the training text (tiny Shakespeare)")
+    data_help = f"the training text (.bz2, .xz, .gz or plain); default: {ENV_VAR}, else the shipped one"
+    parser.add_argument("--data", type=Path, help=data_help)
     parser.add_argument("--out", type=Path, required=True, help="directory for model.safetensors and model.json")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="ship")
     parser.add_argument("--max-iters", type=int, help="override the preset's number of steps")
@@ -242,7 +246,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    text = args.data.read_text(encoding="utf-8")
+    data = args.data or corpus_path()
+    text = read_corpus(data)
     vocab = CharVocab.from_text(text)
     config, settings = PRESETS[args.preset]
     config = GPTConfig(**{**config.to_dict(), "vocab_size": len(vocab)})
@@ -271,7 +276,9 @@ def main() -> None:
             "history": history.__dict__,
             "settings": settings.__dict__,
             "device": str(next(model.parameters()).device),
-            "command": f"python -m core.gpt_train --data {args.data} --out {args.out} --preset {args.preset}"
+            "command": "python -m core.gpt_train"
+            + (f" --data {data}" if data != SHIPPED else "")
+            + f" --out {args.out} --preset {args.preset}"
             + (f" --max-iters {args.max_iters}" if args.max_iters else "")
             + f" --dtype {args.dtype}",
         },

@@ -9,13 +9,12 @@ import torch
 import torch.nn.utils.prune as torch_prune
 
 from core import compress as c
+from core.corpus import SHIPPED, read_corpus
 from core.gpt import GPT, GPTConfig
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT
 
 MODEL = ROOT / "models" / "tiny_gpt"
-CORPUS = SHARED_DATA / "tinyshakespeare.txt"
 needs_model = pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"no tiny GPT at {MODEL}")
-needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason=f"the validation loss needs the corpus at {CORPUS}")
 GRID = [(bits, per_channel) for bits in (8, 4) for per_channel in (False, True)]
 
 
@@ -195,12 +194,11 @@ def test_reference_texts_are_seeded_samples_of_the_model():
 
 # --- What it costs, on the real model and data -----------------------------------------------------
 @needs_model
-@needs_corpus
 def test_eight_bits_keep_the_loss_and_four_bits_per_tensor_lose_more(shipped):
     from core.gpt_train import estimate_loss, split_corpus
 
     model, vocab, _ = shipped
-    _, val = split_corpus(CORPUS.read_text(encoding="utf-8"), vocab)
+    _, val = split_corpus(read_corpus(SHIPPED), vocab)
     loss = {}
     for settings in (None, c.Settings(8, True), c.Settings(8, False), c.Settings(4, False), c.Settings(4, True)):
         candidate = model if settings is None else c.compressed_model(model, settings)[0]

@@ -7,13 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from core.corpus import SHIPPED, read_corpus
 from core.distill import distillation_loss, train_student
 from core.gpt import GPT, GPTConfig
 from core.gpt_train import TrainSettings, train
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT
 
 MODEL = ROOT / "models" / "tiny_gpt"
-CORPUS = SHARED_DATA / "tinyshakespeare.txt"
 TINY = GPTConfig(vocab_size=7, block_size=8, n_layer=1, n_head=2, n_embd=16)
 QUICK = TrainSettings(max_iters=30, batch_size=4, learning_rate=1e-2, warmup_iters=5, eval_interval=10, eval_iters=2)
 
@@ -81,13 +81,12 @@ def test_a_student_learns_its_teacher_and_the_teacher_is_untouched():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"no tiny GPT at {MODEL}")
-@pytest.mark.skipif(not CORPUS.exists(), reason=f"needs the corpus at {CORPUS}")
 def test_on_shakespeare_the_distilled_student_beats_the_text_student():
     from core.distill import STUDENT, STUDENT_SETTINGS
     from core.gpt_train import load, split_corpus
 
     teacher, vocab, _ = load(Path(MODEL))
-    train_data, val_data = split_corpus(CORPUS.read_text(encoding="utf-8"), vocab)
+    train_data, val_data = split_corpus(read_corpus(SHIPPED), vocab)
     config = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
     _, text = train_student(config, train_data, val_data, STUDENT_SETTINGS)
     _, distilled = train_student(config, train_data, val_data, STUDENT_SETTINGS, teacher=teacher)

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from core.corpus import SHIPPED, read_corpus
 from core.gpt import GPT, CausalSelfAttention, GPTConfig, KVCache
 from core.gpt_train import (
     CharVocab,
@@ -16,7 +17,6 @@ from core.gpt_train import (
     split_corpus,
     train,
 )
-from tests.conftest import SHARED_DATA
 
 CONFIG = GPTConfig(vocab_size=11, block_size=16, n_layer=2, n_head=4, n_embd=32)
 
@@ -104,10 +104,7 @@ def test_training_lowers_the_loss_and_round_trips_through_safetensors(tmp_path):
 
 
 def test_split_is_nanogpts():
-    path = SHARED_DATA / "tinyshakespeare.txt"
-    if not path.exists():
-        pytest.skip(f"the corpus is not at {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_corpus(SHIPPED)
     vocab = CharVocab.from_text(text)
     train_data, val_data = split_corpus(text, vocab)
     assert len(text) == 1_115_394 and len(vocab) == 65

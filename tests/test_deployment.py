@@ -22,9 +22,6 @@ PAGES = [HOME_PATH] + [lesson.path for lesson in built_lessons()]
 RUNTIME_SOURCES = sorted([ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 INSTALLED = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sysconfig.get_paths()["purelib"])}
-# Read from outside the repository today; see the report of issue 11: lesson 8's "retrain a smaller
-# model" reads the corpus from ../shared/data and hides itself where that file is absent.
-KNOWN_OUTSIDE = {(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt").resolve()}
 
 SYSTEM = ("/proc/", "/sys/", "/dev/", "/usr/", "/etc/")  # the OS image (time zones, fonts), not app state
 _opened: list[tuple[str, bool]] | None = None  # (path, for writing) while a test records
@@ -66,9 +63,10 @@ def test_no_cache_persists_to_disk():
 def test_the_shipped_artefacts_are_tracked_in_the_repository():
     import subprocess
 
-    listing = subprocess.run(["git", "ls-files", "models"], cwd=ROOT, capture_output=True, text=True, check=True)
+    folders = ["models", "data"]  # the trained artefacts and the training text
+    listing = subprocess.run(["git", "ls-files", *folders], cwd=ROOT, capture_output=True, text=True, check=True)
     tracked = set(listing.stdout.split())
-    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "models").rglob("*") if p.is_file()}
+    on_disk = {str(p.relative_to(ROOT)) for f in folders for p in (ROOT / f).rglob("*") if p.is_file()}
     assert on_disk and on_disk <= tracked, on_disk - tracked
 
 
@@ -86,7 +84,7 @@ def test_pages_write_nothing_and_read_only_shipped_files(path, opened_files):
     for name, _ in opened_files:
         resolved = Path(name).resolve()
         shipped = resolved.is_relative_to(ROOT) or any(resolved.is_relative_to(p) for p in INSTALLED)
-        if not shipped and resolved not in KNOWN_OUTSIDE and not name.startswith(SYSTEM):
+        if not shipped and not name.startswith(SYSTEM):
             outside.add(name)
     assert not outside, sorted(outside)
 

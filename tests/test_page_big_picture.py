@@ -11,14 +11,15 @@ import pytest
 
 from core import compress, glossary
 from core import fitting as fit
+from core.artefacts import shown_path
+from core.corpus import ENV_VAR
 from tests.apptest import run_clean
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import LESSONS
 
 PAGE = ROOT / "app_pages" / "big_picture.py"
 MODEL = ROOT / "models" / "tiny_gpt"
-CORPUS = SHARED_DATA / "tinyshakespeare.txt"
 needs_model = pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"no tiny GPT at {MODEL}")
 
 # The curriculum's section 9 terms, each mapped to the glossary entries that cover it.
@@ -229,20 +230,49 @@ def test_compression_numbers_match_core(shipped):
 
 
 @needs_model
-@pytest.mark.skipif(not CORPUS.exists(), reason=f"the validation loss needs the corpus at {CORPUS}")
 def test_validation_loss_shown_for_both_models():
     at = run_page("en", big_bits="8")
     losses = [m.value for m in at.metric if m.label == "Validation loss (nats per character)"]
     assert len(losses) == 2 and abs(float(losses[0]) - float(losses[1])) < 0.02
 
 
+def unusable_corpus(case: str, folder: Path) -> Path:
+    """A corpus file the way a server can find it: absent, not the format its name says, or in
+    characters the shipped model does not know."""
+    path = folder / case
+    if case == "broken.txt.bz2":
+        path.write_bytes(b"BZh9" + bytes(range(256)) * 4)
+    elif case == "greek.txt":
+        path.write_text("αβγδ " * 5000, encoding="utf-8")
+    return path
+
+
 @needs_model
-def test_without_corpus_the_page_still_measures(monkeypatch, tmp_path):
-    monkeypatch.setenv("LLMX_CORPUS", str(tmp_path / "absent.txt"))
+@pytest.mark.parametrize(
+    "case, reason", [("absent.txt", "FileNotFoundError"), ("broken.txt.bz2", "OSError"), ("greek.txt", "ValueError")]
+)
+def test_without_a_readable_corpus_only_its_sections_step_aside(case, reason, monkeypatch, tmp_path):
+    path = unusable_corpus(case, tmp_path)
+    monkeypatch.setenv(ENV_VAR, str(path))
     at = run_page("en", big_bits="8")
+    catalog = load_catalog("en")
     assert not [m for m in at.metric if m.label.startswith("Validation loss")]
-    assert any(i.value.startswith("The validation text is not on this server") for i in at.info)
+    messages = [i.value for i in at.info]
+    shown = shown_path(path)  # its name alone, where the repository's folder does not hold tmp_path
+    assert catalog["big_picture.no_corpus"].format(path=shown, problem=reason) in messages
+    assert catalog["big_picture.distill_no_corpus"].format(path=shown, problem=reason) in messages
+    assert not [b for b in at.button if b.key == "big_distill"]
     assert any(m.label == "KL divergence from the original" for m in at.metric)
+    assert len(entries(at)) == len(glossary.TERMS), "the glossary still works"
+
+
+@needs_model
+def test_the_shipped_corpus_is_read_where_no_other_is_named(monkeypatch):
+    """A fresh clone (or a deployed app) validates and trains on data/tinyshakespeare.txt.bz2."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    at = run_page("en")
+    assert not [i for i in at.info if i.value.startswith("The validation text at")]
+    assert [b for b in at.button if b.key == "big_distill"]
 
 
 @needs_model
@@ -265,7 +295,7 @@ def test_missing_model_is_explained(lang, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
     at = run_page(lang)
     assert at.error[0].value == load_catalog(lang)["big_picture.model_missing"].format(
-        path=str(tmp_path / "nowhere"), problem="FileNotFoundError"
+        path="nowhere", problem="FileNotFoundError"
     )
     assert len(entries(at)) == len(glossary.TERMS), "the glossary still works"
 
@@ -280,7 +310,6 @@ def test_state_comes_from_the_url_and_bad_values_fall_back():
 
 @needs_model
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.exists(), reason=f"distillation trains on the corpus at {CORPUS}")
 def test_distillation_trains_both_students_in_the_session():
     from core.distill import STUDENT_SETTINGS
 

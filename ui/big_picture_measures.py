@@ -5,30 +5,22 @@ Every result is plain values cached per setting (st.cache_data), so going back t
 instant and learners share the work; the shared model itself is only read.
 """
 
-import os
 import time
-from pathlib import Path
 
 import streamlit as st
 import torch
 
 from core import compress
-from core.gpt_train import CharVocab, estimate_loss, split_corpus
+from core.artefacts import ArtefactError
+from core.corpus import corpus_path
+from core.gpt_train import CharVocab, estimate_loss
 from core.sampling import generate
-from ui.lessons import ROOT
+from ui.corpus import corpus_split
 from ui.tiny_gpt import get_model
 
-# Not shipped: present where the course is developed, absent on a deployed server.
-DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 EVAL_BATCHES, EVAL_BATCH_SIZE, EVAL_SEED = 4, 8, 0  # validation loss: the same 4 × 8 windows for every model
 N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free measures
 SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def corpus_split(path: str, chars: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The corpus as character ids: (train, validation), shared read-only."""
-    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -40,7 +32,7 @@ def reference_texts(directory: str) -> torch.Tensor:
 def val_loss(model, vocab: CharVocab, corpus: str | None) -> float | None:
     if corpus is None:
         return None
-    data = corpus_split(corpus, vocab.chars)[1]
+    data = corpus_split(vocab.chars, corpus)[1]
     return estimate_loss(model, data, EVAL_BATCH_SIZE, EVAL_BATCHES, EVAL_SEED, torch.device("cpu"))
 
 
@@ -51,13 +43,15 @@ def sample(model, vocab: CharVocab) -> str:
     return vocab.decode(out[0].tolist())
 
 
-def corpus_file() -> Path:
-    """The corpus, unless LLMX_CORPUS names another file (read on every call: tests set it)."""
-    return Path(os.environ.get("LLMX_CORPUS", DEFAULT_CORPUS))
-
-
-def corpus_path() -> str | None:
-    return str(corpus_file()) if corpus_file().exists() else None
+def usable_corpus(chars: str) -> tuple[str | None, ArtefactError | None]:
+    """The corpus's path where it can be read in the vocabulary `chars` (else None: the measures
+    that need it are left out), and what went wrong if it cannot."""
+    path = str(corpus_path())
+    try:
+        corpus_split(chars, path)
+    except ArtefactError as problem:
+        return None, problem
+    return path, None
 
 
 def loss_chars(model) -> int:
