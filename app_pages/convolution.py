@@ -11,6 +11,7 @@ from core.device import get_device
 from ui import convolution_charts as charts
 from ui.faults import out_of_memory_guard
 from ui.figures import show
+from ui.frame import lesson_footer
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.training_slot import training_slot
@@ -342,3 +343,4 @@ lesson_link("embeddings")
 
 vocabulary("convolution")
 show_code(cv.conv2d, cv.max_pool2d, cv.shift_demo, cv.train_model)
+lesson_footer("convolution")

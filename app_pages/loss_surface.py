@@ -10,6 +10,7 @@ from core.device import get_device
 from ui import loss_surface_charts as charts
 from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
+from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.training_slot import training_slot
@@ -346,3 +347,4 @@ lesson_link("neural-networks")
 
 show_code(ls.line_loss, ls.GD, ls.Momentum, ls.Adam, ls.ArticleSGD, ls.descend, ls.neuron_loss,
           ls.filter_normalized_direction, ls.landscape)  # fmt: skip
+lesson_footer("loss-surface")

@@ -9,6 +9,7 @@ from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
 from ui.faults import out_of_memory_guard
 from ui.figures import learner_figure, session_figure, show
+from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.training_slot import training_slot
@@ -444,3 +445,4 @@ show_code(
     nnc.gradient_norms,
     nnc.fit_mlp,
 )
+lesson_footer("neural-networks")

@@ -8,6 +8,7 @@ from core.device import get_device
 from ui import overfitting_charts as charts
 from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
+from ui.frame import lesson_footer
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.literal import for_markdown
@@ -335,3 +336,4 @@ show_code(
     mlp.cross_entropy,
     mlp.train_mlp,
 )
+lesson_footer("overfitting")

@@ -3,47 +3,55 @@
 Each section is an st.fragment: moving a slider reruns only its own section.
 """
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 import torch
 
 from core import gpt
 from core import sampling as smp
-from core.artefacts import ArtefactError
+from core.artefacts import ArtefactError, shown_path
 from core.device import describe_device, get_device
-from core.gpt_train import PRESETS, CharVocab, TrainSettings, split_corpus, train
+from core.gpt_train import PRESETS, TrainSettings, train
+from ui import exercise
 from ui import sampling_charts as charts
+from ui.corpus import corpus_split, shown_corpus
 from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
+from ui.frame import go_deeper, lesson_footer, try_this, what_you_saw
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code, vocabulary
-from ui.lessons import ROOT
+from ui.layout import setup_page, show_code, vocabulary
+from ui.private_cache import private_unless
+from ui.scrub import scrub_figure, show_scrub
 from ui.tiny_gpt import get_model, model_dir
 from ui.training_slot import training_slot
 
 # Ranges and defaults, in one place: (min, max, default, step).
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
-TOP_P_SLIDER = (0.05, 1.0, 1.0, 0.05)
+TOP_P_SLIDER = (0.05, 1.0, 0.9, 0.05)  # a default cut-off that shows what top-p does
 LENGTH_SLIDER = (20, 500, 200, 10)
 COMPARE_TEMPERATURES = (0.0, 1.0, 2.0)
 N_DRAWS = 1000
-DEFAULT_PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "
+# Ends mid-word, so the model is fairly sure of the next character ("o" of "thou"): temperature and
+# top-p visibly change a peaked distribution, where after a space every series would look alike.
+DEFAULT_PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art th"
+TEMPERATURES = tuple(round(v, 2) for v in np.arange(TEMP_SLIDER[0], TEMP_SLIDER[1] + 1e-9, TEMP_SLIDER[3]))
+TOP_PS = tuple(round(v, 2) for v in np.arange(TOP_P_SLIDER[0], TOP_P_SLIDER[1] + 1e-9, TOP_P_SLIDER[3]))
+EXERCISES = 3
 MAX_PROMPT = 2000  # characters a learner may type; the model reads only the last block_size of them
-CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 SMALL, SMALL_SETTINGS = PRESETS["lesson"]  # the learner's own model
 STEPS_SLIDER = (100, 600, SMALL_SETTINGS.max_iters, 100)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+def shipped_prompt(directory: str, ids: tuple[int, ...]) -> bool:
+    """Whether ids are the page's own default prompt (then every learner shares the result)."""
+    model, vocab, _ = get_model(directory)
+    return ids == tuple(smp.prepare_prompt(DEFAULT_PROMPT, vocab, model.config.block_size).ids)
+
+
+@private_unless(shipped_prompt)
+@st.cache_data(max_entries=16, show_spinner=False)
 def next_logits(directory: str, ids: tuple[int, ...]) -> torch.Tensor:
     return get_model(directory)[0].next_logits(torch.tensor([ids]))[0]  # (vocab,)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def corpus_split(path: str, chars: str):
-    return split_corpus(Path(path).read_text(encoding="utf-8"), CharVocab(chars))
 
 
 def slider(label_key: str, spec: tuple, key: str, **kwargs):
@@ -81,7 +89,7 @@ st.markdown(t("sampling.intro"))
 try:
     model, vocab, info = get_model(str(model_dir()))
 except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(t("sampling.model_missing", path=str(model_dir()), problem=problem.reason), icon=":material/error:")
+    st.error(t("sampling.model_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:")
     st.stop()
 config = model.config
 st.info(
@@ -119,41 +127,156 @@ shown_prompt = vocab.decode(ids)
 
 
 # --- The next character's distribution ---------------------------------------------------------------
+def scrub_index(values: tuple, value: float) -> int:
+    return int(np.argmin(np.abs(np.array(values) - value)))
+
+
 @st.fragment
-def distribution_section(ids: tuple[int, ...]) -> None:
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        temperature = slider("sampling.temp_label", TEMP_SLIDER, "smp_temp", help=t("sampling.temp_help"))
-    with c2:
-        k = slider("sampling.top_k_label", (1, len(vocab), len(vocab), 1), "smp_top_k", help=t("sampling.top_k_help"))
-    with c3:
-        p = slider("sampling.top_p_label", TOP_P_SLIDER, "smp_top_p", help=t("sampling.top_p_help"))
-    _, top_k, top_p = settings()
-    logits = next_logits(str(model_dir()), ids)  # (vocab,)
-    model_p = smp.distribution(logits, 1.0)
-    temp_p = smp.distribution(logits, temperature)
-    final_p = smp.distribution(logits, temperature, top_k, top_p)
-    kept = int((final_p > 0).sum())
-    order = charts.top_order(model_p.numpy())
-    figure = session_figure(
-        "smp_dist",
-        (ids, current_language()),
-        build=lambda: charts.distribution_figure(vocab.chars, order),
-    )
-    p_at = kept if top_p is not None and temperature > 0 else None
-    k_at = top_k if temperature > 0 else None
-    charts.update_distribution_figure(figure, order, model_p.numpy(), temp_p.numpy(), final_p.numpy(), k_at, p_at, k, p)
-    show(figure, key="smp_dist")
+def temperature_section(ids: tuple[int, ...]) -> None:
+    """The hero: the temperature scrubbed over the next character's distribution."""
+    temperature = slider("sampling.temp_label", TEMP_SLIDER, "smp_temp", help=t("sampling.temp_help"))
+    directory = str(model_dir())
+    logits = next_logits(directory, ids)  # (vocab,)
+    signature = (directory, ids, current_language())
+    build = lambda: charts.temperature_template(vocab.chars, logits, TEMPERATURES)  # noqa: E731
+    active = scrub_index(TEMPERATURES, temperature)
+    public = shipped_prompt(directory, ids)
+    show_scrub(scrub_figure("smp_temperature", signature, build, active, public), "smp_temperature_chart")
     if temperature == 0:
         st.caption(t("sampling.greedy_note", char=charts.show_char(vocab.chars[int(logits.argmax())])))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("sampling.entropy_model"), bits(model_p), help=t("sampling.entropy_help"))
-    m2.metric(t("sampling.entropy_temp"), bits(temp_p))
-    m3.metric(t("sampling.entropy_final"), bits(final_p))
-    m4.metric(t("sampling.kept"), f"{kept} / {len(vocab)}")
+    cold, hot = smp.distribution(logits, 0.05), smp.distribution(logits, 1.0)
+    top = int(logits.argmax())
+    exercise.choice(
+        "sampling",
+        1,
+        EXERCISES,
+        t("sampling.ex1_question"),
+        {"greedy": t("sampling.ex1_greedy"), "uniform": t("sampling.ex1_uniform"), "same": t("sampling.ex1_same")},
+        answer="greedy",
+        explain=t(
+            "sampling.ex1_explain",
+            char=charts.show_char(vocab.chars[top]),
+            cold=f"{float(cold[top]):.1%}",
+            warm=f"{float(hot[top]):.1%}",
+        ),
+        preset={"smp_temp": 0.05},
+    )
+    h1, h2 = float(smp.entropy(smp.distribution(logits, 1.0))), float(smp.entropy(smp.distribution(logits, 2.0)))
+    exercise.choice(
+        "sampling",
+        2,
+        EXERCISES,
+        t("sampling.ex2_question"),
+        {"up": t("sampling.ex2_up"), "down": t("sampling.ex2_down"), "same": t("sampling.ex2_same")},
+        answer="up" if h2 > h1 + 1e-6 else ("down" if h2 < h1 - 1e-6 else "same"),
+        explain=t("sampling.ex2_explain", h1=f"{h1:.2f}", h2=f"{h2:.2f}"),
+        preset={"smp_temp": 2.0},
+    )
 
-    st.subheader(t("sampling.draws_header", n=f"{N_DRAWS:,}"))
-    st.markdown(t("sampling.draws_intro", n=f"{N_DRAWS:,}"))
+
+@st.fragment
+def cut_section(ids: tuple[int, ...]) -> None:
+    """top-k and top-p at the chosen temperature; top-p scrubbed in its figure."""
+    c1, c2 = st.columns(2)
+    with c1:
+        slider("sampling.top_k_label", (1, len(vocab), len(vocab), 1), "smp_top_k", help=t("sampling.top_k_help"))
+    with c2:
+        p = slider("sampling.top_p_label", TOP_P_SLIDER, "smp_top_p", help=t("sampling.top_p_help"))
+    temperature, top_k, top_p = settings()
+    directory = str(model_dir())
+    logits = next_logits(directory, ids)  # (vocab,)
+    if temperature == 0:
+        st.info(t("sampling.cut_greedy"), icon=":material/info:")
+    t_cut = max(temperature, TEMPERATURES[1])  # at T = 0 only one character is left to cut
+    signature = (directory, ids, t_cut, top_k, current_language())
+    build = lambda: charts.top_p_template(vocab.chars, logits, t_cut, top_k, TOP_PS)  # noqa: E731
+    public = shipped_prompt(directory, ids)
+    show_scrub(scrub_figure("smp_top_p", signature, build, scrub_index(TOP_PS, p), public), "smp_top_p_chart")
+    model_p, final_p = smp.distribution(logits, 1.0), smp.distribution(logits, temperature, top_k, top_p)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("sampling.entropy_model"), bits(model_p), help=t("sampling.entropy_help"))
+    m2.metric(t("sampling.entropy_final"), bits(final_p))
+    m3.metric(t("sampling.kept"), f"{int((final_p > 0).sum())} / {len(vocab)}")
+
+    # Exercise 3: which characters does top-p = 0.8 keep at T = 1? The choices come from the ranking.
+    at_t1 = smp.distribution(logits, 1.0)
+    ranked = [int(i) for i in torch.argsort(at_t1, descending=True, stable=True)[:5]]
+    kept = [i for i in ranked if smp.distribution(logits, 1.0, None, EX3_P)[i] > 0]
+    options = {n: " ".join(charts.show_char(vocab.chars[i]) for i in ranked[:n]) for n in range(1, 6)}
+    mass = float(at_t1[kept].sum())
+    exercise.choice(
+        "sampling",
+        3,
+        EXERCISES,
+        t("sampling.ex3_question", p=EX3_P),
+        options,
+        answer=len(kept),
+        explain=t("sampling.ex3_explain", p=EX3_P, n=len(kept), mass=f"{mass:.2f}", chars=options[len(kept)]),
+        preset={"smp_temp": 1.0, "smp_top_k": len(vocab), "smp_top_p": EX3_P},
+    )
+
+
+EX3_P = 0.8
+
+
+def draw_next(ids: tuple[int, ...]) -> None:
+    """Sample one character with the chosen settings and append it to the learner's text."""
+    walk = st.session_state.setdefault("smp_walk", [])
+    context = (list(ids) + walk)[-config.block_size :]
+    temperature, k, p = settings()
+    probs = smp.distribution(next_logits(str(model_dir()), tuple(context)), temperature, k, p)
+    generator = torch.Generator().manual_seed(len(walk) + 1000 * int(st.session_state.get("smp_seed", 0)))
+    walk.append(int(torch.multinomial(probs, 1, generator=generator)))
+
+
+@st.fragment
+def step_section(ids: tuple[int, ...]) -> None:
+    """The autoregressive loop from inside: one character, appended, and the next distribution."""
+    walk = st.session_state.get("smp_walk", [])
+    if st.session_state.get("smp_walk_prompt") != ids:  # a new prompt starts a new text
+        st.session_state["smp_walk_prompt"], walk = ids, []
+        st.session_state["smp_walk"] = walk
+    c1, c2 = st.columns([1, 1])
+    c1.button(t("sampling.next_char"), icon=":material/arrow_forward:", key="smp_next", on_click=draw_next, args=(ids,))
+    c2.button(t("sampling.restart_walk"), icon=":material/restart_alt:", key="smp_walk_reset",
+              on_click=lambda: st.session_state.update(smp_walk=[]))  # fmt: skip
+    st.code(vocab.decode(list(ids) + walk), language=None, wrap_lines=True)  # learner text: never as Markdown
+    context = tuple((list(ids) + walk)[-config.block_size :])
+    temperature, k, p = settings()
+    logits = next_logits(str(model_dir()), context)
+    final_p = smp.distribution(logits, temperature, k, p)
+    model_p = smp.distribution(logits, 1.0)
+    temp_p = smp.distribution(logits, temperature)
+    order = charts.top_order(final_p.numpy())
+    figure = charts.distribution_figure(vocab.chars, order)
+    charts.update_distribution_figure(figure, order, model_p.numpy(), temp_p.numpy(), final_p.numpy(), None, None, 0, 0)
+    figure.update_traces(showlegend=False, selector={"type": "scatter", "mode": "lines"})  # no cut-off lines here
+    show(figure, key="smp_step_dist")
+    if walk:
+        st.caption(t("sampling.walk_last", char=charts.show_char(vocab.chars[walk[-1]]), n=len(walk)))
+
+
+st.header(t("sampling.dist_header"))
+st.markdown(t("sampling.dist_intro"))
+try_this(t("sampling.temp_try"))
+temperature_section(tuple(ids))
+st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}},\qquad H = -\sum_i p_i \log_2 p_i \ \text{bits}")
+what_you_saw(t("sampling.temp_saw"))
+
+st.header(t("sampling.cut_header"))
+st.markdown(t("sampling.cut_intro"))
+try_this(t("sampling.cut_try"))
+cut_section(tuple(ids))
+
+st.header(t("sampling.step_header"))
+st.markdown(t("sampling.step_intro"))
+step_section(tuple(ids))
+
+
+@st.fragment
+def draws_section(ids: tuple[int, ...]) -> None:
+    temperature, top_k, top_p = settings()
+    final_p = smp.distribution(next_logits(str(model_dir()), ids), temperature, top_k, top_p)
     if st.button(t("sampling.draw_again"), icon=":material/casino:", key="smp_redraw"):
         st.session_state["smp_draw_seed"] = st.session_state.get("smp_draw_seed", 0) + 1
     seed = st.session_state.get("smp_draw_seed", 0)
@@ -170,11 +293,24 @@ def distribution_section(ids: tuple[int, ...]) -> None:
     st.caption(t("sampling.draws_gap", gap=f"{gap:.1%}", seed=seed))
 
 
-st.header(t("sampling.dist_header"))
-st.markdown(t("sampling.dist_intro"))
-distribution_section(tuple(ids))
-st.latex(r"p_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}},\qquad H = -\sum_i p_i \log_2 p_i \ \text{bits}")
-st.markdown(t("sampling.dist_explain"))
+with go_deeper(t("sampling.draws_header", n=f"{N_DRAWS:,}")):
+    st.markdown(t("sampling.draws_intro", n=f"{N_DRAWS:,}"))
+    draws_section(tuple(ids))
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def default_samples(directory: str) -> tuple[str, ...]:
+    """The default prompt continued with the default settings (seed 0), then at each compared
+    temperature: what the generation section shows before a learner presses anything."""
+    model, vocab, _ = get_model(directory)
+    start = torch.tensor([smp.prepare_prompt(DEFAULT_PROMPT, vocab, model.config.block_size).ids])  # (1, T)
+
+    def sample(temperature: float) -> str:
+        top_p = TOP_P_SLIDER[2] if TOP_P_SLIDER[2] < 1 else None
+        out = smp.generate(model, start, LENGTH_SLIDER[2], temperature, None, top_p, torch.Generator().manual_seed(0))
+        return vocab.decode(out[0, start.shape[1] :].tolist())
+
+    return (sample(TEMP_SLIDER[2]), *(sample(T) for T in COMPARE_TEMPERATURES))
 
 
 # --- Generating text -----------------------------------------------------------------------------------
@@ -193,6 +329,9 @@ def generation_section() -> None:
         bar.empty()
     if "smp_text" in st.session_state:
         show_sample(*st.session_state["smp_text"])
+    else:  # never empty: an example made with the page's defaults, the same for every learner
+        st.caption(t("sampling.example_note", temp="1.00", p=f"{TOP_P_SLIDER[2]:.2f}", length=LENGTH_SLIDER[2]))
+        show_sample(DEFAULT_PROMPT, default_samples(str(model_dir()))[0])
 
     st.subheader(t("sampling.compare_header"))
     st.markdown(t("sampling.compare_intro"))
@@ -209,7 +348,11 @@ def generation_section() -> None:
             bar.progress((i + 1) / len(temps), text=t("sampling.generating"))
         st.session_state["smp_compare_texts"] = list(zip(temps, texts))
         bar.empty()
-    for col, (T, text) in zip(columns, st.session_state.get("smp_compare_texts", [])):
+    shown = st.session_state.get("smp_compare_texts")
+    if shown is None:  # never empty: the page's default three temperatures, made once for everyone
+        st.caption(t("sampling.example_note", temp="0, 1, 2", p=f"{TOP_P_SLIDER[2]:.2f}", length=LENGTH_SLIDER[2]))
+        shown = list(zip(COMPARE_TEMPERATURES, default_samples(str(model_dir()))[1:]))
+    for col, (T, text) in zip(columns, shown):
         with col:
             st.markdown(t("sampling.compare_column", temp=f"{T:.1f}"))
             show_sample(shown_prompt, text)
@@ -225,8 +368,10 @@ st.markdown(t("sampling.extremes"))
 # --- Retrain a smaller model ---------------------------------------------------------------------------
 @st.fragment
 def retrain_section() -> None:
-    if not CORPUS.exists():
-        st.info(t("sampling.no_corpus", path=str(CORPUS)), icon=":material/folder_off:")
+    try:
+        train_data, val_data = corpus_split(vocab.chars)
+    except ArtefactError as problem:  # missing or unreadable: only this section steps aside
+        st.info(t("sampling.no_corpus", path=shown_corpus(), problem=problem.reason), icon=":material/folder_off:")
         return
     device = get_device()
     steps = slider("sampling.steps_label", STEPS_SLIDER, "smp_steps")
@@ -237,7 +382,6 @@ def retrain_section() -> None:
         + t("sampling.device_used", device=describe_device(device))
     )
     if st.button(t("sampling.retrain"), type="primary", icon=":material/model_training:", key="smp_retrain"):
-        train_data, val_data = corpus_split(str(CORPUS), vocab.chars)
         with training_slot():
             bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
 
@@ -276,6 +420,6 @@ st.header(t("sampling.retrain_header"))
 st.markdown(t("sampling.retrain_intro"))
 retrain_section()
 
-lesson_link("big-picture")
 vocabulary("sampling")
 show_code(gpt.GPT.next_logits, smp.distribution, smp.entropy, smp.sample_counts, smp.generate, smp.prepare_prompt)
+lesson_footer("sampling")

@@ -71,6 +71,14 @@ def dataset_error(x, y, k: float, b: float) -> float:
     return float(np.mean(sample_errors(x, y, k, b)))
 
 
+def error_grid(x, y, ks, bs) -> tuple[np.ndarray, np.ndarray]:
+    """Dataset error E and the prediction at NEW_PRICE for every line (k, b): two (len(ks), len(bs))."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    k, b = np.asarray(ks, dtype=float)[:, None, None], np.asarray(bs, dtype=float)[None, :, None]
+    residual = k * x + b - y  # (K, B, n)
+    return (residual**2 / 2).mean(axis=-1), k[..., 0] * NEW_PRICE + b[..., 0]
+
+
 def sgd_step(index: int, x: float, y: float, k: float, b: float, lr: float) -> Step:
     """Forward, backward (chain rule) and update on one sample."""
     y_hat = k * x + b

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +22,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def full_error_details_in_apptest():
+    """The deployed config hides error details from learners (client.showErrorDetails = "none");
+    tests that run pages in AppTest want the real exception in their failure messages."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")

@@ -103,7 +103,9 @@ def test_browser_locale_picks_the_language(browser, server):
 
 def test_fitting_bad_data_gets_a_message_and_keeps_the_edit(server, page):
     open_page(page, f"{server}/fitting?lang=en")
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    page.get_by_text(load_catalog("en")["fitting.data_header"]).click()  # the table sits in an expander
+    page.wait_for_timeout(500)
+    grid = page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # Select the first data row's price cell (below the header row), open its editor, type.

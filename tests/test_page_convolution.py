@@ -157,7 +157,7 @@ def test_bad_uploads_get_a_clear_message(lang):
 
 
 def test_every_error_code_has_a_message_in_both_languages():
-    codes = {"too_large", "too_many_pixels", "not_an_image", "corrupt", "too_small"}
+    codes = {"too_large", "too_many_pixels", "not_an_image", "corrupt", "too_small", "side_too_long", "too_elongated"}
     codes |= {"kernel_not_a_number", "kernel_shape", "kernel_too_large"}
     for lang in LANGUAGES:
         catalog = load_catalog(lang)

@@ -113,7 +113,16 @@ def test_training_on_an_uploaded_csv():
 
 
 def test_every_csv_error_has_a_message_in_both_languages():
-    codes = {"too_big", "unreadable", "columns", "too_few_rows", "too_many_rows", "bad_row", "classes"}
+    codes = {
+        "too_big",
+        "unreadable",
+        "columns",
+        "too_few_rows",
+        "too_many_rows",
+        "bad_row",
+        "classes",
+        "too_large_value",
+    }
     for lang in LANGUAGES:
         keys = {key.rsplit(".", 1)[1] for key in load_catalog(lang) if key.startswith("overfitting.csv_errors.")}
         assert keys == codes

@@ -11,14 +11,15 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from core.artefacts import shown_path
+from core.corpus import ENV_VAR
 from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
 PAGE = ROOT / "app_pages" / "sampling.py"
 MODEL = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))
-PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art thou "  # the page's default
-CORPUS = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art th"  # the page's default
 needs_model = pytest.mark.skipif(
     not (MODEL / "model.json").exists(), reason=f"the tiny GPT is not at {MODEL} (python -m core.gpt_train)"
 )
@@ -61,57 +62,122 @@ def trace_y(spec: dict, index: int) -> np.ndarray:
     return np.asarray(y, dtype=float)
 
 
+def chart(at: AppTest, key: str) -> dict:
+    """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
+    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+
+
+def frame_y(spec: dict, state: int) -> np.ndarray:
+    y = spec["frames"][state]["data"][0]["y"]
+    return np.asarray(y, dtype=float)
+
+
+TEMPERATURES = [round(v, 2) for v in np.arange(0, 3.0 + 1e-9, 0.05)]
+TOP_PS = [round(v, 2) for v in np.arange(0.05, 1.0 + 1e-9, 0.05)]
+
+
 @needs_model
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_bars_are_the_models_probabilities(lang, reference):
+def test_every_temperature_frame_is_softmax_of_the_scaled_logits(lang, reference):
+    """The hero carries every temperature of its slider; each frame equals torch's softmax."""
     logits, vocab = reference
     at = run_page(lang)
+    spec = chart(at, "smp_temperature_chart")
+    order = torch.argsort(logits, descending=True, stable=True)[:20]
+    assert len(spec["frames"]) == len(TEMPERATURES)
+    np.testing.assert_allclose(trace_y(spec, 1), torch.softmax(logits.double(), -1)[order].numpy(), atol=1e-5)
+    for state, temperature in enumerate(TEMPERATURES):
+        if temperature == 0:
+            expected = np.eye(1, 20)[0]  # greedy: all on the most probable character
+        else:
+            expected = torch.softmax(logits.double() / temperature, -1)[order].numpy()
+        np.testing.assert_allclose(frame_y(spec, state), expected, atol=1e-5)
+        bits = (
+            float(
+                -(
+                    torch.softmax(logits.double() / max(temperature, 1e-9), -1).clamp_min(1e-30).log2()
+                    * torch.softmax(logits.double() / max(temperature, 1e-9), -1)
+                ).sum()
+            )
+            + 0.0
+        )
+        assert f"{bits:.2f}" in spec["frames"][state]["layout"]["title"]["text"]
+    active = spec["layout"]["sliders"][0]["active"]
+    assert TEMPERATURES[active] == 1.0
+    np.testing.assert_allclose(trace_y(spec, 0), frame_y(spec, active), atol=1e-9)  # drawn = the active state
+    assert metric(at, "sampling.kept", lang) == "4 / 65"  # top-p 0.9 by default: o, e, i, y
     catalog = load_catalog(lang)
-    spec = specs(at)[catalog["sampling.chart.dist_title"]]
-    order = torch.argsort(logits, descending=True)[:20]
-    expected = torch.softmax(logits.double(), -1)[order].numpy()
-    np.testing.assert_allclose(trace_y(spec, 2), expected, atol=1e-5)  # model, T = 1
-    np.testing.assert_allclose(trace_y(spec, 1), expected, atol=1e-5)  # nothing cut by default
-    assert metric(at, "sampling.kept", lang) == f"{len(vocab)} / {len(vocab)}"
-    bits = -(torch.softmax(logits.double(), -1) * torch.log_softmax(logits.double(), -1)).sum() / np.log(2)
-    assert metric(at, "sampling.entropy_model", lang) == f"{bits:.2f}"
     assert catalog["sampling.chart.samples_title"] in specs(at)
 
 
 @needs_model
-def test_temperature_zero_is_argmax_and_temperature_two_flattens(reference):
+def test_the_url_temperature_is_the_active_frame(reference):
     logits, vocab = reference
+    at = run_page("en", smp_temp="2")
+    spec = chart(at, "smp_temperature_chart")
+    assert TEMPERATURES[spec["layout"]["sliders"][0]["active"]] == 2.0
+    order = torch.argsort(logits, descending=True, stable=True)[:20]
+    np.testing.assert_allclose(trace_y(spec, 0), torch.softmax(logits.double() / 2, -1)[order].numpy(), atol=1e-5)
     at = run_page("en", smp_temp="0")
-    spec = specs(at)[load_catalog("en")["sampling.chart.dist_title"]]
-    final = trace_y(spec, 1)
-    assert final[0] == 1.0 and final[1:].sum() == 0.0  # bar 0 is the model's most probable character
-    assert metric(at, "sampling.entropy_final") == "0.00" and metric(at, "sampling.kept") == f"1 / {len(vocab)}"
     top = vocab.chars[int(logits.argmax())].replace(" ", "␣").replace("\n", "↵")
     assert load_catalog("en")["sampling.greedy_note"].format(char=top) in [c.value for c in at.caption]
-    at.slider(key="smp_temp").set_value(2.0).run()
-    spec = specs(at)[load_catalog("en")["sampling.chart.dist_title"]]
-    order = torch.argsort(logits, descending=True)[:20]
-    np.testing.assert_allclose(trace_y(spec, 0), torch.softmax(logits.double() / 2, -1)[order].numpy(), atol=1e-5)
+    assert metric(at, "sampling.entropy_final") == "0.00" and metric(at, "sampling.kept") == f"1 / {len(vocab)}"
 
 
 @needs_model
-def test_top_k_and_top_p_cut_and_renormalize(reference):
-    logits, _ = reference
+def test_every_top_p_frame_keeps_the_nucleus_and_renormalizes(reference):
+    from core.sampling import distribution
+
+    logits, vocab = reference
     at = run_page("en", smp_top_k="5")
-    spec = specs(at)["Probability of the next character (top 20)"]
-    final = trace_y(spec, 1)
-    assert (final > 0).sum() == 5 and final.sum() == pytest.approx(1.0, abs=1e-5)
-    top5 = torch.softmax(torch.sort(logits, descending=True).values[:5].double(), -1).numpy()
-    np.testing.assert_allclose(final[:5], top5, atol=1e-5)
-    assert spec["data"][3]["x"] == [4.5, 4.5] and spec["data"][3]["name"] == "top-k cut-off (k = 5)"
-    assert metric(at, "sampling.kept") == "5 / 65"
-    at = run_page("en", smp_top_p="0.5")
-    spec = specs(at)["Probability of the next character (top 20)"]
-    final = trace_y(spec, 1)
-    n = int((final > 0).sum())
-    ranked = torch.sort(torch.softmax(logits.double(), -1), descending=True).values.numpy()
-    assert ranked[:n].sum() >= 0.5 and (n == 1 or ranked[: n - 1].sum() < 0.5)
-    assert spec["data"][4]["x"] == [n - 0.5, n - 0.5]
+    spec = chart(at, "smp_top_p_chart")
+    assert len(spec["frames"]) == len(TOP_PS)
+    temp_p = distribution(logits, 1.0, 5)
+    order = torch.argsort(temp_p, descending=True, stable=True)[:20]
+    for state, p in enumerate(TOP_PS):
+        final = distribution(logits, 1.0, 5, p if p < 1 else None)
+        np.testing.assert_allclose(frame_y(spec, state), final[order].numpy(), atol=1e-6)
+        kept = int((final > 0).sum())
+        assert f"keeps {kept} of 65" in spec["frames"][state]["layout"]["title"]["text"]
+        ranked = torch.sort(
+            torch.softmax(torch.sort(logits, descending=True).values[:5].double(), -1), descending=True
+        ).values
+        assert p >= 1 or (ranked[:kept].sum() >= p - 1e-6 and (kept == 1 or ranked[: kept - 1].sum() < p))
+    assert metric(at, "sampling.kept") == "4 / 65"  # top-p 0.9 within the top 5
+
+
+@needs_model
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_exercises_answered_right_and_wrong(lang):
+    catalog = load_catalog(lang)
+    at = run_page(lang)
+    at.radio(key="ex_sampling_1").set_value("uniform").run()
+    at.button(key="ex_sampling_1_check").click().run()
+    assert any(w.value.startswith(catalog["common.exercise.wrong"]) for w in at.warning)
+    at.radio(key="ex_sampling_1").set_value("greedy").run()
+    assert any(s.value.startswith(catalog["common.exercise.right"]) for s in at.success)
+    at.radio(key="ex_sampling_3").set_value(3).run()  # top-p = 0.8 at T = 1: o, e, i
+    at.button(key="ex_sampling_3_check").click().run()
+    assert any(s.value.startswith(catalog["common.exercise.right"]) and "0.87" not in s.value for s in at.success)
+    at.radio(key="ex_sampling_2").set_value("down").run()
+    at.button(key="ex_sampling_2_check").click().run()
+    assert any(w.value.startswith(catalog["common.exercise.wrong"]) and "1.69" in w.value for w in at.warning)
+    assert at.session_state["exercises_solved"]["sampling"] == {1, 3}
+    at.button(key="ex_sampling_3_preset").click().run()
+    assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_p").value) == (1.0, 0.8)
+
+
+@needs_model
+def test_one_character_at_a_time_appends_and_redraws():
+    at = run_page("en")
+    before = at.code[0].value
+    assert before == PROMPT
+    at.button(key="smp_next").click().run()
+    at.button(key="smp_next").click().run()
+    after = at.code[0].value
+    assert after.startswith(PROMPT) and len(after) == len(PROMPT) + 2
+    at.button(key="smp_walk_reset").click().run()
+    assert at.code[0].value == PROMPT
 
 
 @needs_model
@@ -130,7 +196,7 @@ def test_prompts_that_need_handling(lang):
     at.text_area(key="smp_prompt").set_value("").run()
     assert not at.exception
     assert at.warning[0].value == catalog["sampling.prompt_empty"]
-    assert specs(at)[catalog["sampling.chart.dist_title"]]  # the model still continues a new line
+    assert chart(at, "smp_temperature_chart")["frames"]  # the model still continues a new line
 
 
 @needs_model
@@ -144,19 +210,19 @@ def test_same_seed_same_text_and_three_temperatures(reference):
     expected = generate(model, start, 20, 0.8, top_k=10, generator=torch.Generator().manual_seed(0))
     at = run_page("en", smp_length="20", smp_temp="0.8", smp_top_k="10")
     at.button(key="smp_generate").click().run()
-    first = at.code[0].value
+    first = at.code[1].value  # code 0 is the one-character-at-a-time text
     assert first == vocab.decode(expected[0].tolist()).rstrip("\n")  # st.code drops trailing newlines (not spaces)
     at.button(key="smp_generate").click().run()
-    assert at.code[0].value == first
+    assert at.code[1].value == first
     at.number_input(key="smp_seed").set_value(7).run()
     at.button(key="smp_generate").click().run()
-    assert at.code[0].value != first
+    assert at.code[1].value != first
     at.button(key="smp_compare").click().run()
     assert not at.exception
-    texts = [c.value for c in at.code][1:4]
+    texts = [c.value for c in at.code][2:5]
     assert len(set(texts)) == 3
     at.button(key="smp_compare").click().run()
-    assert [c.value for c in at.code][1:4] == texts  # same seed, same three texts
+    assert [c.value for c in at.code][2:5] == texts  # same seed, same three texts
 
 
 @needs_model
@@ -176,7 +242,7 @@ def test_missing_model_is_explained(lang, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
     at = run_page(lang)
     assert at.error[0].value == load_catalog(lang)["sampling.model_missing"].format(
-        path=str(tmp_path / "nowhere"), problem="FileNotFoundError"
+        path="nowhere", problem="FileNotFoundError"
     )
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "model.json").write_text("{not json")
@@ -186,8 +252,23 @@ def test_missing_model_is_explained(lang, monkeypatch, tmp_path):
 
 
 @needs_model
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_without_a_readable_corpus_only_retraining_steps_aside(lang, monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "absent.txt.xz"))
+    at = run_page(lang)
+    shown = shown_path(tmp_path / "absent.txt.xz")  # its name alone, unless the repository's folder holds tmp_path
+    message = load_catalog(lang)["sampling.no_corpus"].format(path=shown, problem="FileNotFoundError")
+    assert message in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "smp_retrain"]
+    assert [b for b in at.button if b.key == "smp_generate"], "the rest of the page still works"
+    monkeypatch.delenv(ENV_VAR)  # the shipped corpus, as on a fresh clone or a deployed app
+    at = run_page(lang)
+    assert message not in [i.value for i in at.info]
+    assert [b for b in at.button if b.key == "smp_retrain"]
+
+
+@needs_model
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.exists(), reason=f"retraining needs the corpus at {CORPUS}")
 def test_retrain_a_small_model_and_sample_from_it():
     at = run_page("en", smp_steps="100", smp_length="40")
     at.button(key="smp_retrain").click().run(timeout=180)
@@ -197,8 +278,10 @@ def test_retrain_a_small_model_and_sample_from_it():
     assert len(val) == 3 and val[-1] < val[0] - 0.8  # 4.2 nats at random, well below after 100 steps
     at.button(key="smp_sample_small").click().run()
     assert not at.exception
-    text = at.code[0].value  # the only sample on the page (the show-the-code blocks come last)
-    assert text.startswith(PROMPT) and len(PROMPT) + 30 <= len(text) <= len(PROMPT) + 40
+    # the default examples are 200 characters long and the one-at-a-time text is the prompt alone
+    (text,) = [
+        c.value for c in at.code if c.value.startswith(PROMPT) and len(PROMPT) + 30 <= len(c.value) <= len(PROMPT) + 40
+    ]
 
 
 @needs_model
@@ -207,5 +290,21 @@ def test_state_comes_from_the_url_and_bad_values_fall_back():
     assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_k").value) == (2.5, 12)
     assert at.slider(key="smp_top_p").value == 0.8
     at = run_page("en", smp_temp="abc", smp_top_k="999", smp_top_p="0", smp_steps="7")
-    assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_p").value) == (1.0, 1.0)
+    assert (at.slider(key="smp_temp").value, at.slider(key="smp_top_p").value) == (1.0, 0.9)
     assert at.slider(key="smp_top_k").value == at.slider(key="smp_top_k").max  # every character kept
+
+
+@needs_model
+@pytest.mark.parametrize("temp", ["1e-45", "1e-40", "1e-300", "5e-324"])
+def test_tiny_temperatures_from_the_url_and_the_compare_boxes(temp, reference):
+    logits, vocab = reference
+    at = run_page("en", smp_temp=temp, smp_length="20")
+    assert at.slider(key="smp_temp").value == float(temp)
+    assert metric(at, "sampling.kept") == f"1 / {len(vocab)}"  # the limit of T → 0+: the top character
+    at.button(key="smp_generate").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.number_input(key="smp_cmp_1").set_value(float(temp)).run()
+    at.button(key="smp_compare").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [c.value for c in at.code][2:5]
+    assert texts[0] == texts[1], "T = 0 and a tiny T both give the greedy text"

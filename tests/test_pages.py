@@ -86,27 +86,39 @@ def test_sliders_at_their_extremes(path):
 FITTING = ROOT / "app_pages" / "fitting.py"
 
 
+def chart_frames(at: AppTest, key: str) -> list[str]:
+    """The per-state titles a scrub figure carries (ui/scrub.py), in state order."""
+    import json
+
+    chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
+    return [frame["layout"]["title"]["text"] for frame in json.loads(chart.proto.spec)["frames"]]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_fitting_shows_the_articles_figures(lang):
+    """The curriculum's worked figures, where the rebuilt page shows them."""
     at = run_page(FITTING, lang)
-    metrics = [m.value for m in at.metric]
-    assert "5625.00" in metrics  # model v1.0's dataset error
-    assert "536" in metrics and "535.4" in metrics  # prediction at 35, rounded as the article / full
-    assert "590" in metrics and "2785.7" in metrics  # least squares
-    at.slider(key="fit_steps").set_value(6).run()
-    assert "4847.33" in all_text(at)  # model v2.0
-    at.slider(key="fit_steps").set_value(1).run()
     text = all_text(at)
-    assert "-10.3" in text and "999.99" in text  # model v1.1
-    at.slider(key="fit_epochs").set_value(1).run()
-    assert "4847.33" in [m.value for m in at.metric]
+    assert "5,625.00" in text  # model v1.0's dataset error (where the start comes from)
+    assert "536" in text and "535.37" in text  # prediction at 35, rounded as the article / full (aside)
+    metrics = [m.value for m in at.metric]
+    assert "590" in metrics and "2,785.7" in metrics  # least squares
+    assert "5625.00" in text and "4847.33" in text  # one epoch: from v1.0 to v2.0
+    steps = chart_frames(at, "fit_steps_chart")
+    assert "5625.00" in steps[0]
+    assert "700.00" in steps[1] and "3000.00" in steps[1] and "-10.3" in steps[1] and "999.99" in steps[1]
+    assert "742.49" in steps[2] and "4277.20" in steps[2] and "2312.25" in steps[2] and "92.49" in steps[2]
+    epochs = chart_frames(at, "fit_epochs_chart")
+    assert "4847.3" in epochs[1]
+    assert ("3577.5", "3560.6", "3558.4") == tuple(epochs[e].split("E = ")[1][:6] for e in (10, 15, 20))
+    assert "-13.2649" in epochs[20] and "999.64" in epochs[20]
 
 
 def test_fitting_state_comes_from_the_url():
-    at = run_page(FITTING, "en", fit_k="-13", fit_b="999", fit_epochs="10")
-    assert at.slider(key="fit_k").value == -13.0
-    assert at.slider(key="fit_b").value == 999.0
-    assert "3577.46" in [m.value for m in at.metric]
+    at = run_page(FITTING, "en", fit_k="-13", fit_b="990", fit_steps="2")
+    assert at.session_state["fit_k"] == -13.0 and at.session_state["fit_b"] == 990.0
+    assert at.slider(key="fit_steps").value == 2
+    assert "k = -13, b = 990" in all_text(at)  # the hand-fitting card reads the pad's state
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -6,6 +6,8 @@ import inspect
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from ui.exercise import solved
+from ui.frame import lesson_header
 from ui.i18n import current_language, t
 from ui.lessons import GROUPS, HOME_PATH, built_lessons, lesson
 
@@ -17,6 +19,7 @@ def setup_page(slug: str | None = None) -> str:
         item = lesson(slug)
         st.title(t(f"{item.namespace}.title"))
         st.caption(t("common.lesson_number", number=item.number))
+        lesson_header(slug)
     return lang
 
 
@@ -82,6 +85,16 @@ def device_badge() -> None:
         st.sidebar.caption(t("common.device_fallback", requested=missing, name=name))
 
 
+def progress(item) -> str:
+    """' · 2/3' after a lesson's name once the learner has solved any of its exercises; ' ✓' when all."""
+    if not item.exercises:
+        return ""
+    done = len(solved(item.namespace))
+    if done == 0:
+        return ""
+    return " ✓" if done >= item.exercises else f" · {done}/{item.exercises}"
+
+
 def navigation_pages() -> dict[str, list]:
     """st.navigation's sections: home on top, then each group's built lessons in course order."""
     home = st.Page(HOME_PATH, title=t("home.nav_title"), icon=":material/home:", url_path="home", default=True)
@@ -92,7 +105,7 @@ def navigation_pages() -> dict[str, list]:
             sections[t(f"common.groups.{group}")] = [
                 st.Page(
                     item.path,
-                    title=f"{item.number}. {t(f'common.lesson_names.{item.namespace}')}",
+                    title=f"{item.number}. {t(f'common.lesson_names.{item.namespace}')}{progress(item)}",
                     icon=item.icon,
                     url_path=item.slug,
                 )

@@ -11,12 +11,28 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ("foundations", "training", "networks", "language_models", "big_picture")
 
 
+# The strip at the top of every lesson: where its idea sits in a language model. Each stage links
+# to the lesson that teaches it ("training" goes around the whole pipeline).
+STAGES = ("text", "tokens", "embeddings", "blocks", "logits", "sampling", "training")
+STAGE_LESSON = {
+    "tokens": "tokens",
+    "embeddings": "embeddings",
+    "blocks": "attention",
+    "logits": "sampling",
+    "sampling": "sampling",
+    "training": "fitting",
+}
+
+
 @dataclass(frozen=True)
 class Lesson:
     number: int
     slug: str  # URL path and the locale namespace of the page ("loss-surface" -> loss_surface)
     group: str
     icon: str
+    minutes: int = 20  # about how long the lesson takes, experiments included
+    stages: tuple[str, ...] = ()  # the parts of the LLM strip this lesson lights
+    exercises: int = 0  # predict-then-check cards (ui/exercise.py); the sidebar counts the solved ones
 
     @property
     def path(self) -> Path:
@@ -32,15 +48,15 @@ class Lesson:
 
 
 LESSONS = (
-    Lesson(1, "fitting", "foundations", ":material/show_chart:"),
-    Lesson(2, "loss-surface", "training", ":material/landscape:"),
-    Lesson(3, "neural-networks", "networks", ":material/hub:"),
-    Lesson(4, "overfitting", "networks", ":material/ssid_chart:"),
-    Lesson(5, "convolution", "networks", ":material/grid_on:"),
-    Lesson(6, "embeddings", "language_models", ":material/scatter_plot:"),
-    Lesson(7, "attention", "language_models", ":material/visibility:"),
-    Lesson(8, "sampling", "language_models", ":material/casino:"),
-    Lesson(9, "big-picture", "big_picture", ":material/public:"),
+    Lesson(1, "fitting", "foundations", ":material/show_chart:", 20, ("training",), 3),
+    Lesson(2, "loss-surface", "training", ":material/landscape:", 25, ("training",)),
+    Lesson(3, "neural-networks", "networks", ":material/hub:", 30, ("blocks",)),
+    Lesson(4, "overfitting", "networks", ":material/ssid_chart:", 25, ("training",)),
+    Lesson(5, "convolution", "networks", ":material/grid_on:", 25, ("blocks",)),
+    Lesson(6, "embeddings", "language_models", ":material/scatter_plot:", 30, ("embeddings",)),
+    Lesson(7, "attention", "language_models", ":material/visibility:", 35, ("blocks",)),
+    Lesson(8, "sampling", "language_models", ":material/casino:", 20, ("logits", "sampling"), 3),
+    Lesson(9, "big-picture", "big_picture", ":material/public:", 25, STAGES),
 )
 # Not "pages/": Streamlit treats a pages/ folder beside the entry script as a legacy multipage
 # app, and on some reruns that overrides st.navigation (the sidebar and its links vanish).
@@ -53,3 +69,9 @@ def built_lessons() -> list[Lesson]:
 
 def lesson(slug: str) -> Lesson:
     return next(item for item in LESSONS if item.slug == slug)
+
+
+def next_lesson(slug: str) -> Lesson | None:
+    """The next built lesson in course order, if any."""
+    later = [item for item in LESSONS if item.number > lesson(slug).number and item.built]
+    return later[0] if later else None

@@ -2,9 +2,11 @@
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 
 from ui.figures import COLORS, style
 from ui.i18n import t
+from ui.scrub import Frame, build_template
 
 SHOWN = 20  # bars drawn: the most probable characters
 VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}
@@ -118,3 +120,84 @@ def loss_figure(history) -> go.Figure:
     return style(
         fig, t("sampling.chart.loss_title"), t("sampling.chart.step_axis"), t("sampling.chart.loss_axis"), height=340
     )
+
+
+# --- Scrub figures (ui/scrub.py) -----------------------------------------------------------------------
+def temperature_template(chars: str, logits, temperatures: tuple[float, ...]) -> dict:
+    """The top characters' probabilities at every temperature, one frame each, beside the model's
+    own (T = 1) as diamonds; each frame's title quotes its entropy and its top character's share."""
+    from core import sampling as smp
+
+    model_p = smp.distribution(logits, 1.0).numpy()
+    order = top_order(model_p)
+    x = np.arange(len(order))
+    hover = t("sampling.chart.hover_prob")
+    base = go.Figure(
+        [
+            go.Bar(x=x, y=model_p[order], name=t("sampling.chart.after_temperature"), marker_color=COLORS["model"],
+                   hovertemplate=hover),
+            go.Scatter(x=x, y=model_p[order], mode="markers", name=t("sampling.chart.model_t1"),
+                       marker={"symbol": "diamond", "size": 9, "color": COLORS["data"]}, hovertemplate=hover),
+        ]
+    )  # fmt: skip
+    base.update_xaxes(tickvals=x, ticktext=[show_char(chars[i]) for i in order], range=[-0.6, len(order) - 0.4])
+    base.update_yaxes(range=[0, 1.05])
+    style(base, "", t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"), height=460)
+    frames = []
+    for temperature in temperatures:
+        p = smp.distribution(logits, temperature).numpy()
+        top = int(order[0])
+        frames.append(
+            Frame(
+                [{"y": p[order].tolist()}],
+                t(
+                    "sampling.chart.temp_frame",
+                    temp=f"{temperature:.2f}",
+                    bits=f"{float(smp.entropy(torch.from_numpy(p))) + 0.0:.2f}",
+                    char=show_char(chars[top]),
+                    share=f"{p[top]:.0%}",
+                ),
+            )
+        )
+    return build_template(base, [0], frames, [f"{v:g}" for v in temperatures], t("sampling.chart.temp_prefix"))
+
+
+def top_p_template(chars: str, logits, temperature: float, top_k: int | None, ps: tuple[float, ...]) -> dict:
+    """At one temperature (and top-k), what every top-p keeps: kept bars renormalized, cut bars grey."""
+    from core import sampling as smp
+
+    temp_p = smp.distribution(logits, temperature, top_k).numpy()
+    order = top_order(temp_p)
+    x = np.arange(len(order))
+    hover = t("sampling.chart.hover_prob")
+    base = go.Figure(
+        [
+            go.Bar(x=x, y=temp_p[order], name=t("sampling.chart.after_temperature"), marker_color=COLORS["muted"],
+                   hovertemplate=hover),
+            go.Bar(x=x, y=temp_p[order], name=t("sampling.chart.renormalized"), marker_color=COLORS["model"],
+                   hovertemplate=hover),
+        ]
+    )  # fmt: skip
+    base.update_layout(barmode="group", bargap=0.25)
+    base.update_xaxes(tickvals=x, ticktext=[show_char(chars[i]) for i in order], range=[-0.6, len(order) - 0.4])
+    base.update_yaxes(range=[0, 1.05])
+    style(base, "", t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"), height=460)
+    frames = []
+    for p in ps:
+        final = smp.distribution(logits, temperature, top_k, p if p < 1 else None).numpy()
+        kept = [int(i) for i in order if final[i] > 0]
+        shown = " ".join(show_char(chars[i]) for i in kept[:12]) + (" …" if len(kept) > 12 else "")
+        frames.append(
+            Frame(
+                [{"y": final[order].tolist()}],
+                t(
+                    "sampling.chart.top_p_frame",
+                    p=f"{p:.2f}",
+                    kept=len(kept),
+                    total=len(chars),
+                    chars=shown,
+                    mass=f"{temp_p[kept].sum():.2f}",
+                ),
+            )
+        )
+    return build_template(base, [1], frames, [f"{p:.2f}" for p in ps], t("sampling.chart.top_p_prefix"))

@@ -1,0 +1,126 @@
+"""The lesson frame in Chromium: scrub figures and the line pad answer a drag with no script run,
+and an exercise card works end to end (issue 18)."""
+
+import os
+
+import pytest
+
+from tests.harness import chromium_path, launch_browser, open_page, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+if chromium_path() is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+# Counts every change of the app's run state from now on: a script run shows as "running".
+WATCH_RUNS = """() => {
+  window.__runs = 0;
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as (base_url, _process):
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        yield browser
+        browser.close()
+
+
+def chart_title(page, key: str) -> str:
+    return page.locator(f".st-key-{key} .gtitle").first.text_content()
+
+
+def drag_figure_slider(page, key: str, fraction: float) -> None:
+    """Press the in-figure slider's grip and drag it to `fraction` of the rail, in small moves."""
+    page.locator(f".st-key-{key} .slider-rail-rect").first.scroll_into_view_if_needed()
+    grip = page.locator(f".st-key-{key} .slider-grip-rect").first.bounding_box()
+    rail = page.locator(f".st-key-{key} .slider-rail-rect").first.bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    target = rail["x"] + fraction * rail["width"]
+    for step in range(1, 11):
+        page.mouse.move(x + (target - x) * step / 10, y)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize(
+    "path, key, fraction, expect",
+    [
+        ("fitting", "fit_steps_chart", 0.4, "tea 2"),
+        ("fitting", "fit_epochs_chart", 0.95, "After epoch"),
+        ("sampling", "smp_temperature_chart", 0.9, "T = 2."),
+        ("sampling", "smp_top_p_chart", 0.3, "top-p = 0.3"),
+    ],
+)
+def test_dragging_a_scrub_figure_redraws_it_without_a_script_run(server, browser, path, key, fraction, expect):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/{path}?lang=en")
+    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
+    before = chart_title(page, key)
+    page.evaluate(WATCH_RUNS)
+    drag_figure_slider(page, key, fraction)
+    page.wait_for_timeout(300)
+    after = chart_title(page, key)
+    runs = page.evaluate("window.__runs")
+    page.close()
+    assert after != before and expect in after, (before, after)
+    assert runs == 0
+
+
+def test_the_line_pad_answers_a_drag_in_the_browser_and_tells_python_on_release(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/fitting?lang=en")
+    readout = page.locator(".pad .readout")
+    before = readout.inner_text()
+    assert "5,625.00" in before  # model v1.0
+    page.locator(".pad input.b").scroll_into_view_if_needed()
+    box = page.locator(".pad input.b").bounding_box()
+    page.evaluate(WATCH_RUNS)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.667, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.667 - 0.06 * step / 10), y)
+        page.wait_for_timeout(30)
+    during = readout.inner_text()
+    runs_during = page.evaluate("window.__runs")
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    status = page.locator(".st-key-exercise_fitting_1").inner_text()
+    page.close()
+    assert during != before and runs_during == 0
+    assert "b = 1000" not in status  # Python heard the released state
+
+
+def test_an_exercise_card_works_end_to_end(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/fitting?lang=en")
+    card = page.locator(".st-key-exercise_fitting_3")
+    card.scroll_into_view_if_needed()
+    card.get_by_text("It settles above the best line and hardly moves").click()
+    wait_idle(page)
+    card.get_by_role("button", name="Check").click()
+    wait_idle(page)
+    page.wait_for_timeout(300)
+    text = card.inner_text()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    page.close()
+    assert "Right." in text and "2,785.7" in text
+    assert "1/3" in nav  # the sidebar counts the solved card
