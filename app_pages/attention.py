@@ -23,6 +23,7 @@ from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
 from ui.private_cache import private_unless
 from ui.tiny_gpt import get_model, model_dir
+from ui.widgets import slider
 
 # Ranges and defaults, in one place: (min, max, default, step).
 RNN_LEN_SLIDER = (4, 40, 16, 1)
@@ -33,11 +34,6 @@ GPT_NEW_SLIDER = (0, 40, 24, 1)
 MAX_GPT_PROMPT = 48  # characters shown: beyond this a heatmap's labels stop being readable
 MAX_MINILM_TOKENS = 32
 MAX_TEXT = 2000  # characters a learner may type in the text boxes
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 def shipped_gpt_prompt(directory: str, ids: tuple[int, ...], n_new: int, seed: int) -> bool:

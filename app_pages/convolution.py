@@ -15,6 +15,7 @@ from ui.frame import lesson_footer
 from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.training_slot import training_slot
+from ui.widgets import slider
 
 # Widget ranges and defaults, in one place: (min, max, default, step).
 SIDE_SLIDER = (8, 512, 30, 1)
@@ -31,11 +32,6 @@ SHIFT_SIDE, FC_NEURONS = 30, 1000  # the curriculum's 30x30 image into 1,000 neu
 def labels(group: str, options) -> callable:
     """Option names in this run's language, fixed now (a lambda calling t() later may see another)."""
     return {option: t(f"convolution.{group}.{option}") for option in options}.get
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 def figure(chart_key: str, key: tuple, build) -> None:

@@ -22,6 +22,7 @@ from ui.minilm import get_minilm as get_model
 from ui.private_cache import private_unless
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
+from ui.widgets import slider
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DIMS_SLIDER = (1, emb.DIM, 8, 1)
@@ -85,11 +86,6 @@ def pca_map(texts: tuple[str, ...], dims: int) -> np.ndarray:
 @st.cache_data(max_entries=32, show_spinner=False)
 def tsne_map(texts: tuple[str, ...], dims: int, perplexity: int) -> np.ndarray:
     return emb.tsne(embed_texts(texts).X, dims, perplexity, seed=0)
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 def entries_notices(fixed: dict, embedded: emb.Embedded, entries: list[emb.Entry]) -> None:

@@ -14,6 +14,7 @@ from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import lesson_link, setup_page, show_code
 from ui.training_slot import training_slot
+from ui.widgets import slider
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 START_K = (-25.0, 5.0, fit.K0, 0.5)
@@ -40,11 +41,6 @@ def thinned(xs, ys, z, drawn: int = DRAWN):
     i = np.linspace(0, len(xs) - 1, drawn).round().astype(int)
     j = np.linspace(0, len(ys) - 1, drawn).round().astype(int)
     return xs[i], ys[j], z[np.ix_(j, i)].astype(np.float32)
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 @st.cache_data(max_entries=4)

@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.layout import lesson_link, setup_page, show_code, vocabulary
 from ui.literal import for_markdown
 from ui.training_slot import training_slot
+from ui.widgets import slider
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 DEFAULTS = mlp.MLPConfig()
@@ -33,11 +34,6 @@ DROPOUT_SLIDER = (0.0, 0.7, 0.0, 0.1)
 DECAYS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 EPOCHS_SLIDER = (50, 1000, DEFAULTS.epochs, 50)
 PATIENCE_SLIDER = (10, 200, 30, 10)
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 def strength(label_key: str, options: tuple, default, key: str, **kwargs):

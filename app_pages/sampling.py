@@ -24,6 +24,7 @@ from ui.private_cache import private_unless
 from ui.scrub import scrub_figure, show_scrub
 from ui.tiny_gpt import get_model, model_dir
 from ui.training_slot import training_slot
+from ui.widgets import slider
 
 # Ranges and defaults, in one place: (min, max, default, step).
 TEMP_SLIDER = (0.0, 3.0, 1.0, 0.05)
@@ -52,11 +53,6 @@ def shipped_prompt(directory: str, ids: tuple[int, ...]) -> bool:
 @st.cache_data(max_entries=16, show_spinner=False)
 def next_logits(directory: str, ids: tuple[int, ...]) -> torch.Tensor:
     return get_model(directory)[0].next_logits(torch.tensor([ids]))[0]  # (vocab,)
-
-
-def slider(label_key: str, spec: tuple, key: str, **kwargs):
-    lo, hi, default, step = spec
-    return st.slider(t(label_key), lo, hi, default, step, key=key, bind="query-params", **kwargs)
 
 
 def settings() -> tuple[float, int | None, float | None]:

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.errors import InputError
+
 # --- 1. An RNN reads word by word ------------------------------------------------------------------
 
 
@@ -118,13 +120,8 @@ def cosine_matrix(A: np.ndarray) -> np.ndarray:
 MAX_ENTRY = 100.0  # larger numbers in the small editable matrices make every softmax one-hot
 
 
-class MatrixError(ValueError):
+class MatrixError(InputError):
     """A matrix typed by the learner that cannot be used; `code` names the message in the catalogs."""
-
-    def __init__(self, code: str, **fields):
-        super().__init__(code)
-        self.code = code
-        self.fields = fields
 
 
 def parse_matrix(rows, shape: tuple[int, int]) -> np.ndarray:

@@ -16,6 +16,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, UnidentifiedImageError
 from torch import nn
 
+from core.errors import InputError
+
 # --- Images -----------------------------------------------------------------------------------
 MAX_SIDE = 512  # larger images are shrunk to fit: every slider move stays fast
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -31,13 +33,8 @@ MAX_ASPECT = 20
 UPLOAD_FORMATS = ("PNG", "JPEG")
 
 
-class ImageError(ValueError):
+class ImageError(InputError):
     """An upload that cannot be used; `code` names the message in the catalogs."""
-
-    def __init__(self, code: str, **fields):
-        super().__init__(code)
-        self.code = code
-        self.fields = fields
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.errors import InputError
+
 # The six teas of the shop: price (x) and cups sold (y), in table order.
 TEA_PRICES = (30.0, 25.0, 20.0, 15.0, 10.0, 5.0)
 TEA_SALES = (600.0, 650.0, 850.0, 700.0, 900.0, 800.0)
@@ -141,13 +143,8 @@ def least_squares(x, y) -> tuple[float, float]:
     return float(k), float(b)
 
 
-class DataError(ValueError):
+class DataError(InputError):
     """Learner-entered data that cannot be fitted; `code` names the message in the catalogs."""
-
-    def __init__(self, code: str, **fields):
-        super().__init__(code)
-        self.code = code
-        self.fields = fields
 
 
 def parse_points(rows) -> tuple[np.ndarray, np.ndarray]:

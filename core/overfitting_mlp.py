@@ -14,6 +14,8 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
+from core.errors import InputError
+
 DATASETS = ("circles", "moons", "xor", "spirals", "blobs")
 TWO_CLASS_ONLY = ("moons", "xor")
 MAX_CLASSES = 4
@@ -71,13 +73,8 @@ def split(X, y, holdout: float, seed: int):
     return X[train], y[train], X[val], y[val]
 
 
-class CsvError(ValueError):
+class CsvError(InputError):
     """A learner's CSV that cannot be used; `code` names the message in the catalogs."""
-
-    def __init__(self, code: str, **fields):
-        super().__init__(code)
-        self.code = code
-        self.fields = fields
 
 
 def parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, list[str]]:
