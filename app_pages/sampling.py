@@ -318,13 +318,18 @@ def generation_section() -> None:
     with c2:
         seed = st.number_input(t("sampling.seed_label"), 0, 999_999, 0, key="smp_seed", help=t("sampling.seed_help"))
     temperature, k, p = settings()
-    st.caption(t("sampling.using", temp=f"{temperature:.2f}", k=k or "—", p=f"{p:.2f}" if p else "—"))
     if st.button(t("sampling.generate"), type="primary", icon=":material/play_arrow:", key="smp_generate"):
         bar = st.progress(0.0, text=t("sampling.generating"))
-        st.session_state["smp_text"] = (shown_prompt, sample_text(model, ids, temperature, length, int(seed), bar))
+        text = sample_text(model, ids, temperature, length, int(seed), bar)
+        # What the text was made with, kept beside it: the sliders above live in other fragments, so
+        # a caption reading them here would go stale when they move.
+        used = t("sampling.using", temp=f"{temperature:.2f}", k=k or "—", p=f"{p:.2f}" if p else "—", seed=int(seed))
+        st.session_state["smp_text"] = (shown_prompt, text, used)
         bar.empty()
     if "smp_text" in st.session_state:
-        show_sample(*st.session_state["smp_text"])
+        shown, text, used = (*st.session_state["smp_text"], "")[:3]
+        st.caption(used)
+        show_sample(shown, text)
     else:  # never empty: an example made with the page's defaults, the same for every learner
         st.caption(t("sampling.example_note", temp="1.00", p=f"{TOP_P_SLIDER[2]:.2f}", length=LENGTH_SLIDER[2]))
         show_sample(DEFAULT_PROMPT, default_samples(str(model_dir()))[0])

@@ -308,3 +308,14 @@ def test_tiny_temperatures_from_the_url_and_the_compare_boxes(temp, reference):
     assert not at.exception, [e.value for e in at.exception]
     texts = [c.value for c in at.code][2:5]
     assert texts[0] == texts[1], "T = 0 and a tiny T both give the greedy text"
+
+
+@needs_model
+def test_a_generated_text_says_what_it_was_made_with_after_the_sliders_move():
+    """The sliders live in other fragments: the text keeps the settings it was made with."""
+    at = run_page("en", smp_length="20", smp_temp="0.5")
+    at.button(key="smp_generate").click().run()
+    made_with = load_catalog("en")["sampling.using"].format(temp="0.50", k="—", p="0.90", seed=0)
+    assert made_with in [c.value for c in at.caption]
+    at.slider(key="smp_temp").set_value(2.0).run()
+    assert made_with in [c.value for c in at.caption]
