@@ -17,9 +17,9 @@ from core.artefacts import ArtefactError, shown_path
 from ui import attention_charts as charts
 from ui import attention_sections as sections
 from ui.attention_sections import draw
-from ui.frame import lesson_footer
+from ui.frame import lesson_footer, lesson_link
 from ui.i18n import LANGUAGES, load_catalog, t
-from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.layout import setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
 from ui.private_cache import private_unless
 from ui.tiny_gpt import get_model, model_dir

@@ -18,9 +18,9 @@ from ui import big_picture_measures as measures
 from ui.corpus import corpus_split, shown_corpus
 from ui.faults import out_of_memory_guard
 from ui.figures import learner_figure, show
-from ui.frame import lesson_footer
+from ui.frame import lesson_footer, lesson_link
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
 from ui.training_slot import training_slot
 

@@ -13,7 +13,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import show
 from ui.frame import lesson_footer
 from ui.i18n import t
-from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.layout import setup_page, show_code, vocabulary
 from ui.training_slot import training_slot
 from ui.widgets import slider
 
@@ -335,7 +335,6 @@ def cnn_section() -> None:
 
 
 cnn_section()
-lesson_link("embeddings")
 
 vocabulary("convolution")
 show_code(cv.conv2d, cv.max_pool2d, cv.shift_demo, cv.train_model)

@@ -14,7 +14,7 @@ from ui import embeddings_charts as charts
 from ui.figures import session_figure, show
 from ui.frame import lesson_footer
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
-from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.layout import setup_page, show_code, vocabulary
 from ui.literal import for_markdown
 from ui.minilm import basis_path
 from ui.minilm import get_basis as load_basis
@@ -427,7 +427,6 @@ try:
     st.markdown(t("embeddings.chars_explain"))
 except ArtefactError as problem:  # missing or corrupt model files: only this section is affected
     st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")
-lesson_link("attention")
 vocabulary("embeddings")
 show_code(
     emb.embed,

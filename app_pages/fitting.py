@@ -109,7 +109,9 @@ def guess_section(x, y) -> None:
     """The hero: the pad, and the hand-fitting card that reads its released state."""
     k, b = line_pad(x, y, st.session_state["fit_k"], st.session_state["fit_b"], HAND_TARGET, "fit_pad")
     st.session_state["fit_k"], st.session_state["fit_b"] = k, b
-    st.query_params["fit_k"], st.query_params["fit_b"] = f"{k:g}", f"{b:g}"
+    for name, value in (("fit_k", f"{k:g}"), ("fit_b", f"{b:g}")):  # the URL follows (a teacher's link)
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
     error = fit.dataset_error(x, y, k, b)
     best = fit.dataset_error(x, y, *fit.least_squares(x, y))
     exercise.target(
@@ -134,8 +136,14 @@ with hero:
 
 
 # --- Training by hand: one tea at a time --------------------------------------------------------------
-@st.cache_resource(max_entries=32, show_spinner=False)
+def shipped_teas(xs: tuple, ys: tuple, *settings) -> bool:
+    """Results for the shop's own six teas are shared by every learner; a learner's own table stays
+    in their session (ui/private_cache.py)."""
+    return fit.is_shop_data(xs, ys)
+
+
 def first_epoch(xs: tuple, ys: tuple, lang: str) -> dict:
+    """The steps figure's template (scrub_figure keeps it: shared or in the session)."""
     x, y = np.array(xs), np.array(ys)
     steps = fit.sgd_epoch(x, y, fit.K0, fit.B0, fit.ARTICLE_LR)
     return charts.steps_template(x, y, steps, fit.dataset_error(x, y, fit.K0, fit.B0))
@@ -151,7 +159,8 @@ def steps_section(x, y) -> None:
         return
     taken = st.slider(t("fitting.steps_label"), 0, len(steps), 0, key="fit_steps", bind="query-params")
     signature = (tuple(x), tuple(y), current_language())
-    figure = scrub_figure("fit_steps", signature, lambda: first_epoch(*signature), taken)
+    public = shipped_teas(signature[0], signature[1])
+    figure = scrub_figure("fit_steps", signature, lambda: first_epoch(*signature), taken, public)
     show_scrub(figure, "fit_steps_chart")
     with go_deeper(t("fitting.step_arithmetic", step=taken)):
         if taken == 0:
@@ -204,10 +213,6 @@ steps_section(x, y)
 
 
 # --- Many epochs, and the best line in one shot ----------------------------------------------------
-def shipped_teas(xs: tuple, ys: tuple, *settings) -> bool:
-    return (xs, ys) == (fit.TEA_PRICES, fit.TEA_SALES)
-
-
 @private_unless(shipped_teas)
 @st.cache_resource(max_entries=64, show_spinner=False)
 def trained(xs: tuple, ys: tuple, lr: float, lang: str) -> dict:
@@ -247,7 +252,9 @@ def training_section(x, y) -> None:
     if run.diverged_at is not None:
         st.error(t("fitting.diverged", epoch=run.diverged_at, lr=f"{lr:g}"), icon=":material/warning:")
     signature = (tuple(x), tuple(y), lr, current_language())
-    show_scrub(scrub_figure("fit_epochs", signature, lambda: result["epochs_template"], epoch), "fit_epochs_chart")
+    public = shipped_teas(tuple(x), tuple(y))
+    figure = scrub_figure("fit_epochs", signature, lambda: result["epochs_template"], epoch, public)
+    show_scrub(figure, "fit_epochs_chart")
     last = run.epochs_done
     best_prediction = float(fit.predict(fit.NEW_PRICE, best_k, best_b))
     what_you_saw(

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from ui.frame import lesson_link
 from ui.i18n import t
-from ui.layout import lesson_link, setup_page
+from ui.layout import setup_page
 from ui.lessons import GROUPS, LESSONS
 
 setup_page()

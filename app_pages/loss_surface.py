@@ -12,7 +12,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.frame import lesson_footer
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import setup_page, show_code
 from ui.training_slot import training_slot
 from ui.widgets import slider
 
@@ -339,7 +339,6 @@ tea_section()
 scaling_section()
 neuron_section()
 mlp_section()
-lesson_link("neural-networks")
 
 show_code(ls.line_loss, ls.GD, ls.Momentum, ls.Adam, ls.ArticleSGD, ls.descend, ls.neuron_loss,
           ls.filter_normalized_direction, ls.landscape)  # fmt: skip

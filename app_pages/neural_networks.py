@@ -11,7 +11,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import learner_figure, session_figure, show
 from ui.frame import lesson_footer
 from ui.i18n import current_language, t
-from ui.layout import lesson_link, setup_page, show_code
+from ui.layout import setup_page, show_code
 from ui.training_slot import training_slot
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -433,7 +433,6 @@ vanishing_section(lang)
 
 with st.expander(t("neural_networks.field_header"), icon=":material/menu_book:"):
     st.markdown(t("neural_networks.field"))
-lesson_link("overfitting")
 show_code(
     nnc.forward,
     nnc.backward,

@@ -10,7 +10,7 @@ from ui.faults import out_of_memory_guard
 from ui.figures import session_figure, show
 from ui.frame import lesson_footer
 from ui.i18n import t
-from ui.layout import lesson_link, setup_page, show_code, vocabulary
+from ui.layout import setup_page, show_code, vocabulary
 from ui.literal import for_markdown
 from ui.training_slot import training_slot
 from ui.widgets import slider
@@ -320,7 +320,6 @@ def mlp_section(lang: str) -> None:
 
 mlp_section(lang)
 
-lesson_link("convolution")
 vocabulary("overfitting")
 show_code(
     of.features,

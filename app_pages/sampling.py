@@ -197,7 +197,8 @@ def cut_section(ids: tuple[int, ...]) -> None:
     # Exercise 3: which characters does top-p = 0.8 keep at T = 1? The choices come from the ranking.
     at_t1 = smp.distribution(logits, 1.0)
     ranked = [int(i) for i in torch.argsort(at_t1, descending=True, stable=True)[:5]]
-    kept = [i for i in ranked if smp.distribution(logits, 1.0, None, EX3_P)[i] > 0]
+    nucleus = smp.distribution(logits, 1.0, None, EX3_P)
+    kept = [i for i in ranked if nucleus[i] > 0]
     options = {n: " ".join(charts.show_char(vocab.chars[i]) for i in ranked[:n]) for n in range(1, 6)}
     mass = float(at_t1[kept].sum())
     exercise.choice(
@@ -244,9 +245,14 @@ def step_section(ids: tuple[int, ...]) -> None:
     model_p = smp.distribution(logits, 1.0)
     temp_p = smp.distribution(logits, temperature)
     order = charts.top_order(final_p.numpy())
-    figure = charts.distribution_figure(vocab.chars, order)
+
+    def build():
+        figure = charts.distribution_figure(vocab.chars, order)
+        figure.update_traces(showlegend=False, selector={"type": "scatter", "mode": "lines"})  # no cut-off lines
+        return figure
+
+    figure = session_figure("smp_step_dist", (tuple(order.tolist()), current_language()), build)
     charts.update_distribution_figure(figure, order, model_p.numpy(), temp_p.numpy(), final_p.numpy(), None, None, 0, 0)
-    figure.update_traces(showlegend=False, selector={"type": "scatter", "mode": "lines"})  # no cut-off lines here
     show(figure, key="smp_step_dist")
     if walk:
         st.caption(t("sampling.walk_last", char=charts.show_char(vocab.chars[walk[-1]]), n=len(walk)))

@@ -57,6 +57,11 @@ class TrainResult:
         return len(self.errors) - 1
 
 
+def is_shop_data(x, y) -> bool:
+    """Whether (x, y) are the shop's own six teas, in table order."""
+    return tuple(map(float, x)) == TEA_PRICES and tuple(map(float, y)) == TEA_SALES
+
+
 def predict(x, k: float, b: float):
     """The model: y_hat = k*x + b. Works on a number or an array."""
     return k * np.asarray(x, dtype=float) + b

@@ -31,3 +31,24 @@ def full_error_details_in_apptest():
     from streamlit import config
 
     config.set_option("client.showErrorDetails", "full")
+
+
+# The browser tests' shared fixtures: one server of the app and one Chromium per test module.
+@pytest.fixture(scope="module")
+def server():
+    from tests.harness import streamlit_server
+
+    with streamlit_server() as (base_url, _process):
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.harness import launch_browser
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()

@@ -13,10 +13,8 @@ from tests.harness import (
     EXCEPTION,
     SLIDER_THUMB,
     chromium_path,
-    launch_browser,
     nudge_first_slider,
     open_page,
-    streamlit_server,
     wait_idle,
 )
 from ui.i18n import LANGUAGES, load_catalog
@@ -29,22 +27,6 @@ if chromium_path() is None:
     if os.environ.get("CI"):
         pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as (base_url, _process):
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from tests.harness import APP_IDLE, chromium_path, launch_browser, open_page, streamlit_server, wait_idle
+from tests.harness import APP_IDLE, chromium_path, open_page, streamlit_server, wait_idle
 from ui.i18n import load_catalog
 from ui.lessons import ROOT
 
@@ -18,16 +18,6 @@ if chromium_path() is None:
 
 PROGRESS = '[data-testid="stProgress"]'
 HINT = '[class*="st-key-training_hint_"]'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        yield browser
-        browser.close()
 
 
 BROKEN_PAGE = """

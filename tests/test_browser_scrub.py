@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.harness import chromium_path, launch_browser, open_page, streamlit_server, wait_idle
+from tests.harness import chromium_path, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -22,22 +22,6 @@ WATCH_RUNS = """() => {
     if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
   }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as (base_url, _process):
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        yield browser
-        browser.close()
 
 
 def chart_title(page, key: str) -> str:

@@ -165,3 +165,8 @@ def test_an_overflowing_first_epoch_is_marked_at_the_step_it_diverged():
     assert first_bad is not None and 0 < first_bad < len(steps)
     assert all(math.isfinite(s.error) for s in steps[:first_bad])
     assert fit.first_divergent_step(fit.sgd_epoch(X, Y, fit.K0, fit.B0, fit.ARTICLE_LR)) is None
+
+
+def test_is_shop_data_only_for_the_six_teas_in_order():
+    assert fit.is_shop_data(X, Y) and fit.is_shop_data(tuple(X), list(Y))
+    assert not fit.is_shop_data(X[::-1], Y[::-1]) and not fit.is_shop_data(X, Y + 1)

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from ui.i18n import current_language, t
-from ui.lessons import LESSONS, STAGE_LESSON, STAGES, lesson, next_lesson
+from ui.lessons import STAGE_LESSON, STAGES, built_lessons, lesson, next_lesson
 
 
 def lesson_header(slug: str) -> None:
@@ -39,18 +39,25 @@ def llm_strip(lit: tuple[str, ...]) -> None:
             target = STAGE_LESSON.get(stage)
             if stage in lit:
                 st.markdown(f":orange-background[**{label}**]")
-            elif target in {item.slug for item in LESSONS if item.built}:
-                link(target, label)
+            elif target in {item.slug for item in built_lessons()}:
+                lesson_link(target, label=label)
             else:
                 st.markdown(f":gray[{label}]")
 
 
-def link(slug: str, label: str) -> None:
+def lesson_link(slug: str, numbered: bool = False, label: str | None = None) -> None:
+    """A link to another lesson if it is built yet, else its name as plain text."""
     item = lesson(slug)
+    label = label or t(f"common.lesson_names.{item.namespace}")
+    if numbered:
+        label = f"{item.number}. {label}"
+    if not item.built:
+        st.markdown(t("common.lesson_coming", name=label))
+        return
     try:
-        st.page_link(str(item.path), label=label, query_params={"lang": current_language()})
+        st.page_link(str(item.path), label=label, icon=item.icon, query_params={"lang": current_language()})
     except StreamlitAPIException:  # page run on its own (tests): no navigation to link into
-        st.markdown(label)
+        st.markdown(f"[{label}](./{item.slug}?lang={current_language()})")
 
 
 def lesson_footer(slug: str) -> None:

@@ -4,7 +4,6 @@ import functools
 import inspect
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from ui.exercise import solved
 from ui.frame import lesson_header
@@ -42,21 +41,6 @@ def vocabulary(namespace: str) -> None:
     """The lesson's words, folded away at the end of the page."""
     with st.expander(t(f"{namespace}.vocabulary_header"), icon=":material/menu_book:"):
         st.markdown(t(f"{namespace}.vocabulary"))
-
-
-def lesson_link(slug: str, numbered: bool = False) -> None:
-    """A link to another lesson if it is built yet, else its name as plain text."""
-    item = lesson(slug)
-    label = t(f"common.lesson_names.{item.namespace}")
-    if numbered:
-        label = f"{item.number}. {label}"
-    if not item.built:
-        st.markdown(t("common.lesson_coming", name=label))
-        return
-    try:
-        st.page_link(str(item.path), label=label, icon=item.icon, query_params={"lang": current_language()})
-    except StreamlitAPIException:  # page run on its own (tests): no navigation to link into
-        st.markdown(f"[{label}](./{item.slug}?lang={current_language()})")
 
 
 @st.cache_resource

@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import fitting as fit
 from ui.i18n import t
+from ui.private_cache import private_unless
 
 _JS = (Path(__file__).parent / "line_pad.js").read_text(encoding="utf-8")
 _CSS = """
@@ -45,6 +46,7 @@ K_VALUES = tuple(float(v) for v in np.round(np.arange(-30.0, 10.0 + 1e-9, 0.5), 
 B_VALUES = tuple(float(v) for v in np.arange(0.0, 1500.0 + 1e-9, 10.0))
 
 
+@private_unless(fit.is_shop_data)  # a learner's own table stays in their session (ui/private_cache.py)
 @st.cache_resource(max_entries=16, show_spinner=False)
 def grid(xs: tuple, ys: tuple) -> dict:
     """E and the prediction at the new price for every (k, b) state, rounded for the wire."""

@@ -19,6 +19,17 @@ STORE = "private_cache"  # session-state key of this learner's results
 ENTRIES = 8  # per wrapped function and learner; the oldest goes first
 
 
+def in_session(name: str, key, compute, entries: int = ENTRIES):
+    """`compute()`, kept in this learner's session under (name, key); the `entries` newest stay."""
+    store = st.session_state.setdefault(STORE, {}).setdefault(name, OrderedDict())
+    if key not in store:
+        store[key] = compute()
+        while len(store) > entries:
+            store.popitem(last=False)
+    store.move_to_end(key)
+    return store[key]
+
+
 def private_unless(is_public):
     """Decorate a `st.cache_data` / `st.cache_resource` function: calls whose arguments satisfy
     `is_public(*args)` use the shared cache, every other call a per-session one."""
@@ -32,13 +43,8 @@ def private_unless(is_public):
         def call(*args):
             if is_public(*args):
                 return shared(*args)
-            store = st.session_state.setdefault(STORE, {}).setdefault(compute.__qualname__, OrderedDict())
-            if args not in store:
-                store[args] = compute(*args)
-                while len(store) > ENTRIES:
-                    store.popitem(last=False)
-            store.move_to_end(args)
-            return copy.deepcopy(store[args]) if copies else store[args]
+            value = in_session(compute.__qualname__, args, lambda: compute(*args))
+            return copy.deepcopy(value) if copies else value
 
         call.shared = shared  # for tests and benchmarks
         return call

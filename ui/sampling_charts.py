@@ -2,8 +2,8 @@
 
 import numpy as np
 import plotly.graph_objects as go
-import torch
 
+from core import sampling as smp
 from ui.figures import COLORS, style
 from ui.i18n import t
 from ui.scrub import Frame, build_template
@@ -123,69 +123,64 @@ def loss_figure(history) -> go.Figure:
 
 
 # --- Scrub figures (ui/scrub.py) -----------------------------------------------------------------------
+def _bars_base(chars: str, order: np.ndarray, traces: list) -> go.Figure:
+    """The frame both scrub figures share: the top characters on x, probability 0-1 on y."""
+    x = np.arange(len(order))
+    fig = go.Figure(traces)
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(tickvals=x, ticktext=[show_char(chars[i]) for i in order], range=[-0.6, len(order) - 0.4])
+    fig.update_yaxes(range=[0, 1.05])
+    return style(fig, "", t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"), height=460)
+
+
+def _bar(y: np.ndarray, name_key: str, color: str) -> go.Bar:
+    hover = t("sampling.chart.hover_prob")
+    return go.Bar(x=np.arange(len(y)), y=y, name=t(name_key), marker_color=color, hovertemplate=hover)
+
+
 def temperature_template(chars: str, logits, temperatures: tuple[float, ...]) -> dict:
     """The top characters' probabilities at every temperature, one frame each, beside the model's
     own (T = 1) as diamonds; each frame's title quotes its entropy and its top character's share."""
-    from core import sampling as smp
-
     model_p = smp.distribution(logits, 1.0).numpy()
     order = top_order(model_p)
-    x = np.arange(len(order))
-    hover = t("sampling.chart.hover_prob")
-    base = go.Figure(
-        [
-            go.Bar(x=x, y=model_p[order], name=t("sampling.chart.after_temperature"), marker_color=COLORS["model"],
-                   hovertemplate=hover),
-            go.Scatter(x=x, y=model_p[order], mode="markers", name=t("sampling.chart.model_t1"),
-                       marker={"symbol": "diamond", "size": 9, "color": COLORS["data"]}, hovertemplate=hover),
-        ]
-    )  # fmt: skip
-    base.update_xaxes(tickvals=x, ticktext=[show_char(chars[i]) for i in order], range=[-0.6, len(order) - 0.4])
-    base.update_yaxes(range=[0, 1.05])
-    style(base, "", t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"), height=460)
+    diamonds = go.Scatter(
+        x=np.arange(len(order)),
+        y=model_p[order],
+        mode="markers",
+        name=t("sampling.chart.model_t1"),
+        marker={"symbol": "diamond", "size": 9, "color": COLORS["data"]},
+        hovertemplate=t("sampling.chart.hover_prob"),
+    )
+    bars = _bar(model_p[order], "sampling.chart.after_temperature", COLORS["model"])
+    base = _bars_base(chars, order, [bars, diamonds])
+    top = int(order[0])
     frames = []
     for temperature in temperatures:
-        p = smp.distribution(logits, temperature).numpy()
-        top = int(order[0])
-        frames.append(
-            Frame(
-                [{"y": p[order].tolist()}],
-                t(
-                    "sampling.chart.temp_frame",
-                    temp=f"{temperature:.2f}",
-                    bits=f"{float(smp.entropy(torch.from_numpy(p))) + 0.0:.2f}",
-                    char=show_char(chars[top]),
-                    share=f"{p[top]:.0%}",
-                ),
-            )
+        p = smp.distribution(logits, temperature)
+        title = t(
+            "sampling.chart.temp_frame",
+            temp=f"{temperature:.2f}",
+            bits=f"{float(smp.entropy(p)) + 0.0:.2f}",  # + 0.0: no "-0.00" for a certain character
+            char=show_char(chars[top]),
+            share=f"{float(p[top]):.0%}",
         )
+        frames.append(Frame([{"y": p.numpy()[order].tolist()}], title))
     return build_template(base, [0], frames, [f"{v:g}" for v in temperatures], t("sampling.chart.temp_prefix"))
 
 
 def top_p_template(chars: str, logits, temperature: float, top_k: int | None, ps: tuple[float, ...]) -> dict:
     """At one temperature (and top-k), what every top-p keeps: kept bars renormalized, cut bars grey."""
-    from core import sampling as smp
-
     temp_p = smp.distribution(logits, temperature, top_k).numpy()
     order = top_order(temp_p)
-    x = np.arange(len(order))
-    hover = t("sampling.chart.hover_prob")
-    base = go.Figure(
-        [
-            go.Bar(x=x, y=temp_p[order], name=t("sampling.chart.after_temperature"), marker_color=COLORS["muted"],
-                   hovertemplate=hover),
-            go.Bar(x=x, y=temp_p[order], name=t("sampling.chart.renormalized"), marker_color=COLORS["model"],
-                   hovertemplate=hover),
-        ]
-    )  # fmt: skip
-    base.update_layout(barmode="group", bargap=0.25)
-    base.update_xaxes(tickvals=x, ticktext=[show_char(chars[i]) for i in order], range=[-0.6, len(order) - 0.4])
-    base.update_yaxes(range=[0, 1.05])
-    style(base, "", t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"), height=460)
+    bars = [
+        _bar(temp_p[order], "sampling.chart.after_temperature", COLORS["muted"]),
+        _bar(temp_p[order], "sampling.chart.renormalized", COLORS["model"]),
+    ]
+    base = _bars_base(chars, order, bars)
     frames = []
     for p in ps:
         final = smp.distribution(logits, temperature, top_k, p if p < 1 else None).numpy()
-        kept = [int(i) for i in order if final[i] > 0]
+        kept = [int(i) for i in np.argsort(-final, kind="stable") if final[i] > 0]  # all kept, not only the 20 shown
         shown = " ".join(show_char(chars[i]) for i in kept[:12]) + (" …" if len(kept) > 12 else "")
         frames.append(
             Frame(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.private_cache import in_session
+
 MAX_SPEC_BYTES = 2_000_000  # the budget for the states one figure carries (DESIGN.md)
 
 
@@ -83,26 +85,14 @@ def _shared(key: str, signature: tuple, _build) -> dict:
     return _build()
 
 
-PRIVATE = "scrub_private"  # session state: this learner's own templates (built from their text)
-PRIVATE_ENTRIES = 4
-
-
-def _private(key: str, signature: tuple, build) -> dict:
-    """Like _shared, but in this learner's session: for states computed from what they typed, which
-    a shared cache would betray (ui/private_cache.py says why)."""
-    store = st.session_state.setdefault(PRIVATE, {})
-    if (key, signature) not in store:
-        store[(key, signature)] = build()
-        while len(store) > PRIVATE_ENTRIES:
-            store.pop(next(iter(store)))
-    return store[(key, signature)]
-
-
 def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = True) -> PrebuiltFigure:
     """The figure `build()` makes (a dict from `build_template`) for this signature, showing state
     `active`: its slider there, its traces, title and annotations those of that frame. `public`:
     the states come from the course's own inputs and may be shared by every learner."""
-    template = (_shared if public else _private)(key, signature, build)
+    if public:
+        template = _shared(key, signature, build)
+    else:  # built from what this learner typed: kept in their session (ui/private_cache.py says why)
+        template = in_session("scrub_figure", (key, signature), build, entries=4)
     frame = template["frames"][active]
     data = list(template["data"])
     for index, trace in zip(frame["traces"], frame["data"]):
