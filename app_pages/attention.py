@@ -3,7 +3,7 @@ many heads, and the real attention of the course's tiny GPT and of MiniLM.
 
 Each section is an st.fragment: moving a slider reruns only its own section, and the parts a slider
 redraws alone (a layer/head map, the √d chart, the multi-head maps) are fragments inside it. The
-step-through and the multi-head figures live in ui/attention_sections.py; the real models' sections below.
+step-through and the multi-head figures live in app_pages/attention_sections.py; the real models' sections below.
 """
 
 from functools import partial
@@ -11,14 +11,14 @@ from functools import partial
 import streamlit as st
 import torch
 
+from app_pages import attention_sections as sections
 from core import attention as att
 from core import sampling as smp
 from core.artefacts import ArtefactError, shown_path
 from ui import attention_charts as charts
-from ui import attention_sections as sections
-from ui.attention_sections import draw
+from ui.figures import chart
 from ui.frame import lesson_footer, lesson_link
-from ui.i18n import LANGUAGES, load_catalog, t
+from ui.i18n import LANGUAGES, current_language, load_catalog, t
 from ui.layout import setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
 from ui.private_cache import private_unless
@@ -116,23 +116,23 @@ def position_section() -> None:
     pe = att.sinusoidal_encoding(T, d)  # (T, d)
     similarity = att.cosine_matrix(pe)  # (T, T)
     pe_title = t("attention.chart.pe_title", T=T, d=d)
+    lang = current_language()
     left, right = st.columns(2)
     with left:
-        draw(
-            "att_pe", (), lambda: charts.encoding_figure(pe), lambda f: charts.update_heatmaps(f, [pe], title=pe_title)
-        )
+        update = lambda f: charts.update_heatmaps(f, [pe], title=pe_title)  # noqa: E731
+        chart("att_pe", (lang,), lambda: charts.encoding_figure(pe), update)
     with right:
         build = partial(charts.position_similarity_figure, similarity)
-        draw("att_pe_sim", (), build, lambda f: charts.update_heatmaps(f, [similarity]))
+        chart("att_pe_sim", (lang,), build, lambda f: charts.update_heatmaps(f, [similarity]))
     st.markdown(t("attention.pe_added"))
     words = t("attention.step_words").split()
     X = att.word_vectors(words, d).numpy()  # (5, d)
     pe_words = att.sinusoidal_encoding(len(words), d)  # (5, d)
     added = [X, pe_words, X + pe_words]
     title = t("attention.chart.added_title", d=d)
-    draw(
+    chart(
         "att_pe_added",
-        (tuple(words), d if d <= 16 else "wide"),  # up to 16 dimensions get a labelled tick each
+        (lang, tuple(words), d if d <= 16 else "wide"),  # up to 16 dimensions get a labelled tick each
         lambda: charts.side_by_side(
             added,
             [t("attention.chart.word_vectors"), t("attention.chart.positions"), t("attention.chart.sum")],
@@ -193,13 +193,18 @@ def gpt_section() -> None:
     generated_from = max(0, len(prompt.ids) - cut) if n_new else None
     shown = vocab.decode(ids)
     st.code(shown, language=None, wrap_lines=True)  # learner text: never as Markdown
-    gpt_head_map(config, tuple(ids), [charts.show_char(c) for c in shown], weights, generated_from)
+    # The maps' labels are the learner's text, unless it is the shipped prompt: then they are shared.
+    public = shipped_gpt_prompt(str(model_dir()), tuple(prompt.ids), int(n_new), int(seed))
+    labels = [charts.show_char(c) for c in shown]
+    gpt_head_map(config, tuple(ids), labels, weights, generated_from, public)
     st.markdown(t("attention.gpt_explain"))
-    draw("att_gpt_all", (tuple(ids),), lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title")))
+    signature = (current_language(), tuple(ids))
+    build = lambda: charts.all_heads_figure(weights, t("attention.chart.gpt_all_title"))  # noqa: E731
+    chart("att_gpt_all", signature, build, public=public)
 
 
 @st.fragment  # choosing a layer and head reruns only this map, not the generation and the 16 heads
-def gpt_head_map(config, ids: tuple[int, ...], labels: list[str], weights, generated_from: int | None) -> None:
+def gpt_head_map(config, ids: tuple[int, ...], labels: list[str], weights, generated_from: int | None, public: bool):
     c1, c2 = st.columns(2)
     with c1:
         layer = slider("attention.layer_label", (1, config.n_layer, 1, 1), "att_gpt_layer")
@@ -207,11 +212,12 @@ def gpt_head_map(config, ids: tuple[int, ...], labels: list[str], weights, gener
         head = slider("attention.head_label", (1, config.n_head, 1, 1), "att_gpt_head")
     title = t("attention.chart.gpt_title", layer=layer, head=head)
     chosen = weights[layer - 1, head - 1]  # (T, T)
-    draw(
+    chart(
         "att_gpt_map",
-        (ids, generated_from),
+        (current_language(), ids, generated_from),
         lambda: charts.attention_map(chosen, labels, title, generated_from),
         lambda f: charts.update_heatmaps(f, [chosen], title=title),
+        public,
     )
 
 
@@ -241,7 +247,8 @@ def minilm_section() -> None:
     st.markdown(t("attention.minilm_explain"))
     st.subheader(t("attention.overview_header"))
     st.markdown(t("attention.overview_intro"))
-    draw("att_lm_all", (text,), lambda: charts.all_heads_figure(result.weights, t("attention.chart.minilm_all_title")))
+    build = lambda: charts.all_heads_figure(result.weights, t("attention.chart.minilm_all_title"))  # noqa: E731
+    chart("att_lm_all", (current_language(), text), build, public=shipped_sentence(text))
 
 
 @st.fragment  # choosing a layer and head reruns only this map and its check, not the 72-head overview
@@ -255,11 +262,12 @@ def minilm_head_map(encoder, text: str, result: att.EncoderAttention) -> None:
     ours = att.minilm_head_by_hand(encoder, result.hidden[layer - 1], layer - 1, head - 1)
     library = result.weights[layer - 1, head - 1]
     title = t("attention.chart.minilm_title", layer=layer, head=head)
-    draw(
+    chart(
         "att_lm_map",
-        (text,),
+        (current_language(), text),
         lambda: charts.attention_map(ours.weights.numpy(), result.tokens, title),
         lambda f: charts.update_heatmaps(f, [ours.weights.numpy()], title=title),
+        shipped_sentence(text),  # the tokens label the map: the learner's words, unless shipped
     )
     gap = float(abs(ours.weights.numpy() - library).max())
     st.metric(t("attention.by_hand_gap"), f"{gap:.1e}", help=t("attention.by_hand_help"))

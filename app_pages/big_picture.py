@@ -6,23 +6,24 @@ Each interactive section is an st.fragment: moving a control reruns only its own
 
 import numpy as np
 import streamlit as st
+import torch
 
 from core import big_picture as bp
 from core import compress, fitting, glossary
 from core.artefacts import ArtefactError, shown_path
+from core.corpus import corpus_path
 from core.device import describe_device, get_device
 from core.distill import STUDENT, STUDENT_SETTINGS, distillation_loss, train_student
 from core.gpt import GPTConfig
+from core.progress import Progress, report, scaled
 from ui import big_picture_charts as charts
-from ui import big_picture_measures as measures
 from ui.corpus import corpus_split, shown_corpus
-from ui.faults import out_of_memory_guard
-from ui.figures import learner_figure, show
+from ui.figures import chart, show
 from ui.frame import lesson_footer, lesson_link
 from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code
 from ui.tiny_gpt import get_model, model_dir
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 
 # Ranges and defaults, in one place: (min, max, default, step).
 RULE_SLIDER = (5.0, 35.0, 17.0, 1.0)
@@ -30,15 +31,46 @@ SPARSITY_SLIDER = (0, 95, 0, 5)  # percent
 BIT_CHOICES = (32, 8, 4)  # 32: the original floats
 DEFAULT_BITS = 8
 HISTOGRAM_TENSOR = "blocks.0.mlp.fc.weight"
-TRADEOFF = [(None, True, s) for s in (0.0, 0.3, 0.5, 0.7, 0.9)]  # pruning only
-TRADEOFF += [(bits, pc, s) for bits in (8, 4) for pc in (False, True) for s in (0.0, 0.5)]
+TRADEOFF = [compress.Settings(None, True, s) for s in (0.0, 0.3, 0.5, 0.7, 0.9)]  # pruning only
+TRADEOFF += [compress.Settings(bits, pc, s) for bits in (8, 4) for pc in (False, True) for s in (0.0, 0.5)]
 MAX_SEARCH = 100
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def nested_figure(lang: str):
-    """The same for every learner and never changed: built once per language, shared read-only."""
-    return charts.nested_figure()
+# --- The measures of a compressed model, cached per setting: going back to one is instant, and
+# learners share the work. The shared model itself is only read. ----------------------------------
+@st.cache_resource(max_entries=2, show_spinner=False)
+def reference_texts(directory: str) -> torch.Tensor:
+    return bp.reference_texts(get_model(directory)[0])
+
+
+def usable_corpus(chars: str) -> tuple[str | None, ArtefactError | None]:
+    """The corpus's path where it can be read in the vocabulary `chars` (else None: the measures
+    that need it are left out), and what went wrong if it cannot."""
+    path = str(corpus_path())
+    try:
+        corpus_split(chars, path)
+    except ArtefactError as problem:
+        return None, problem
+    return path, None
+
+
+def validation_text(chars: str, corpus: str | None) -> torch.Tensor | None:
+    return None if corpus is None else corpus_split(chars, corpus)[1]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def evaluate(
+    directory: str, corpus: str | None, settings: compress.Settings, with_sample: bool = True
+) -> bp.Compressed:
+    model, vocab, _ = get_model(directory)
+    val = validation_text(vocab.chars, corpus)
+    return bp.measure_compressed(model, vocab, settings, reference_texts(directory), val, with_sample)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def original_measures(directory: str, corpus: str | None) -> bp.Measured:
+    model, vocab, _ = get_model(directory)
+    return bp.measure_original(model, vocab, validation_text(vocab.chars, corpus))
 
 
 setup_page("big-picture")
@@ -47,7 +79,7 @@ st.markdown(t("big_picture.intro"))
 # --- Where LLMs sit --------------------------------------------------------------------------------
 st.header(t("big_picture.where_header"))
 st.markdown(t("big_picture.where_intro"))
-show(nested_figure(current_language()), key="big_nested")
+chart("big_nested", (current_language(),), charts.nested_figure)  # the same for every learner
 
 
 @st.fragment
@@ -66,10 +98,8 @@ def rule_section() -> None:
     )
     x, y = np.array(fitting.TEA_PRICES), np.array(fitting.TEA_SALES)
     k, b = bp.learned_line(x, y)
-    lang = current_language()
-    figure = learner_figure("big_rule", (lang,), lambda: charts.rule_figure(RULE_SLIDER[2]))
-    charts.update_rule_figure(figure, threshold)  # on a fresh copy too
-    show(figure, key="big_rule_chart")
+    build = lambda: charts.rule_figure(RULE_SLIDER[2])  # noqa: E731
+    chart("big_rule_chart", (current_language(),), build, lambda f: charts.update_rule_figure(f, threshold))
     left, right = st.columns(2)
     with left:
         st.caption(t("big_picture.rule_code_caption"))
@@ -113,20 +143,11 @@ if model is not None:
     )
 
 
-def settings_chosen() -> tuple[int | None, bool, float]:
-    bits = st.session_state.get("big_bits", DEFAULT_BITS)
-    return (
-        (None if bits == 32 else bits),
-        st.session_state.get("big_channel", True),
-        st.session_state.get("big_sparsity", 0) / 100,
-    )
-
-
-@st.fragment
-def compression_section() -> None:
+def settings_widgets() -> compress.Settings:
+    """The compression controls, side by side; what they are set to."""
     c1, c2, c3 = st.columns([1.2, 1, 1.4])
     with c1:
-        st.radio(
+        bits = st.radio(
             t("big_picture.bits_label"),
             BIT_CHOICES,
             BIT_CHOICES.index(DEFAULT_BITS),
@@ -136,7 +157,7 @@ def compression_section() -> None:
             help=t("big_picture.bits_help"),
         )
     with c2:
-        st.toggle(
+        per_channel = st.toggle(
             t("big_picture.per_channel_label"),
             True,
             key="big_channel",
@@ -145,7 +166,7 @@ def compression_section() -> None:
         )
     with c3:
         lo, hi, default, step = SPARSITY_SLIDER
-        st.slider(
+        percent = st.slider(
             t("big_picture.sparsity_label"),
             lo,
             hi,
@@ -155,8 +176,12 @@ def compression_section() -> None:
             bind="query-params",
             help=t("big_picture.sparsity_help"),
         )
-    bits, per_channel, sparsity = settings_chosen()
+    return compress.Settings(None if bits == 32 else bits, per_channel, percent / 100)
 
+
+@st.fragment
+def compression_section() -> None:
+    settings = settings_widgets()
     name = st.selectbox(
         t("big_picture.histogram_label"),
         list(matrices),
@@ -165,59 +190,59 @@ def compression_section() -> None:
         bind="query-params",
     )
     w = matrices[name].detach()
-    after = compress.prune(w, sparsity) if sparsity > 0 else w
-    if bits is not None:
-        after = compress.dequantize(compress.quantize(after, bits, per_channel))
-    lang = current_language()
-    histogram = learner_figure(
-        "big_histogram", (name, lang, str(model_dir())), lambda: charts.histogram_figure(name, w.numpy())
-    )
-    charts.update_histogram(histogram, w.numpy(), after.numpy())
-    show(histogram, key="big_histogram")
-
+    after = compress.prune(w, settings.sparsity) if settings.sparsity > 0 else w
+    if settings.bits is not None:
+        after = compress.dequantize(compress.quantize(after, settings.bits, settings.per_channel))
     directory = str(model_dir())
+    chart(
+        "big_histogram",
+        (name, current_language(), directory),
+        lambda: charts.histogram_figure(name, w.numpy()),
+        lambda f: charts.update_histogram(f, w.numpy(), after.numpy()),
+    )
+
     with st.spinner():
-        corpus, corpus_problem = measures.usable_corpus(vocab.chars)
-        original = measures.original_measures(directory, corpus)
-        result = measures.evaluate(directory, corpus, bits, per_channel, sparsity)
-    st.session_state["big_current"] = result
+        corpus, corpus_problem = usable_corpus(vocab.chars)
+        original = original_measures(directory, corpus)
+        result = evaluate(directory, corpus, settings)
+    st.session_state["big_current"] = result  # the trade-off chart's star
     left, right = st.columns(2)
     with left:
         st.subheader(t("big_picture.original_header"))
         st.metric(
             t("big_picture.size_label"),
-            t("big_picture.size_value", kb=original["size"] / 1000),
+            t("big_picture.size_value", kb=original.size / 1000),
             help=t("big_picture.size_help"),
         )
-        if original["val_loss"] is not None:
+        if original.val_loss is not None:
             st.metric(
                 t("big_picture.loss_label"),
-                f"{original['val_loss']:.3f}",
+                f"{original.val_loss:.3f}",
                 help=t(
                     "big_picture.loss_help",
-                    chars=measures.loss_chars(model),
+                    chars=bp.loss_chars(model),
                 ),
             )
     with right:
         st.subheader(t("big_picture.compressed_header"))
         st.metric(
             t("big_picture.size_label"),
-            t("big_picture.size_value", kb=result["size"] / 1000),
-            t("big_picture.ratio", ratio=original["size"] / result["size"]),
+            t("big_picture.size_value", kb=result.size / 1000),
+            t("big_picture.ratio", ratio=original.size / result.size),
             delta_color="off",
             delta_arrow="off",
             help=t("big_picture.size_help"),
         )
-        if result["val_loss"] is not None:
-            delta = result["val_loss"] - original["val_loss"]
+        if result.val_loss is not None:
+            delta = result.val_loss - original.val_loss
             st.metric(
                 t("big_picture.loss_label"),
-                f"{result['val_loss']:.3f}",
+                f"{result.val_loss:.3f}",
                 t("big_picture.loss_delta", delta=delta),
                 delta_color="inverse",
                 help=t(
                     "big_picture.loss_help",
-                    chars=measures.loss_chars(model),
+                    chars=bp.loss_chars(model),
                 ),
             )
     if corpus_problem is not None:
@@ -225,49 +250,54 @@ def compression_section() -> None:
             t("big_picture.no_corpus", path=shown_corpus(), problem=corpus_problem.reason), icon=":material/folder_off:"
         )
     m1, m2, m3 = st.columns(3)
-    positions = measures.N_REFERENCE_TEXTS * model.config.block_size
+    positions = bp.N_REFERENCE_TEXTS * model.config.block_size
     m1.metric(
         t("big_picture.kl_label"),
-        t("big_picture.kl_value", kl=result["kl"]),
+        t("big_picture.kl_value", kl=result.kl),
         help=t("big_picture.kl_help", chars=positions),
     )
-    m2.metric(t("big_picture.top1_label"), f"{result['top1']:.1%}", help=t("big_picture.top1_help"))
-    m3.metric(t("big_picture.sparsity_reached"), f"{result['pruned']:.1%}", help=t("big_picture.sparsity_reached_help"))
-    st.caption(t("big_picture.timing", compress_ms=result["compress_ms"], eval_ms=result["eval_ms"]))
+    m2.metric(t("big_picture.top1_label"), f"{result.top1:.1%}", help=t("big_picture.top1_help"))
+    m3.metric(t("big_picture.sparsity_reached"), f"{result.pruned:.1%}", help=t("big_picture.sparsity_reached_help"))
+    st.caption(t("big_picture.timing", compress_ms=result.compress_ms, eval_ms=result.eval_ms))
 
     st.subheader(t("big_picture.sample_header"))
     st.markdown(
         t(
             "big_picture.sample_intro",
-            prompt=measures.SAMPLE_PROMPT.strip(),
-            seed=measures.SAMPLE_SEED,
-            temp=measures.SAMPLE_TEMPERATURE,
+            prompt=bp.SAMPLE_PROMPT.strip(),
+            seed=bp.SAMPLE_SEED,
+            temp=bp.SAMPLE_TEMPERATURE,
         )
     )
     left, right = st.columns(2)
     left.caption(t("big_picture.original_header"))
-    left.code(original["sample"], language=None, wrap_lines=True)
+    left.code(original.sample, language=None, wrap_lines=True)
     right.caption(t("big_picture.compressed_header"))
-    right.code(result["sample"], language=None, wrap_lines=True)
+    right.code(result.sample, language=None, wrap_lines=True)
 
 
 @st.fragment
 def tradeoff_section() -> None:
     st.markdown(t("big_picture.tradeoff_intro"))
     if st.button(t("big_picture.tradeoff_button"), icon=":material/scatter_plot:", key="big_tradeoff"):
-        st.session_state["big_tradeoff_shown"] = True
-    if not st.session_state.get("big_tradeoff_shown"):
+        directory, (corpus, _) = str(model_dir()), usable_corpus(vocab.chars)
+
+        def measure_all(on_progress) -> list[bp.Compressed]:
+            points = []
+            for i, settings in enumerate(TRADEOFF):
+                points.append(evaluate(directory, corpus, settings, with_sample=False))
+                report(on_progress, i + 1, len(TRADEOFF))
+            return points
+
+        points = train_with_progress(lambda p: t("big_picture.tradeoff_running", n=len(TRADEOFF)), measure_all)
+        if points is not None:
+            st.session_state["big_tradeoff_points"] = points
+    points = st.session_state.get("big_tradeoff_points")
+    if points is None:
         return
-    directory, (corpus, _) = str(model_dir()), measures.usable_corpus(vocab.chars)
-    bar = st.progress(0.0, text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
-    points = []
-    for i, (bits, per_channel, sparsity) in enumerate(TRADEOFF):
-        points.append(measures.evaluate(directory, corpus, bits, per_channel, sparsity, with_sample=False))
-        bar.progress((i + 1) / len(TRADEOFF), text=t("big_picture.tradeoff_running", n=len(TRADEOFF)))
-    bar.empty()
     current = st.session_state.get("big_current")
     show(charts.tradeoff_figure(points, current, "kl"), key="big_tradeoff_kl")
-    if points[0]["val_loss"] is not None:
+    if points[0].val_loss is not None:
         show(charts.tradeoff_figure(points, current, "val_loss"), key="big_tradeoff_loss")
 
 
@@ -283,23 +313,30 @@ def distill_section() -> None:
     student = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
     card = t("big_picture.distill_card", layers=student.n_layer, width=student.n_embd, block=student.block_size)
     st.caption(card + " · " + t("big_picture.device_used", device=describe_device(device)))
+    students = (("text", None), ("teacher", model))  # one on the raw text, one taught by the shipped model
+
+    def describe(progress: Progress) -> str:
+        """Which student is training, and its own step: the two count as one run of 2 × steps."""
+        if progress.step == 0:
+            return t("big_picture.distill_starting")
+        i = min((progress.step - 1) // steps, 1)
+        which = t(f"big_picture.distill_{students[i][0]}")
+        return t("big_picture.distill_training", which=which, step=progress.step - i * steps, total=steps)
+
+    def train_both(on_progress) -> dict:
+        results = {}
+        for i, (mode, teacher) in enumerate(students):
+            part = scaled(on_progress, i * steps, 2 * steps)
+            trained, history = train_student(
+                student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress=part
+            )
+            results[mode] = (history, bp.sample(trained.cpu(), vocab))
+        return results
+
     if st.button(t("big_picture.distill_button"), type="primary", icon=":material/school:", key="big_distill"):
-        with training_slot():
-            bar, results = st.progress(0.0, text=t("big_picture.distill_starting")), {}
-            with out_of_memory_guard(bar):
-                for i, (mode, teacher) in enumerate((("text", None), ("teacher", model))):
-                    label = t(f"big_picture.distill_{mode}")
-
-                    def on_progress(step, history, i=i, label=label):
-                        text = t("big_picture.distill_training", which=label, step=step, total=steps)
-                        bar.progress((i * steps + step) / (2 * steps), text=text)
-
-                    trained, history = train_student(
-                        student, train_data, val_data, STUDENT_SETTINGS, teacher, 1.0, device, on_progress
-                    )
-                    results[mode] = (history, measures.sample(trained.cpu(), vocab))
-                st.session_state["big_distilled"] = results
-                bar.empty()
+        results = train_with_progress(describe, train_both)
+        if results is not None:
+            st.session_state["big_distilled"] = results
     if "big_distilled" not in st.session_state:
         return
     results = st.session_state["big_distilled"]

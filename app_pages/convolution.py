@@ -9,12 +9,11 @@ import streamlit as st
 from core import convolution as cv
 from core.device import get_device
 from ui import convolution_charts as charts
-from ui.faults import out_of_memory_guard
-from ui.figures import show
+from ui.figures import chart
 from ui.frame import lesson_footer
 from ui.i18n import t
 from ui.layout import setup_page, show_code, vocabulary
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
 # Widget ranges and defaults, in one place: (min, max, default, step).
@@ -34,11 +33,6 @@ def labels(group: str, options) -> callable:
     return {option: t(f"convolution.{group}.{option}") for option in options}.get
 
 
-def figure(chart_key: str, key: tuple, build) -> None:
-    """Draw a figure, building it only when `key` (everything it depends on) is new."""
-    show(charts.cached_figure((lang, chart_key, *key), build), key=chart_key)
-
-
 lang = setup_page("convolution")
 st.markdown(t("convolution.intro"))
 
@@ -56,7 +50,12 @@ def parameters_section() -> None:
     fc_count = cv.fc_parameters(side, side, neurons)
     conv_count = cv.conv_parameters(3, filters)
     with c2:
-        figure("conv_params_chart", (fc_count, conv_count), lambda: charts.parameters_figure(fc_count, conv_count))
+        chart(
+            "conv_params_chart",
+            (lang,),
+            lambda: charts.parameters_figure(fc_count, conv_count),
+            lambda fig: charts.update_parameters_figure(fig, fc_count, conv_count),
+        )
     st.latex(
         rf"{side}\times{side}\times{neurons} = {fc_count:,}"
         rf"\qquad (3\times 3 + 1)\times {filters} = {conv_count:,}".replace(",", "{,}")
@@ -131,6 +130,9 @@ with c1:
     padding = slider("convolution.padding_label", PADDING_SLIDER, "conv_padding", help=t("convolution.padding_help"))
 kernel = tuple(map(tuple, k))
 conv_key = (image_id, kernel, stride, padding)  # everything the feature map depends on
+# Figures of the course's own images and kernels are built once for every learner; an uploaded
+# image or an edited kernel is this learner's, and so are the figures made from it.
+public = not image_id.startswith("upload:") and np.array_equal(k, cv.preset_kernel(preset, size))
 y = charts.convolve(*conv_key[:1], x, *conv_key[1:])
 h, w = x.shape
 h_out, w_out = cv.output_size(h, size, stride, padding), cv.output_size(w, size, stride, padding)
@@ -145,7 +147,7 @@ with c2:
 
 # --- One output, up close ---------------------------------------------------------------------
 @st.fragment
-def closeup_section(image_id: str, x: np.ndarray, k: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
+def closeup_section(image_id: str, x: np.ndarray, k: np.ndarray, y: np.ndarray, conv_key: tuple, public: bool) -> None:
     """The input and feature map with one output position marked, and the sum behind that output."""
     _, _, stride, padding = conv_key
     size = k.shape[0]
@@ -158,31 +160,42 @@ def closeup_section(image_id: str, x: np.ndarray, k: np.ndarray, y: np.ndarray, 
     i, j = min(i, y.shape[0] - 1), min(j, y.shape[1] - 1)
     patch, products, value = cv.patch_products(x, k, stride, padding, i, j)
     box = (i * stride - padding, j * stride - padding, size, size)
-    with c1:
-        figure(
+    output_box = (i, j, 1, 1)
+    with c1:  # the image's figure is built once; the boxes move
+        chart(
             "conv_input",
-            (image_id, box),
+            (lang, image_id),
             lambda: charts.cached_map_figure(image_id, x, t("convolution.chart.input_title"), box),
+            lambda fig: charts.move_box(fig, box),
+            public=not image_id.startswith("upload:"),
         )
     with c2:
-        figure(
+        chart(
             "conv_output",
-            (conv_key, i, j),
-            lambda: charts.cached_map_figure(conv_key, y, t("convolution.chart.output_title"), (i, j, 1, 1)),
+            (lang, conv_key),
+            lambda: charts.cached_map_figure(conv_key, y, t("convolution.chart.output_title"), output_box),
+            lambda fig: charts.move_box(fig, output_box),
+            public=public,
         )
     st.subheader(t("convolution.closeup_header", i=i, j=j))
-    figure("conv_closeup", (conv_key, i, j), lambda: charts.closeup_figure(patch, k, products))
+    chart(
+        "conv_closeup",
+        (lang, size),
+        lambda: charts.closeup_figure(patch, k, products),
+        lambda fig: charts.update_closeup_figure(fig, patch, k, products),
+        public=public,
+    )
     terms = " + ".join(f"({a:.3g})({b:.3g})" for a, b in zip(patch.ravel()[:4], k.ravel()[:4]))
     st.latex(rf"y_{{{i},{j}}} = \sum_{{a,b}} x_{{a,b}}\,k_{{a,b}} = {terms} + \dots = {value:.4g}")
     st.markdown(t("convolution.closeup_explain", value=f"{value:.4g}", shown=f"{y[i, j]:.4g}"))
 
 
-closeup_section(image_id, x, k, y, conv_key)
+closeup_section(image_id, x, k, y, conv_key, public)
 
 
 # --- ReLU and pooling -------------------------------------------------------------------------
 @st.fragment
-def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
+def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple, public: bool) -> None:
     """ReLU and pooling of the feature map; reruns alone when its own widgets change."""
     st.header(t("convolution.pool_header"))
     st.markdown(t("convolution.pool_intro"))
@@ -213,12 +226,13 @@ def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
         stages.append((title, pooled, (*conv_key, use_relu, pool_kind, pool)))
     else:
         st.info(t("convolution.too_small_to_pool", size=pool))
-    figure(
+    chart(
         "conv_stages",
-        (conv_key, use_relu, pool_kind, pool),
+        (lang, conv_key, use_relu, pool_kind, pool),
         lambda: charts.stages_figure(
             [(title, m, charts.png(key, m) if max(m.shape) > charts.SMALL else None) for title, m, key in stages]
         ),
+        public=public,
     )
     last = stages[-1][1]
     st.markdown(
@@ -226,26 +240,32 @@ def pooling_section(x: np.ndarray, y: np.ndarray, conv_key: tuple) -> None:
     )
 
 
-pooling_section(x, y, conv_key)
+pooling_section(x, y, conv_key, public)
 
 
 # --- Shifting the image -----------------------------------------------------------------------
 @st.fragment
-def shift_section(image_id: str, x: np.ndarray, kernel: tuple) -> None:
+def shift_section(image_id: str, x: np.ndarray, kernel: tuple, public: bool) -> None:
     st.header(t("convolution.shift_header"))
     st.markdown(t("convolution.shift_intro", side=SHIFT_SIDE, neurons=FC_NEURONS))
     c1, c2 = st.columns(2)
     dy = c1.slider(t("convolution.dy_label"), *SHIFT_SLIDER[:3], key="conv_dy", bind="query-params")
     dx = c2.slider(t("convolution.dx_label"), *SHIFT_SLIDER[:3], key="conv_dx", bind="query-params")
     demo = charts.shift_result(image_id, x, kernel, dy, dx, SHIFT_SIDE, FC_NEURONS)
-    figure("conv_shift", (image_id, kernel, dy, dx), lambda: charts.shift_figure(demo))
+    chart(
+        "conv_shift",
+        (lang, image_id, kernel),
+        lambda: charts.shift_figure(demo),
+        lambda fig: charts.update_shift_figure(fig, demo),
+        public=public,
+    )
     c1, c2 = st.columns(2)
     c1.metric(t("convolution.conv_gap"), f"{demo.conv_gap:.2g}", help=t("convolution.conv_gap_help"))
     c2.metric(t("convolution.fc_change"), f"{demo.fc_change:.0%}", help=t("convolution.fc_change_help"))
     st.markdown(t("convolution.shift_explain"))
 
 
-shift_section(image_id, x, kernel)
+shift_section(image_id, x, kernel, public)
 
 
 # --- A small CNN on handwritten digits ----------------------------------------------------------
@@ -257,18 +277,15 @@ def cnn_section() -> None:
     st.markdown(t("convolution.cnn_intro", epochs=config.epochs, c1=config.channels[0], c2=config.channels[1]))
     seed = st.number_input(t("convolution.seed_label"), 0, 9999, config.seed, key="conv_seed")
     if st.button(t("convolution.train_button"), icon=":material/play_arrow:", key="conv_train", type="primary"):
-        with training_slot():
-            bar = st.progress(0.0, text=t("convolution.training"))
-            with out_of_memory_guard(bar):
-                run = cv.train_digits(
-                    cv.TrainConfig(seed=int(seed)),
-                    get_device(),
-                    lambda done, total: bar.progress(done / total, text=t("convolution.training")),
-                )
-                bar.empty()
-                predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
-                # This learner's own result, with a unique id that keys its figures in the shared cache.
-                st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
+        text = t("convolution.training")
+        run = train_with_progress(
+            lambda p: text,
+            lambda on_progress: cv.train_digits(cv.TrainConfig(seed=int(seed)), get_device(), on_progress),
+        )
+        if run is not None:
+            predictions = (cv.predict(run.cnn.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
+            # This learner's own result, with a unique id that names its figures.
+            st.session_state["conv_run"] = (int(seed), run, predictions, uuid.uuid4().hex)
     if "conv_run" not in st.session_state:
         st.info(t("convolution.not_trained"))
     else:
@@ -296,15 +313,20 @@ def cnn_section() -> None:
         )
         names = (t("convolution.chart.cnn"), t("convolution.chart.mlp"))
         c1, c2 = st.columns(2)
+        # This learner's run: its figures are built in their session, again only for a new run or digit.
         with c1:
-            figure(
+            chart(
                 "conv_accuracy",
-                run_key,
+                (lang, run_key),
                 lambda: charts.accuracy_figure(run.cnn.test_accuracy, run.mlp.test_accuracy, *names),
+                public=False,
             )
         with c2:
-            figure(
-                "conv_confusion", run_key, lambda: charts.confusion_figure(cv.confusion_matrix(run.y_test, cnn_pred))
+            chart(
+                "conv_confusion",
+                (lang, run_key),
+                lambda: charts.confusion_figure(cv.confusion_matrix(run.y_test, cnn_pred)),
+                public=False,
             )
         pick = st.slider(t("convolution.test_digit_label"), 0, len(run.y_test) - 1, 0, key="conv_test_digit")
         kernels, maps = cv.first_layer(run.cnn.model, run.x_test[pick])
@@ -313,23 +335,26 @@ def cnn_section() -> None:
         )
         c1, c2 = st.columns([1, 4])
         with c1:
-            figure(
+            chart(
                 "conv_digit",
-                (run_key, pick),
+                (lang, run_key, pick),
                 lambda: charts.map_figure(
                     run.x_test[pick], t("convolution.chart.digit_title"), height=260, details=False
                 ),
+                public=False,
             )
         with c2:
-            figure(
+            chart(
                 "conv_kernels",
-                (run_key,),
+                (lang, run_key),
                 lambda: charts.small_multiples(kernels, t("convolution.chart.kernels_title"), height=200),
+                public=False,
             )
-            figure(
+            chart(
                 "conv_maps",
-                (run_key, pick),
+                (lang, run_key, pick),
                 lambda: charts.small_multiples(maps, t("convolution.chart.maps_title"), height=200),
+                public=False,
             )
         st.markdown(t("convolution.cnn_explain"))
 

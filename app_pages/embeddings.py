@@ -11,7 +11,7 @@ import streamlit as st
 from core import embeddings as emb
 from core.artefacts import ArtefactError, shown_path
 from ui import embeddings_charts as charts
-from ui.figures import session_figure, show
+from ui.figures import chart
 from ui.frame import lesson_footer
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES, current_language, load_catalog, t
 from ui.layout import setup_page, show_code, vocabulary
@@ -20,6 +20,7 @@ from ui.minilm import basis_path
 from ui.minilm import get_basis as load_basis
 from ui.minilm import get_minilm as get_model
 from ui.private_cache import private_unless
+from ui.sampling_charts import show_char
 from ui.tiny_gpt import get_model as get_tiny_gpt
 from ui.tiny_gpt import model_dir as tiny_gpt_dir
 from ui.widgets import slider
@@ -103,12 +104,6 @@ def entries_notices(fixed: dict, embedded: emb.Embedded, entries: list[emb.Entry
         st.warning(t("embeddings.notice.unknown", entries=", ".join(unknown[:8])), icon=":material/translate:")
 
 
-def draw(key: str, signature: tuple, build, update=None) -> None:
-    """Draw a figure built only when `signature` changes; otherwise `update` it in place (fast reruns)."""
-    figure = session_figure(key, (current_language(), *signature), build, update)
-    show(figure, key=key)
-
-
 def pick(label_key: str, texts: tuple[str, ...], key: str, index: int = 0) -> int:
     return st.selectbox(t(label_key), range(len(texts)), index, format_func=lambda i: texts[i], key=key)
 
@@ -136,7 +131,12 @@ def numbers_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         title = t("embeddings.chart.cosine_title_of", name=names[choice])
-        draw("emb_repr_heatmap", (texts, choice), partial(charts.heatmap_figure, cosines, texts, title, "cos", -1, 1))
+        chart(
+            "emb_repr_heatmap",
+            (current_language(), texts, choice),
+            partial(charts.heatmap_figure, cosines, texts, title, "cos", -1, 1),
+            public=only_shipped_texts(texts),
+        )
     with c2:
         st.metric(t("embeddings.numbers_per_entry"), f"{vectors.shape[1]}")
         st.metric(t("embeddings.offdiag_range"), f"{others.min():.2f} … {others.max():.2f}")
@@ -149,27 +149,26 @@ def similarity_section(texts: tuple[str, ...], raw: np.ndarray) -> None:
     st.header(t("embeddings.similarity_header"))
     st.markdown(t("embeddings.similarity_intro"))
     st.latex(r"a\cdot b = \sum_{i=1}^{384} a_i b_i,\qquad \cos\theta = \frac{a\cdot b}{\lVert a\rVert\,\lVert b\rVert}")
+    cosines, dots = emb.cosine_similarity(raw, raw), emb.dot_products(raw, raw)  # (n, n) each
+    signature, public = (current_language(), texts), only_shipped_texts(texts)
     c1, c2 = st.columns(2)
     with c1:
-        cosines = emb.cosine_similarity(raw, raw)
-        draw(
-            "emb_cos",
-            (texts,),
-            partial(charts.heatmap_figure, cosines, texts, t("embeddings.chart.cosine_title"), "cos"),
-        )
+        build = partial(charts.heatmap_figure, cosines, texts, t("embeddings.chart.cosine_title"), "cos")
+        chart("emb_cos", signature, build, public=public)
     with c2:
-        dots = emb.dot_products(raw, raw)
-        draw("emb_dot", (texts,), partial(charts.heatmap_figure, dots, texts, t("embeddings.chart.dot_title"), "a·b"))
+        build = partial(charts.heatmap_figure, dots, texts, t("embeddings.chart.dot_title"), "a·b")
+        chart("emb_dot", signature, build, public=public)
     c1, c2 = st.columns(2)
     with c1:
         first = pick("embeddings.pair_a", texts, "emb_pair_a")
     with c2:
         second = pick("embeddings.pair_b", texts, "emb_pair_b", 1)
-    a, b = raw[first], raw[second]
-    dot, na, nb = float(a @ b), float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    # The pair's numbers, read from the two matrices above: |a| = sqrt(a·a) is on the diagonal.
+    dot, cos = dots[first, second], cosines[first, second]
+    na, nb = np.sqrt(dots[first, first]), np.sqrt(dots[second, second])
     st.latex(
         rf"a\cdot b = {dot:.3f},\quad \lVert a\rVert = {na:.3f},\quad \lVert b\rVert = {nb:.3f},"
-        rf"\quad \cos\theta = \frac{{{dot:.3f}}}{{{na:.3f}\times{nb:.3f}}} = {dot / (na * nb):.3f}"
+        rf"\quad \cos\theta = \frac{{{dot:.3f}}}{{{na:.3f}\times{nb:.3f}}} = {cos:.3f}"
     )
     st.markdown(t("embeddings.dot_vs_cosine"))
 
@@ -200,12 +199,14 @@ def dimensions_section(texts: tuple[str, ...], X: np.ndarray) -> None:
     def update_overlap(fig):
         fig.data[1].x, fig.data[1].y, fig.data[1].name = [d], [overlap_d * 100], t("embeddings.chart.your_d", d=d)
 
+    signature, public = (current_language(), texts), only_shipped_texts(texts)
     c1, c2 = st.columns(2)
     with c1:
-        draw("emb_reduced", (texts,), partial(charts.heatmap_figure, cosines, texts, title, "cos"), update_heatmap)
+        build = partial(charts.heatmap_figure, cosines, texts, title, "cos")
+        chart("emb_reduced", signature, build, update_heatmap, public=public)
     with c2:
         build = partial(charts.overlap_figure, ds, overlaps, d, overlap_d, OVERLAP_K)
-        draw("emb_overlap", (texts,), build, update_overlap)
+        chart("emb_overlap", signature, build, update_overlap, public=public)
     kept = float(basis.explained_variance_ratio_[:d].sum())
     st.markdown(t("embeddings.dims_result", d=d, kept=f"{kept:.0%}", overlap=f"{overlap_d:.0%}", k=OVERLAP_K))
 
@@ -260,12 +261,14 @@ def map_section(texts: tuple[str, ...], groups: list[str], embedded: emb.Embedde
         order, scores = emb.nearest(embedded.raw if raw else X, picked, min(k, hi), metric)
         score_name = "cos" if metric == "cosine" else t("embeddings.metrics.distance")
         title = t("embeddings.chart.neighbours_title", text=charts.short(texts[picked]))
+        # Built in the learner's session: one figure per entry, metric and k, too many to share.
         build = partial(charts.bars_figure, [texts[i] for i in order], scores, title, score_name)
-        draw("emb_neighbours", (texts, picked, metric, raw, k), build)
+        chart("emb_neighbours", (current_language(), texts, picked, metric, raw, k), build, public=False)
     with c1:
         title = t("embeddings.chart.map_title", method=METHOD_NAMES[method], dims=dims)
         build = partial(charts.map_figure, coords, texts, groups, title, axis, (picked, list(order)))
-        draw("emb_map", (texts, tuple(groups), method, dims, perplexity, picked, tuple(order)), build)
+        signature = (current_language(), texts, tuple(groups), method, dims, perplexity, picked, tuple(order))
+        chart("emb_map", signature, build, public=False)
     st.markdown(t("embeddings.neighbours_explain"))
 
 
@@ -298,7 +301,7 @@ def analogy_section() -> None:
     greyed = {j for j, i in enumerate(shown) if words[i] in inputs}
     title = t("embeddings.chart.analogy_title", **{k: charts.short(w, 40) for k, w in zip("abc", inputs)})
     build = partial(charts.bars_figure, [words[i] for i in shown], scores[shown], title, "cos", greyed)
-    draw("emb_analogy", (words, tuple(inputs)), build)
+    chart("emb_analogy", (current_language(), words, tuple(inputs)), build, public=only_shipped_texts(words))
     best = next((words[i] for i in ranked if words[i] not in inputs), "—")
     if words[ranked[0]] in inputs:
         top = words[ranked[0]]
@@ -346,10 +349,11 @@ def search_section() -> None:
         st.warning(t("embeddings.unknown_share", unknown=unknown, total=total, share=f"{unknown / total:.0%}"))
     order, scores = emb.top_k(q.X[0], P.X, top)
     hits = [passages[i] for i in order]
-    draw(
+    chart(
         "emb_search",
-        (tuple(passages), query, top),
+        (current_language(), tuple(passages), query, top),
         partial(charts.bars_figure, hits, scores, t("embeddings.chart.search_title"), "cos"),
+        public=False,  # the learner's query and passages; and one figure per k
     )
     for rank, (passage, score) in enumerate(zip(hits, scores), start=1):
         st.text(f"{rank}.  {score:.3f}  {passage}")
@@ -408,13 +412,12 @@ if minilm_loaded:
     minilm_sections()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def char_map_figure(directory: str, lang: str):
-    """The tiny GPT's 65 character vectors on a 2D map; built once per language, shared read-only."""
+def char_map_figure(directory: str):
+    """The tiny GPT's 65 character vectors on a 2D map."""
     model, vocab, _ = get_tiny_gpt(directory)
     W = model.wte.weight.detach().cpu().numpy()  # (vocab, n_embd)
     coords, kept = emb.char_map(W)
-    shown = [{"\n": "⏎", " ": "␣"}.get(c, c) for c in vocab.chars]
+    shown = [show_char(c) for c in vocab.chars]
     groups = [t(f"embeddings.char_classes.{emb.char_class(c)}") for c in vocab.chars]
     title = t("embeddings.chart.chars_title", n=len(vocab), dims=W.shape[1], kept=f"{100 * kept.sum():.0f}")
     return charts.map_figure(coords, shown, groups, title, "PC")
@@ -423,7 +426,8 @@ def char_map_figure(directory: str, lang: str):
 st.header(t("embeddings.chars_header"))
 st.markdown(t("embeddings.chars_intro"))
 try:
-    show(char_map_figure(str(tiny_gpt_dir()), current_language()), key="emb_chars")
+    directory = str(tiny_gpt_dir())
+    chart("emb_chars", (current_language(), directory), lambda: char_map_figure(directory))
     st.markdown(t("embeddings.chars_explain"))
 except ArtefactError as problem:  # missing or corrupt model files: only this section is affected
     st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")

@@ -12,13 +12,13 @@ import streamlit as st
 from core import fitting as fit
 from ui import exercise
 from ui import fitting_charts as charts
-from ui.figures import show
+from ui.figures import chart, show
 from ui.frame import go_deeper, lesson_footer, try_this, what_you_saw
 from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code, vocabulary
 from ui.line_pad import line_pad
 from ui.private_cache import private_unless
-from ui.scrub import scrub_figure, show_scrub
+from ui.scrub import scrub_figure
 
 LEARNING_RATES = (1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 MAX_EPOCHS = 100  # the epochs figure carries every epoch up to this
@@ -161,7 +161,7 @@ def steps_section(x, y) -> None:
     signature = (tuple(x), tuple(y), current_language())
     public = shipped_teas(signature[0], signature[1])
     figure = scrub_figure("fit_steps", signature, lambda: first_epoch(*signature), taken, public)
-    show_scrub(figure, "fit_steps_chart")
+    show(figure, "fit_steps_chart")
     with go_deeper(t("fitting.step_arithmetic", step=taken)):
         if taken == 0:
             st.markdown(t("fitting.step_zero", error=f"{fit.dataset_error(x, y, fit.K0, fit.B0):.2f}"))
@@ -215,18 +215,11 @@ steps_section(x, y)
 # --- Many epochs, and the best line in one shot ----------------------------------------------------
 @private_unless(shipped_teas)
 @st.cache_resource(max_entries=64, show_spinner=False)
-def trained(xs: tuple, ys: tuple, lr: float, lang: str) -> dict:
-    """Train MAX_EPOCHS epochs once per table, rate and language. Shared, never modified."""
+def trained(xs: tuple, ys: tuple, lr: float) -> tuple[fit.TrainResult, tuple[float, float, float]]:
+    """MAX_EPOCHS epochs of SGD and the least-squares line, once per table and rate. Never modified."""
     x, y = np.array(xs), np.array(ys)
-    run = fit.train(x, y, lr=lr, epochs=MAX_EPOCHS)
     best_k, best_b = fit.least_squares(x, y)
-    best_error = fit.dataset_error(x, y, best_k, best_b)
-    return {
-        "run": run,
-        "best": (best_k, best_b, best_error),
-        "epochs_template": charts.epochs_template(x, y, run, best_error),
-        "compare_figure": charts.compare_figure(x, y, (run.ks[-1], run.bs[-1]), (best_k, best_b)),
-    }
+    return fit.train(x, y, lr=lr, epochs=MAX_EPOCHS), (best_k, best_b, fit.dataset_error(x, y, best_k, best_b))
 
 
 @st.fragment
@@ -243,8 +236,7 @@ def training_section(x, y) -> None:
             bind="query-params",
             help=t("fitting.lr_help"),
         )
-    result = trained(tuple(x), tuple(y), lr, current_language())
-    run, (best_k, best_b, best_error) = result["run"], result["best"]
+    run, (best_k, best_b, best_error) = trained(tuple(x), tuple(y), lr)
     with c2:
         epoch = 0  # a run that diverged in its first epoch has only the starting model to show
         if run.epochs_done > 0:
@@ -253,8 +245,9 @@ def training_section(x, y) -> None:
         st.error(t("fitting.diverged", epoch=run.diverged_at, lr=f"{lr:g}"), icon=":material/warning:")
     signature = (tuple(x), tuple(y), lr, current_language())
     public = shipped_teas(tuple(x), tuple(y))
-    figure = scrub_figure("fit_epochs", signature, lambda: result["epochs_template"], epoch, public)
-    show_scrub(figure, "fit_epochs_chart")
+    build = lambda: charts.epochs_template(x, y, run, best_error)  # noqa: E731
+    figure = scrub_figure("fit_epochs", signature, build, epoch, public)
+    show(figure, "fit_epochs_chart")
     last = run.epochs_done
     best_prediction = float(fit.predict(fit.NEW_PRICE, best_k, best_b))
     what_you_saw(
@@ -289,7 +282,8 @@ def training_section(x, y) -> None:
     c2.metric("b", f"{best_b:.2f}")
     c3.metric(t("fitting.dataset_error"), f"{best_error:,.1f}")
     c4.metric(t("fitting.prediction_at", price=f"{fit.NEW_PRICE:g}"), f"{best_prediction:.0f}")
-    show(result["compare_figure"], key="fit_compare")
+    final, best = (run.ks[-1], run.bs[-1]), (best_k, best_b)
+    chart("fit_compare", signature, lambda: charts.compare_figure(x, y, final, best), public=public)
 
 
 def _long_run_outcome(run, best_error: float) -> str:

@@ -8,12 +8,11 @@ from core import fitting as fit
 from core import loss_surface as ls
 from core.device import get_device
 from ui import loss_surface_charts as charts
-from ui.faults import out_of_memory_guard
-from ui.figures import session_figure, show
+from ui.figures import chart
 from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -33,7 +32,7 @@ NEURON_V = (-2.0, 2.0, -1.0, 0.1)
 NEURON_LRS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0)
 NEURON_STEPS = 300
 BASIN_GRID, BASIN_LR, BASIN_STEPS = (61, 41), 0.5, 400  # the basin map: starts, and the descent from each
-MLP = ls.MLPConfig()
+LANDSCAPE = ls.LandscapeConfig()
 
 
 def thinned(xs, ys, z, drawn: int = DRAWN):
@@ -85,8 +84,8 @@ def neuron_path(name: str, lr: float, start: tuple) -> ls.Path:
 
 
 @st.cache_resource(max_entries=2)
-def mlp_landscape(config: ls.MLPConfig, device: str, _progress=None) -> dict:
-    return ls.mlp_landscape(config, device, _progress)  # same seed, same result: shared by all learners
+def mlp_landscape(config: ls.LandscapeConfig, device: str, _on_progress=None) -> ls.Landscape:
+    return ls.mlp_landscape(config, device, _on_progress)  # same seed, same result: shared by all learners
 
 
 # --- 1. The milk-tea surface and four optimizers --------------------------------------------------
@@ -140,24 +139,22 @@ def tea_section():
         key="loss_view",
         bind="query-params",
     )
-    # Kept per learner and updated in place while only the paths move (see ui.figures.session_figure).
+    # Built once per view, scaling and set of optimizers; the paths are updated in place as they move.
     signature = (view, scaled, tuple(paths), current_language())
     if view == "surface":
-        figure = session_figure(
+        chart(
             "loss_surface3d",
             signature,
             build=lambda: charts.surface_figure(*tea_drawn(scaled), paths, labels),
             update=lambda fig: charts.update_surface_paths(fig, *tea_drawn(scaled)[:2], paths),
         )
-        show(figure, key="loss_surface3d")
     else:
-        figure = session_figure(
+        chart(
             "loss_contour",
             signature,
             build=lambda: charts.contour_figure(*tea_drawn(scaled), paths, minimum, labels, equal_axes=scaled),
             update=lambda fig: charts.update_contour_paths(fig, *tea_drawn(scaled)[:2], paths),
         )
-        show(figure, key="loss_contour")
     st.caption(t("loss_surface.arrows_caption"))
 
     _, mean, std = ls.standardize(fit.TEA_PRICES)
@@ -176,13 +173,12 @@ def tea_section():
         columns = ["optimizer", "outcome", "error", "k", "b", "prediction"]
         table = pd.DataFrame(rows, columns=[t(f"loss_surface.table.{c}") for c in columns]).round(3)
         st.dataframe(table, hide_index=True)
-        curves = session_figure(
+        chart(
             "loss_curves",
             (scaled, tuple(paths), current_language()),
             build=lambda: charts.loss_curves_figure(paths, best),
             update=lambda fig: charts.update_loss_curves(fig, paths, best),
         )
-        show(curves, key="loss_curves")
     for label, path in paths.values():
         if path.diverged_at is not None:
             st.error(t("loss_surface.diverged", name=label, step=path.diverged_at), icon=":material/warning:")
@@ -276,16 +272,24 @@ def neuron_section():
             markers.append((p[0], p[1], t("loss_surface.chart.saddle"), "x"))
     nn_path = neuron_path(nn_opt, nn_lr, (w0, v0))
     nn_label = f"{t(f'loss_surface.opt.{nn_opt}')} (η = {nn_lr:g})"
+    nn_paths = {nn_opt: (nn_label, nn_path)}
     labels = (t("loss_surface.chart.neuron_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
+    drawn = thinned(ws, vs, nz)
     c1, c2 = st.columns([3, 2])
-    with c1:
-        show(
-            charts.contour_figure(*thinned(ws, vs, nz), {nn_opt: (nn_label, nn_path)}, markers, labels),
-            key="loss_neuron",
+    with c1:  # the surface and its markers never change: built once per optimizer (its colour), path updated
+        chart(
+            "loss_neuron",
+            (nn_opt, current_language()),
+            build=lambda: charts.contour_figure(*drawn, nn_paths, markers, labels),
+            update=lambda fig: charts.update_contour_paths(fig, *drawn[:2], nn_paths),
         )
-    with c2:
+    with c2:  # the basins never change at all
         basin_markers = [(p, n, symbol) for p, n, symbol in zip(minima_points, names, ("star", "diamond"))]
-        show(charts.basins_figure(bw, bv, basin_labels, basin_markers, names), key="loss_basins")
+        chart(
+            "loss_basins",
+            (current_language(),),
+            build=lambda: charts.basins_figure(bw, bv, basin_labels, basin_markers, names),
+        )
     end = nn_path.thetas[-1]
     loss_fn = ls.neuron_loss(*ls.neuron_data())
     if nn_path.diverged_at is not None:
@@ -309,25 +313,27 @@ def neuron_section():
 @st.fragment
 def mlp_section():
     st.header(t("loss_surface.mlp_header"))
-    st.markdown(t("loss_surface.mlp_intro", hidden=MLP.hidden, steps=MLP.steps, grid=MLP.grid))
+    net = LANDSCAPE.net
+    st.markdown(t("loss_surface.mlp_intro", hidden=net.width, steps=net.epochs, grid=LANDSCAPE.grid))
     device = get_device()
     if st.button(t("loss_surface.mlp_button"), key="loss_mlp_train", icon=":material/play_arrow:"):
         message = t("loss_surface.mlp_progress", device=device.type.upper())
-        with training_slot():
-            bar = st.progress(0.0, text=message)
-            with out_of_memory_guard(bar):
-                st.session_state["loss_mlp"] = mlp_landscape(MLP, str(device), lambda f: bar.progress(f, text=message))
-                bar.empty()
+        result = train_with_progress(
+            lambda _: message, lambda on_progress: mlp_landscape(LANDSCAPE, str(device), on_progress)
+        )
+        if result is not None:
+            st.session_state["loss_mlp"] = result
     result = st.session_state.get("loss_mlp")
     if result is not None:
-        contour, surface = charts.landscape_figures(result["axis"], result["loss"])
+        # The same seed gives every learner the same landscape: its figures are built once for all.
+        signature = (LANDSCAPE, str(device), current_language())
         c1, c2 = st.columns(2)
         with c1:
-            show(contour, key="loss_mlp_contour")
+            chart("loss_mlp_contour", signature, lambda: charts.landscape_contour(result.axis, result.loss))
         with c2:
-            show(surface, key="loss_mlp_surface")
-        final_loss, accuracy = f"{result['history'][-1]:.4f}", f"{100 * result['accuracy']:.1f}"
-        edge = f"{float(np.max(result['loss'])):.2f}"
+            chart("loss_mlp_surface", signature, lambda: charts.landscape_surface(result.axis, result.loss))
+        final_loss, accuracy = f"{result.history[-1]:.4f}", f"{100 * result.accuracy:.1f}"
+        edge = f"{float(np.max(result.loss)):.2f}"
         st.markdown(
             t("loss_surface.mlp_result", loss=final_loss, accuracy=accuracy, edge=edge, device=device.type.upper())
         )

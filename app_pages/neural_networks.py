@@ -7,12 +7,11 @@ import streamlit as st
 
 from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
-from ui.faults import out_of_memory_guard
-from ui.figures import learner_figure, session_figure, show
+from ui.figures import chart
 from ui.frame import lesson_footer
 from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
 COLOUR_SLIDER = (0, 255, None, 1)  # default from the article's example input
@@ -54,17 +53,16 @@ def restore_weights():
         del st.session_state[key]
 
 
-def train_run(x, y, config: nnc.FitConfig) -> nnc.FitResult:
-    """Train on a button press, with a progress bar fed by core's callback."""
-    bar = st.progress(0.0, text=t("neural_networks.training", depth=config.depth, width=config.width))
+def train_run(x, y, config: nnc.FitConfig) -> nnc.FitResult | None:
+    """Train on a button press, with a progress bar fed by core's callback; None if out of memory."""
 
-    def on_progress(step: int, total: int, loss: float) -> None:
-        bar.progress(step / total, text=t("neural_networks.progress", step=step, total=total, loss=f"{loss:.4g}"))
+    def describe(p) -> str:
+        if p.loss is None:  # before the first report
+            return t("neural_networks.training", depth=config.depth, width=config.width)
+        return t("neural_networks.progress", step=p.step, total=p.total, loss=f"{p.loss:.4g}")
 
-    with training_slot():
-        result = nnc.fit_mlp(x, y, config, on_progress=on_progress)
-    bar.empty()
-    if result.diverged:
+    result = train_with_progress(describe, lambda on_progress: nnc.fit_mlp(x, y, config, on_progress=on_progress))
+    if result is not None and result.diverged:
         st.error(t("neural_networks.diverged"), icon=":material/warning:")
     return result
 
@@ -72,12 +70,6 @@ def train_run(x, y, config: nnc.FitConfig) -> nnc.FitResult:
 @st.cache_data(max_entries=64)
 def gradient_norms(depth: int, scale: float) -> dict[str, np.ndarray]:
     return {name: nnc.gradient_norms(depth, name, scale) for name in ("sigmoid", "tanh", "relu")}
-
-
-@st.cache_resource(max_entries=64)
-def gradient_norm_figure(depth: int, scale: float, lang: str):
-    """Built once per setting and language, shared read-only: reruns for other sliders skip Plotly."""
-    return charts.gradient_norm_figure(gradient_norms(depth, scale))
 
 
 # --- The leaf-or-flower network --------------------------------------------------------------
@@ -141,8 +133,14 @@ def network_section(activation_names: dict) -> dict:
         selected=node,
         node_hover=hover,
     )
-    with right:
-        draw_network("nn_diagram", t("neural_networks.chart.network_title"), names, values)
+    title = t("neural_networks.chart.network_title")
+    with right:  # built once per language and reading; only its numbers change
+        chart(
+            "nn_diagram",
+            (current_language(), str(names)),
+            lambda: charts.network_figure(node_names=names, title=title, **values),
+            lambda fig: charts.update_network_figure(fig, node_names=names, **values),
+        )
     st.caption(t("neural_networks.diagram_caption"))
 
     # The selected node, spelled out, with its weights editable.
@@ -188,13 +186,12 @@ def activation_section(net: dict, scores: np.ndarray) -> None:
     st.header(t("neural_networks.activation_header"))
     c1, c2 = st.columns([3, 2])
     with c1:
-        figure = learner_figure(
+        chart(
             "nn_activation",
             (current_language(), activation, str(hidden_names)),
             lambda: charts.activation_figure(activation, z_hidden, hidden_names),
+            lambda fig: charts.update_activation_figure(fig, activation, z_hidden),
         )
-        charts.update_activation_figure(figure, activation, z_hidden)
-        show(figure, key="nn_activation")
     with c2:
         st.markdown(t("neural_networks.activation_explain"))
     single = nnc.collapse(layers)
@@ -232,13 +229,12 @@ def softmax_section(net: dict, scores: np.ndarray) -> None:
             st.metric(name, f"{p:.1%}", help=t("neural_networks.score_help", score=f"{score:.4g}"))
         st.markdown(t("neural_networks.softmax_explain", total=f"{probs.sum():.6f}"))
     with c2:
-        figure = learner_figure(
+        chart(
             "nn_softmax",
             (current_language(), str(output_names)),
             lambda: charts.probabilities_figure(scores, probs, output_names),
+            lambda fig: charts.update_probabilities_figure(fig, scores, probs),
         )
-        charts.update_probabilities_figure(figure, scores, probs)
-        show(figure, key="nn_softmax")
     st.markdown(t(f"neural_networks.reading_explain.{net['reading']}"))
 
 
@@ -280,7 +276,13 @@ def backprop_section(net: dict) -> None:
     )
     st.latex(r"\frac{\partial L}{\partial W_1} = \delta_1\, x^\top,\qquad \frac{\partial L}{\partial b_1} = \delta_1")
     values = dict(layers=layers, node_values=[np.array(x, dtype=float), d1, d2], edge_values=[g.W for g in step.grads])
-    draw_network("nn_gradients", t("neural_networks.chart.gradient_title"), names, values)
+    title = t("neural_networks.chart.gradient_title")
+    chart(
+        "nn_gradients",
+        (current_language(), str(names)),
+        lambda: charts.network_figure(node_names=names, title=title, **values),
+        lambda fig: charts.update_network_figure(fig, node_names=names, **values),
+    )
     rows = []
     for n, (params, grads, ref, new) in enumerate(zip(layers, step.grads, reference, step.new_layers)):
         froms = input_names if n == 0 else hidden_names
@@ -307,14 +309,6 @@ def backprop_section(net: dict) -> None:
     )
     c3.metric(t("neural_networks.autograd_gap"), f"{gap:.1e}")
     st.markdown(t("neural_networks.backprop_explain"))
-
-
-def draw_network(key: str, title: str, names, values: dict) -> None:
-    """A network diagram kept per learner: built once per language, then only its numbers change."""
-    signature = (current_language(), title, str(names))
-    figure = learner_figure(key, signature, lambda: charts.network_figure(node_names=names, title=title, **values))
-    charts.update_network_figure(figure, node_names=names, **values)
-    show(figure, key=key)
 
 
 @st.fragment
@@ -366,20 +360,20 @@ def fit_section(activation_names: dict) -> None:
         runs.clear()
     if todo or "nn_runs_version" not in st.session_state:  # names this learner's current runs
         st.session_state["nn_runs_version"] = st.session_state.get("nn_runs_version", 0) + 1
-    with out_of_memory_guard():
-        for d, w in todo:
-            runs.append(train_run(x_fit, y_fit, nnc.FitConfig(depth=d, width=w, activation=fit_act, steps=steps)))
-            del runs[:-4]  # keep the last four runs
+    for d, w in todo:
+        run = train_run(x_fit, y_fit, nnc.FitConfig(depth=d, width=w, activation=fit_act, steps=steps))
+        if run is None:  # out of memory: the learner has been told
+            break
+        runs.append(run)
+        del runs[:-4]  # keep the last four runs
     if runs:
-        # The runs' figures change only when the runs do: kept per learner, rebuilt then.
+        # The runs' figures change only when the runs do: this learner's, rebuilt then.
         signature = (current_language(), target, st.session_state["nn_runs_version"])
-        fit = session_figure("nn_fit", signature, lambda: charts.fit_figure(x_fit, y_fit, runs), _unchanged)
-        loss = session_figure("nn_loss", signature, lambda: charts.loss_figure(runs), _unchanged)
         c1, c2 = st.columns(2)
         with c1:
-            show(fit, key="nn_fit")
+            chart("nn_fit", signature, lambda: charts.fit_figure(x_fit, y_fit, runs), public=False)
         with c2:
-            show(loss, key="nn_loss")
+            chart("nn_loss", signature, lambda: charts.loss_figure(runs), public=False)
         st.dataframe(
             pd.DataFrame(
                 [(charts.run_name(r), r.n_params, r.loss_history_[-1], r.seconds, r.device) for r in runs],
@@ -390,10 +384,6 @@ def fit_section(activation_names: dict) -> None:
     else:
         st.info(t("neural_networks.no_runs"))
     st.markdown(t("neural_networks.deep_wide_explain"))
-
-
-def _unchanged(fig) -> None:
-    """A figure whose data has not changed needs no update."""
 
 
 # --- Vanishing and exploding gradients -------------------------------------------------------------
@@ -412,7 +402,12 @@ def vanishing_section(lang: str) -> None:
         help=t("neural_networks.scale_help"),
     )
     norms = gradient_norms(stack_depth, scale)
-    show(gradient_norm_figure(stack_depth, scale, lang), key="nn_norms")
+    chart(
+        "nn_norms",
+        (lang,),
+        lambda: charts.gradient_norm_figure(norms),
+        lambda fig: charts.update_gradient_norm_figure(fig, norms),
+    )
     sigmoid, relu = norms["sigmoid"], norms["relu"]
     st.markdown(
         t(

@@ -2,17 +2,16 @@
 
 import streamlit as st
 
+from core import mlp
 from core import overfitting as of
-from core import overfitting_mlp as mlp
 from core.device import get_device
 from ui import overfitting_charts as charts
-from ui.faults import out_of_memory_guard
-from ui.figures import session_figure, show
+from ui.figures import chart, show
 from ui.frame import lesson_footer
 from ui.i18n import t
 from ui.layout import setup_page, show_code, vocabulary
 from ui.literal import for_markdown
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
 # Slider ranges and defaults, in one place: (min, max, default, step).
@@ -27,7 +26,7 @@ HOUSE_SEED = 1
 POINTS_SLIDER = (50, 500, 200, 50)
 NOISE_SLIDER = (0.0, 0.5, 0.15, 0.05)
 HOLDOUT_SLIDER = (0.1, 0.9, 0.5, 0.1)
-CLASSES_SLIDER = (2, mlp.MAX_CLASSES, 3, 1)
+CLASSES_SLIDER = (2, of.MAX_CLASSES, 3, 1)
 WIDTHS = (2, 4, 8, 16, 32, 64)
 DEPTH_SLIDER = (1, 4, 2, 1)
 DROPOUT_SLIDER = (0.0, 0.7, 0.0, 0.1)
@@ -49,14 +48,6 @@ def poly_sweep(n: int, penalty: str, lam: float, copies: int, jitter: float):
     return x, y, augmented, x_test, y_test, sweep
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def data_figure(kind: str, n: int, noise: float, classes: int, holdout: float, seed: int, lang: str):
-    """The data preview, built once per setting (shared read-only: st.plotly_chart only reads it)."""
-    X, labels = mlp.make_dataset(kind, n, noise, classes, seed)
-    names = [t("overfitting.class_name", number=c + 1) for c in range(mlp.n_classes_of(kind, classes))]
-    return charts.data_figure(mlp.split(X, labels, holdout, seed), names, t("overfitting.chart.data_title"))
-
-
 lang = setup_page("overfitting")
 st.markdown(t("overfitting.intro"))
 
@@ -69,8 +60,8 @@ st.markdown(t("overfitting.poly_intro"))
 def poly_section(lang: str) -> None:
     """Degree, houses, penalty and augmentation drive the fit, the U-curve and the coefficients.
 
-    A fragment: moving one of its sliders reruns this section alone. The three figures are kept
-    per learner and updated in place when only the degree moves (see ui.figures.session_figure).
+    A fragment: moving one of its sliders reruns this section alone. The three figures are built
+    once per setting and updated in place when only the degree moves (see ui.figures.figure).
     """
     left, right = st.columns([1, 2])
     with left:
@@ -92,13 +83,12 @@ def poly_section(lang: str) -> None:
     fit = sweep.fits[degree - 1]
     signature = (*setting, lang)  # what fixes the figures' structure; the degree only changes values
     with right:
-        figure = session_figure(
+        chart(
             "of_fit",
             signature,
             build=lambda: charts.poly_fit_figure(x, y, augmented, x_test, y_test, fit),
             update=lambda fig: charts.update_poly_fit_figure(fig, fit),
         )
-        show(figure, key="of_fit")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         t("overfitting.train_error"), f"{sweep.train_mse[degree - 1]:.3f}", help=t("overfitting.train_error_help")
@@ -108,21 +98,19 @@ def poly_section(lang: str) -> None:
     c4.metric(t("overfitting.zero_coefs"), f"{int((fit.w == 0).sum())} / {degree}")
     c1, c2 = st.columns(2)
     with c1:
-        figure = session_figure(
+        chart(
             "of_u_curve",
             signature,
             build=lambda: charts.u_curve_figure(sweep, degree),
             update=lambda fig: charts.update_u_curve_figure(fig, degree),
         )
-        show(figure, key="of_u_curve")
     with c2:
-        figure = session_figure(
+        chart(
             "of_coefs",
             (lang,),
             build=lambda: charts.coef_figure(fit),
             update=lambda fig: charts.update_coef_figure(fig, fit),
         )
-        show(figure, key="of_coefs")
 
 
 poly_section(lang)
@@ -147,7 +135,7 @@ def keep_upload() -> None:
     if upload is None:
         st.session_state.pop(KEPT_UPLOAD, None)
     else:
-        st.session_state[KEPT_UPLOAD] = (upload.name, upload.getvalue()[: mlp.CSV_MAX_BYTES + 1])
+        st.session_state[KEPT_UPLOAD] = (upload.name, upload.getvalue()[: of.CSV_MAX_BYTES + 1])
 
 
 @st.fragment
@@ -161,8 +149,8 @@ def mlp_section(lang: str) -> None:
         st.subheader(t("overfitting.data_subheader"))
         kind = st.selectbox(
             t("overfitting.dataset_label"),
-            mlp.DATASETS + ("csv",),
-            format_func={k: t(f"overfitting.datasets.{k}") for k in mlp.DATASETS + ("csv",)}.get,
+            of.DATASETS + ("csv",),
+            format_func={k: t(f"overfitting.datasets.{k}") for k in of.DATASETS + ("csv",)}.get,
             key="of_dataset",  # not bound to the URL, like of_penalty
         )
         n_points, noise, classes = POINTS_SLIDER[2], NOISE_SLIDER[2], CLASSES_SLIDER[2]
@@ -195,11 +183,10 @@ def mlp_section(lang: str) -> None:
                 "overfitting.patience_label", PATIENCE_SLIDER, "of_patience", help=t("overfitting.patience_help")
             )
 
-    data = None
+    data, source = None, None  # source: what the points are made from, for the preview's signature
     if kind == "csv":
-        st.markdown(t("overfitting.csv_help", rows=mlp.CSV_MAX_ROWS, kb=mlp.CSV_MAX_BYTES // 1000, k=mlp.MAX_CLASSES))
-        example_X, example_y = mlp.make_dataset("moons", 60, 0.1, 2, 0)
-        example = "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(example_X, example_y))
+        st.markdown(t("overfitting.csv_help", rows=of.CSV_MAX_ROWS, kb=of.CSV_MAX_BYTES // 1000, k=of.MAX_CLASSES))
+        example = of.example_csv()
         st.download_button(t("overfitting.csv_example"), example, "example.csv", "text/csv", key="of_csv_example")
         upload = st.file_uploader(t("overfitting.csv_label"), type=["csv"], key="of_csv", on_change=keep_upload)
         if upload is not None:
@@ -215,69 +202,63 @@ def mlp_section(lang: str) -> None:
             )
         if kept is not None:
             try:
-                X, labels, names = mlp.parse_csv(kept[1])
-                data = (X, labels, names)
-            except mlp.CsvError as problem:
+                data, source = of.parse_csv(kept[1]), kept[1]
+            except of.CsvError as problem:
                 st.error(t(f"overfitting.csv_errors.{problem.code}", **problem.fields), icon=":material/error:")
     else:
-        X, labels = mlp.make_dataset(kind, n_points, noise, classes, seed)
-        names = [t("overfitting.class_name", number=c + 1) for c in range(mlp.n_classes_of(kind, classes))]
-        data = (X, labels, names)
+        X, labels = of.make_dataset(kind, n_points, noise, classes, seed)
+        names = [t("overfitting.class_name", number=c + 1) for c in range(of.n_classes_of(kind, classes))]
+        data, source = (X, labels, names), (kind, n_points, noise, classes)
 
     if data is not None:
         X, labels, names = data
-        split = mlp.split(X, labels, holdout, seed)
-        config = mlp.MLPConfig(width, depth, dropout, l1, l2, DEFAULTS.lr, epochs, early, patience, int(seed))
-        x_range, y_range = mlp.plot_range(X)
+        split = of.split(X, labels, holdout, seed)
+        config = mlp.MLPConfig(
+            width=width,
+            depth=depth,
+            dropout=dropout,
+            l1=l1,
+            l2=l2,
+            epochs=epochs,
+            early_stopping=early,
+            patience=patience,
+            seed=int(seed),
+        )
+        x_range, y_range = of.plot_range(X)
         train_col, map_col = st.columns([1, 2])
         with train_col:
             st.markdown(t("overfitting.split_summary", train=len(split[1]), val=len(split[3])))
             pressed = st.button(
                 t("overfitting.train_button"), type="primary", icon=":material/play_arrow:", key="of_train"
             )
-            progress = st.empty()
         with map_col:
-            live = st.empty()
-            with live.container():
-                if kind == "csv":
-                    preview = charts.data_figure(split, names, t("overfitting.chart.data_title"))
-                else:
-                    preview = data_figure(kind, n_points, noise, classes, holdout, int(seed), lang)
-                show(preview, key="of_data")
-        if pressed:
-            bar = progress.progress(0.0, text=t("overfitting.training", epoch=0, total=epochs))
-            every = max(epochs // 10, 10)
+            if pressed:  # the bar and the live map take the preview's place while the network trains
 
-            def on_epoch(epoch, run):
-                bar.progress(epoch / epochs, text=t("overfitting.training", epoch=epoch, total=epochs))
-                if epoch % every == 0:
-                    grid = mlp.boundary_grid(run, x_range, y_range, resolution=40)
-                    with live.container():
-                        title = t("overfitting.chart.live_title", epoch=epoch)
-                        show(charts.boundary_figure(grid, split, names, title), key=f"of_live_{epoch}")
-                        losses = charts.loss_figure(
-                            run.train_loss_, run.val_loss_, run.best_epoch_, t("overfitting.chart.live_loss_title")
-                        )
-                        show(losses, key=f"of_live_loss_{epoch}")
+                def draw_live(progress) -> None:
+                    run = progress.record
+                    grid = of.boundary_grid(run, x_range, y_range, resolution=40)
+                    title = t("overfitting.chart.live_title", epoch=progress.step)
+                    show(charts.boundary_figure(grid, split, names, title), key=f"of_live_{progress.step}")
+                    title = t("overfitting.chart.live_loss_title")
+                    losses = charts.loss_figure(run.train_loss_, run.val_loss_, run.best_epoch_, title)
+                    show(losses, key=f"of_live_loss_{progress.step}")
 
-            with training_slot(), out_of_memory_guard(progress):
-                run = mlp.train_mlp(*split, len(names), config, get_device(), on_epoch)
-                progress.empty()
-                record = {
-                    "config": config,
-                    "dataset": t(f"overfitting.datasets.{kind}"),
-                    "names": names,
-                    "split": split,
-                    "grid": mlp.boundary_grid(run, x_range, y_range),
-                    "train_loss": run.train_loss_,
-                    "val_loss": run.val_loss_,
-                    "best_epoch": run.best_epoch_,
-                    "stopped_early": run.stopped_early_,
-                    "restored": run.restored_,
-                    "train_acc": float((mlp.predict_proba(run, split[0]).argmax(1) == split[1]).mean()),
-                    "val_acc": float((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean()),
-                }
-                st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [record])[-2:]
+                def train(on_progress) -> of.RunSummary:
+                    run = mlp.train_mlp(*split, len(names), config, get_device(), on_progress)
+                    dataset = t(f"overfitting.datasets.{kind}")
+                    return of.summarize_run(run, config, dataset, names, split, x_range, y_range)
+
+                summary = train_with_progress(
+                    lambda p: t("overfitting.training", epoch=p.step, total=epochs), train, draw_live
+                )
+                if summary is not None:
+                    st.session_state["of_runs"] = (st.session_state.get("of_runs", []) + [summary])[-2:]
+            chart(
+                "of_data",
+                (source, holdout, int(seed), lang),
+                build=lambda: charts.data_figure(split, names, t("overfitting.chart.data_title")),
+                public=kind != "csv",  # a learner's file stays in their session
+            )
 
     runs = st.session_state.get("of_runs", [])
     if runs:
@@ -285,37 +266,48 @@ def mlp_section(lang: str) -> None:
         shown = (
             runs if len(runs) == 2 and st.toggle(t("overfitting.compare_label"), True, key="of_compare") else runs[-1:]
         )
-        for column, (number, record) in zip(st.columns(len(shown)), enumerate(shown, start=len(runs) - len(shown) + 1)):
+        first = len(runs) - len(shown) + 1
+        for column, (number, run) in zip(st.columns(len(shown)), enumerate(shown, start=first)):
             with column:
-                c = record["config"]
-                st.markdown(
-                    t("overfitting.run_summary", number=number, dataset=record["dataset"], width=c.width, depth=c.depth)
-                    + " · "
-                    + t(
-                        "overfitting.run_settings",
-                        dropout=f"{c.dropout:g}",
-                        l1=f"{c.l1:g}",
-                        l2=f"{c.l2:g}",
-                        seed=c.seed,
-                    )
-                )
-                map_title = t("overfitting.chart.map_title", number=number)
-                show(
-                    charts.boundary_figure(record["grid"], record["split"], record["names"], map_title),
-                    key=f"of_map_{number}_of_{len(shown)}",
-                )
-                loss_title = t("overfitting.chart.loss_title", number=number)
-                fig = charts.loss_figure(record["train_loss"], record["val_loss"], record["best_epoch"], loss_title)
-                show(fig, key=f"of_loss_{number}_of_{len(shown)}")
-                a, b = st.columns(2)
-                a.metric(t("overfitting.train_acc"), f"{record['train_acc']:.1%}")
-                b.metric(t("overfitting.val_acc"), f"{record['val_acc']:.1%}")
-                if record["restored"]:
-                    key = "overfitting.stopped_early" if record["stopped_early"] else "overfitting.restored"
-                    st.success(t(key, epoch=record["best_epoch"], epochs=len(record["val_loss"])))
+                show_run(number, len(shown), run, lang)
         st.markdown(t("overfitting.results_explain"))
     else:
         st.info(t("overfitting.no_run_yet"))
+
+
+def show_run(number: int, columns: int, run: of.RunSummary, lang: str) -> None:
+    """One trained run: its settings, decision map, loss curves and accuracies.
+
+    Its figures are built once per run (a RunSummary is equal only to itself) and kept in the
+    learner's session: the run came from their settings, maybe from their file.
+    """
+    c = run.config
+    st.markdown(
+        t("overfitting.run_summary", number=number, dataset=run.dataset, width=c.width, depth=c.depth)
+        + " · "
+        + t("overfitting.run_settings", dropout=f"{c.dropout:g}", l1=f"{c.l1:g}", l2=f"{c.l2:g}", seed=c.seed)
+    )
+    signature = (run, number, lang)
+    map_title = t("overfitting.chart.map_title", number=number)
+    loss_title = t("overfitting.chart.loss_title", number=number)
+    chart(
+        f"of_map_{number}_of_{columns}",
+        signature,
+        lambda: charts.boundary_figure(run.grid, run.split, run.names, map_title),
+        public=False,
+    )
+    chart(
+        f"of_loss_{number}_of_{columns}",
+        signature,
+        lambda: charts.loss_figure(run.train_loss, run.val_loss, run.best_epoch, loss_title),
+        public=False,
+    )
+    a, b = st.columns(2)
+    a.metric(t("overfitting.train_acc"), f"{run.train_acc:.1%}")
+    b.metric(t("overfitting.val_acc"), f"{run.val_acc:.1%}")
+    if run.restored:
+        key = "overfitting.stopped_early" if run.stopped_early else "overfitting.restored"
+        st.success(t(key, epoch=run.best_epoch, epochs=len(run.val_loss)))
 
 
 mlp_section(lang)

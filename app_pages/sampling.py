@@ -3,6 +3,8 @@
 Each section is an st.fragment: moving a slider reruns only its own section.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 import torch
@@ -11,19 +13,19 @@ from core import gpt
 from core import sampling as smp
 from core.artefacts import ArtefactError, shown_path
 from core.device import describe_device, get_device
-from core.gpt_train import PRESETS, TrainSettings, train
+from core.gpt_train import PRESETS, TrainHistory, TrainSettings, train
 from ui import exercise
 from ui import sampling_charts as charts
 from ui.corpus import corpus_split, shown_corpus
-from ui.faults import out_of_memory_guard
-from ui.figures import session_figure, show
+from ui.figures import chart, show
 from ui.frame import go_deeper, lesson_footer, try_this, what_you_saw
 from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code, vocabulary
+from ui.lessons import ROOT
 from ui.private_cache import private_unless
-from ui.scrub import scrub_figure, show_scrub
+from ui.scrub import scrub_figure
 from ui.tiny_gpt import get_model, model_dir
-from ui.training_slot import training_slot
+from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
 # Ranges and defaults, in one place: (min, max, default, step).
@@ -40,6 +42,7 @@ TOP_PS = tuple(round(v, 2) for v in np.arange(TOP_P_SLIDER[0], TOP_P_SLIDER[1] +
 EXERCISES = 3
 MAX_PROMPT = 2000  # characters a learner may type; the model reads only the last block_size of them
 SMALL, SMALL_SETTINGS = PRESETS["lesson"]  # the learner's own model
+SMALL_DIR = ROOT / "models" / "tiny_gpt_lesson"  # that model trained with the defaults, shown on arrival
 STEPS_SLIDER = (100, 600, SMALL_SETTINGS.max_iters, 100)
 
 
@@ -55,19 +58,30 @@ def next_logits(directory: str, ids: tuple[int, ...]) -> torch.Tensor:
     return get_model(directory)[0].next_logits(torch.tensor([ids]))[0]  # (vocab,)
 
 
-def settings() -> tuple[float, int | None, float | None]:
-    """The sampling settings chosen in the first section (temperature, top-k, top-p; None = off)."""
-    k = st.session_state.get("smp_top_k", len(vocab))
-    p = st.session_state.get("smp_top_p", TOP_P_SLIDER[2])
-    return st.session_state.get("smp_temp", TEMP_SLIDER[2]), (k if k < len(vocab) else None), (p if p < 1 else None)
+def chosen_settings() -> smp.Settings:
+    """The sampling settings, as the hero's sliders left them. The sections below run as fragments of
+    their own (a slider move reruns only its section), so they read the sliders' values from the
+    session, here and nowhere else, and show beside each result the settings it was made with."""
+    state = st.session_state
+    return smp.Settings.from_controls(
+        state.get("smp_temp", TEMP_SLIDER[2]),
+        state.get("smp_top_k", len(vocab)),
+        state.get("smp_top_p", TOP_P_SLIDER[2]),
+        len(vocab),
+    )
 
 
-def sample_text(model, ids: list[int], temperature: float, length: int, seed: int, bar=None) -> str:
-    _, k, p = settings()
+def describe(settings: smp.Settings, seed: int) -> str:
+    k, p = settings.top_k, settings.top_p
+    return t("sampling.using", temp=f"{settings.temperature:.2f}", k=k or "—", p=f"{p:.2f}" if p else "—", seed=seed)
+
+
+def sample_text(model, ids: list[int], settings: smp.Settings, length: int, seed: int, bar=None) -> str:
     start = torch.tensor([ids[-model.config.block_size :]])  # (1, T)
     on_token = None if bar is None else (lambda i: bar.progress(i / length) if i % 20 == 0 else None)
     generator = torch.Generator().manual_seed(seed)
-    out = smp.generate(model, start, length, temperature, k, p, generator=generator, on_token=on_token)
+    s = settings
+    out = smp.generate(model, start, length, s.temperature, s.top_k, s.top_p, generator=generator, on_token=on_token)
     return vocab.decode(out[0, len(start[0]) :].tolist())
 
 
@@ -137,7 +151,7 @@ def temperature_section(ids: tuple[int, ...]) -> None:
     build = lambda: charts.temperature_template(vocab.chars, logits, TEMPERATURES)  # noqa: E731
     active = scrub_index(TEMPERATURES, temperature)
     public = shipped_prompt(directory, ids)
-    show_scrub(scrub_figure("smp_temperature", signature, build, active, public), "smp_temperature_chart")
+    show(scrub_figure("smp_temperature", signature, build, active, public), "smp_temperature_chart")
     if temperature == 0:
         st.caption(t("sampling.greedy_note", char=charts.show_char(vocab.chars[int(logits.argmax())])))
     cold, hot = smp.distribution(logits, 0.05), smp.distribution(logits, 1.0)
@@ -178,7 +192,8 @@ def cut_section(ids: tuple[int, ...]) -> None:
         slider("sampling.top_k_label", (1, len(vocab), len(vocab), 1), "smp_top_k", help=t("sampling.top_k_help"))
     with c2:
         p = slider("sampling.top_p_label", TOP_P_SLIDER, "smp_top_p", help=t("sampling.top_p_help"))
-    temperature, top_k, top_p = settings()
+    settings = chosen_settings()
+    temperature, top_k, top_p = settings.temperature, settings.top_k, settings.top_p
     directory = str(model_dir())
     logits = next_logits(directory, ids)  # (vocab,)
     if temperature == 0:
@@ -187,7 +202,7 @@ def cut_section(ids: tuple[int, ...]) -> None:
     signature = (directory, ids, t_cut, top_k, current_language())
     build = lambda: charts.top_p_template(vocab.chars, logits, t_cut, top_k, TOP_PS)  # noqa: E731
     public = shipped_prompt(directory, ids)
-    show_scrub(scrub_figure("smp_top_p", signature, build, scrub_index(TOP_PS, p), public), "smp_top_p_chart")
+    show(scrub_figure("smp_top_p", signature, build, scrub_index(TOP_PS, p), public), "smp_top_p_chart")
     model_p, final_p = smp.distribution(logits, 1.0), smp.distribution(logits, temperature, top_k, top_p)
     m1, m2, m3 = st.columns(3)
     m1.metric(t("sampling.entropy_model"), bits(model_p), help=t("sampling.entropy_help"))
@@ -220,8 +235,8 @@ def draw_next(ids: tuple[int, ...]) -> None:
     """Sample one character with the chosen settings and append it to the learner's text."""
     walk = st.session_state.setdefault("smp_walk", [])
     context = (list(ids) + walk)[-config.block_size :]
-    temperature, k, p = settings()
-    probs = smp.distribution(next_logits(str(model_dir()), tuple(context)), temperature, k, p)
+    s = chosen_settings()
+    probs = smp.distribution(next_logits(str(model_dir()), tuple(context)), s.temperature, s.top_k, s.top_p)
     generator = torch.Generator().manual_seed(len(walk) + 1000 * int(st.session_state.get("smp_seed", 0)))
     walk.append(int(torch.multinomial(probs, 1, generator=generator)))
 
@@ -239,11 +254,11 @@ def step_section(ids: tuple[int, ...]) -> None:
               on_click=lambda: st.session_state.update(smp_walk=[]))  # fmt: skip
     st.code(vocab.decode(list(ids) + walk), language=None, wrap_lines=True)  # learner text: never as Markdown
     context = tuple((list(ids) + walk)[-config.block_size :])
-    temperature, k, p = settings()
+    s = chosen_settings()
     logits = next_logits(str(model_dir()), context)
-    final_p = smp.distribution(logits, temperature, k, p)
+    final_p = smp.distribution(logits, s.temperature, s.top_k, s.top_p)
     model_p = smp.distribution(logits, 1.0)
-    temp_p = smp.distribution(logits, temperature)
+    temp_p = smp.distribution(logits, s.temperature)
     order = charts.top_order(final_p.numpy())
 
     def build():
@@ -251,9 +266,15 @@ def step_section(ids: tuple[int, ...]) -> None:
         figure.update_traces(showlegend=False, selector={"type": "scatter", "mode": "lines"})  # no cut-off lines
         return figure
 
-    figure = session_figure("smp_step_dist", (tuple(order.tolist()), current_language()), build)
-    charts.update_distribution_figure(figure, order, model_p.numpy(), temp_p.numpy(), final_p.numpy(), None, None, 0, 0)
-    show(figure, key="smp_step_dist")
+    def update(figure):
+        charts.update_distribution_figure(
+            figure, order, model_p.numpy(), temp_p.numpy(), final_p.numpy(), None, None, 0, 0
+        )
+
+    # The order is of the learner's text's distribution: built in their session.
+    chart("smp_step_dist", (tuple(order.tolist()), current_language()), build, update, public=False)
+    k, p = s.top_k or "—", f"{s.top_p:.2f}" if s.top_p else "—"
+    st.caption(t("sampling.step_using", temp=f"{s.temperature:.2f}", k=k, p=p))
     if walk:
         st.caption(t("sampling.walk_last", char=charts.show_char(vocab.chars[walk[-1]]), n=len(walk)))
 
@@ -277,20 +298,20 @@ step_section(tuple(ids))
 
 @st.fragment
 def draws_section(ids: tuple[int, ...]) -> None:
-    temperature, top_k, top_p = settings()
-    final_p = smp.distribution(next_logits(str(model_dir()), ids), temperature, top_k, top_p)
+    s = chosen_settings()
+    final_p = smp.distribution(next_logits(str(model_dir()), ids), s.temperature, s.top_k, s.top_p)
     if st.button(t("sampling.draw_again"), icon=":material/casino:", key="smp_redraw"):
         st.session_state["smp_draw_seed"] = st.session_state.get("smp_draw_seed", 0) + 1
     seed = st.session_state.get("smp_draw_seed", 0)
     counts = smp.sample_counts(final_p, N_DRAWS, torch.Generator().manual_seed(seed)).numpy()
     draws_order = charts.top_order(final_p.numpy())
-    samples = session_figure(
+    chart(
         "smp_draws",
-        (ids, current_language()),
-        build=lambda: charts.samples_figure(vocab.chars, draws_order),
+        (tuple(draws_order.tolist()), current_language()),
+        lambda: charts.samples_figure(vocab.chars, draws_order),
+        lambda figure: charts.update_samples_figure(figure, vocab.chars, draws_order, final_p.numpy(), counts),
+        public=False,  # ordered by the distribution after the learner's text
     )
-    charts.update_samples_figure(samples, vocab.chars, draws_order, final_p.numpy(), counts)
-    show(samples, key="smp_draws")
     gap = np.abs(counts / N_DRAWS - final_p.numpy()).max()
     st.caption(t("sampling.draws_gap", gap=f"{gap:.1%}", seed=seed))
 
@@ -323,14 +344,13 @@ def generation_section() -> None:
         length = slider("sampling.length_label", LENGTH_SLIDER, "smp_length")
     with c2:
         seed = st.number_input(t("sampling.seed_label"), 0, 999_999, 0, key="smp_seed", help=t("sampling.seed_help"))
-    temperature, k, p = settings()
     if st.button(t("sampling.generate"), type="primary", icon=":material/play_arrow:", key="smp_generate"):
+        settings = chosen_settings()
         bar = st.progress(0.0, text=t("sampling.generating"))
-        text = sample_text(model, ids, temperature, length, int(seed), bar)
+        text = sample_text(model, ids, settings, length, int(seed), bar)
         # What the text was made with, kept beside it: the sliders above live in other fragments, so
         # a caption reading them here would go stale when they move.
-        used = t("sampling.using", temp=f"{temperature:.2f}", k=k or "—", p=f"{p:.2f}" if p else "—", seed=int(seed))
-        st.session_state["smp_text"] = (shown_prompt, text, used)
+        st.session_state["smp_text"] = (shown_prompt, text, describe(settings, int(seed)))
         bar.empty()
     if "smp_text" in st.session_state:
         shown, text, used = (*st.session_state["smp_text"], "")[:3]
@@ -351,7 +371,7 @@ def generation_section() -> None:
         bar = st.progress(0.0, text=t("sampling.generating"))
         texts = []
         for i, T in enumerate(temps):
-            texts.append(sample_text(model, ids, T, length, int(seed)))
+            texts.append(sample_text(model, ids, replace(chosen_settings(), temperature=T), length, int(seed)))
             bar.progress((i + 1) / len(temps), text=t("sampling.generating"))
         st.session_state["smp_compare_texts"] = list(zip(temps, texts))
         bar.empty()
@@ -373,54 +393,60 @@ st.markdown(t("sampling.extremes"))
 
 
 # --- Retrain a smaller model ---------------------------------------------------------------------------
+@st.cache_resource(max_entries=1, show_spinner=False)
+def default_small_run(directory: str) -> tuple[gpt.GPT, TrainHistory]:
+    """The run the section shows before a learner trains: the lesson preset with its default steps,
+    made by `python -m core.gpt_train --preset lesson` and shipped (models/README.md). Read-only."""
+    small_model, _, info = get_model(directory)
+    return small_model, TrainHistory(**info["history"])
+
+
 @st.fragment
 def retrain_section() -> None:
     try:
         train_data, val_data = corpus_split(vocab.chars)
     except ArtefactError as problem:  # missing or unreadable: only this section steps aside
         st.info(t("sampling.no_corpus", path=shown_corpus(), problem=problem.reason), icon=":material/folder_off:")
-        return
+        train_data = None
     device = get_device()
-    steps = slider("sampling.steps_label", STEPS_SLIDER, "smp_steps")
     small = gpt.GPTConfig(**{**SMALL.to_dict(), "vocab_size": len(vocab)})
-    st.caption(
-        t("sampling.small_card", layers=small.n_layer, width=small.n_embd, block=small.block_size)
-        + " · "
-        + t("sampling.device_used", device=describe_device(device))
-    )
-    if st.button(t("sampling.retrain"), type="primary", icon=":material/model_training:", key="smp_retrain"):
-        with training_slot():
-            bar, live = st.progress(0.0, text=t("sampling.training", step=0, total=steps)), st.empty()
-
-            def on_progress(step, history):
-                bar.progress(step / steps, text=t("sampling.training", step=step, total=steps))
-                with live.container():
-                    show(charts.loss_figure(history), key=f"smp_live_{step}")
-
-            run = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
-            with out_of_memory_guard(bar, live):
-                small_model, history = train(small, train_data, val_data, run, device, on_progress)
-                st.session_state["smp_small"] = (small_model.cpu(), history)
-                bar.empty()
-                live.empty()
-    if "smp_small" not in st.session_state:
-        return
-    small_model, history = st.session_state["smp_small"]
-    show(charts.loss_figure(history), key="smp_small_loss")
-    st.markdown(
-        t(
-            "sampling.retrained",
-            steps=history.steps[-1],
-            seconds=f"{history.seconds:.1f}",
-            loss=f"{history.val_loss[-1]:.2f}",
+    if train_data is not None:
+        steps = slider("sampling.steps_label", STEPS_SLIDER, "smp_steps")
+        st.caption(
+            t("sampling.small_card", layers=small.n_layer, width=small.n_embd, block=small.block_size)
+            + " · "
+            + t("sampling.device_used", device=describe_device(device))
         )
-    )
+        if st.button(t("sampling.retrain"), type="primary", icon=":material/model_training:", key="smp_retrain"):
+            settings = TrainSettings(**{**SMALL_SETTINGS.__dict__, "max_iters": steps})
+            trained = train_with_progress(
+                lambda progress: t("sampling.training", step=progress.step, total=progress.total),
+                lambda on_progress: train(small, train_data, val_data, settings, device, on_progress),
+                lambda progress: show(charts.loss_figure(progress.record), key=f"smp_live_{progress.step}"),
+            )
+            if trained is not None:
+                st.session_state["smp_small"] = (trained[0].cpu(), trained[1])
+                st.session_state.pop("smp_small_text", None)
+    own = st.session_state.get("smp_small")
+    try:
+        small_model, history = own or default_small_run(str(SMALL_DIR))
+    except ArtefactError as problem:
+        st.error(
+            t("sampling.model_missing", path=shown_path(SMALL_DIR), problem=problem.reason), icon=":material/error:"
+        )
+        return
+    show(charts.loss_figure(history, mine=own is not None), key="smp_small_loss")
+    figures = {"steps": history.steps[-1], "seconds": f"{history.seconds:.1f}", "loss": f"{history.val_loss[-1]:.2f}"}
+    st.markdown(t("sampling.retrained" if own else "sampling.retrained_default", **figures))
     if st.button(t("sampling.sample_small"), icon=":material/play_arrow:", key="smp_sample_small"):
-        temperature, _, _ = settings()
+        settings = chosen_settings()
         length, seed = st.session_state.get("smp_length", LENGTH_SLIDER[2]), int(st.session_state.get("smp_seed", 0))
-        st.session_state["smp_small_text"] = (shown_prompt, sample_text(small_model, ids, temperature, length, seed))
+        text = sample_text(small_model, ids, settings, length, seed)
+        st.session_state["smp_small_text"] = (shown_prompt, text, describe(settings, seed))
     if "smp_small_text" in st.session_state:
-        show_sample(*st.session_state["smp_small_text"])
+        shown, text, used = st.session_state["smp_small_text"]
+        st.caption(used)
+        show_sample(shown, text)
 
 
 st.header(t("sampling.retrain_header"))

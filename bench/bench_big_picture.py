@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 
 from bench.stopwatch import median_ms
+from core import big_picture as bp
 from core import compress
 from core.corpus import read_corpus
 from core.device import get_device
-from core.gpt_train import estimate_loss, load, split_corpus
-from core.sampling import generate
+from core.gpt_train import load, split_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tiny_gpt"
@@ -53,9 +53,9 @@ def main() -> None:
     model, vocab, info = load(MODEL)
     val = split_corpus(read_corpus(), vocab)[1]  # the shipped corpus, or LLMX_CORPUS
     start = time.perf_counter()
-    reference = compress.reference_texts(model, 4, seed=0)
+    reference = bp.reference_texts(model)
     reference_s = time.perf_counter() - start
-    base_loss = estimate_loss(model, val, 8, 4, 0, torch.device("cpu")) if val is not None else None
+    base_loss = bp.val_loss(model, val)
     print(f"model: {model.num_params():,} parameters, {compress.model_size_bytes(model) / 1000:,.0f} kB in float32")
     print(f"threads: {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"reference texts for the corpus-free measures (once per server): {reference_s:.2f} s")
@@ -75,7 +75,7 @@ def main() -> None:
         loss, loss_s = "—", "—"
         if val is not None:
             start = time.perf_counter()
-            loss = f"{estimate_loss(small, val, 8, 4, 0, torch.device('cpu')):.4f}"
+            loss = f"{bp.val_loss(small, val):.4f}"
             loss_s = f"{time.perf_counter() - start:.2f}"
         ratio = compress.model_size_bytes(model) / size
         print(
@@ -83,8 +83,8 @@ def main() -> None:
             f"{loss} | {agreement_s:.2f} | {loss_s} |"
         )
     start = time.perf_counter()
-    generate(model, torch.tensor([vocab.encode("ROMEO:\n")]), 100, 0.8, generator=torch.Generator().manual_seed(0))
-    print(f"\nsample text on the page (100 characters): {time.perf_counter() - start:.2f} s per model")
+    bp.sample(model, vocab)
+    print(f"\nsample text on the page ({bp.SAMPLE_LENGTH} characters): {time.perf_counter() - start:.2f} s per model")
 
 
 if __name__ == "__main__":

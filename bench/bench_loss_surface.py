@@ -78,9 +78,10 @@ def one_thread_mlp(repeats: int) -> tuple[float, float]:
     """The MLP demo on one CPU thread, in a subprocess (the app never limits threads itself): shows how
     much of the time above is the work and how much is two threads waiting for each other."""
     code = (
-        "import time; from core import loss_surface as ls; ls.digits_data(); ls.mlp_landscape(ls.MLPConfig(), 'cpu');"
+        "import time; from core import loss_surface as ls; ls.digits_data();"
+        " ls.mlp_landscape(ls.LandscapeConfig(), 'cpu');"
         f"r = []\nfor _ in range({repeats}):\n w, c = time.perf_counter(), time.process_time();"
-        " ls.mlp_landscape(ls.MLPConfig(), 'cpu'); r.append((time.perf_counter() - w, time.process_time() - c))\n"
+        " ls.mlp_landscape(ls.LandscapeConfig(), 'cpu'); r.append((time.perf_counter() - w, time.process_time() - c))\n"
         "import statistics; print(statistics.median(x[0] for x in r), statistics.median(x[1] for x in r))"
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LLMX_DEVICE": "cpu"}
@@ -101,9 +102,9 @@ def main() -> None:
     rows.append(("whole-page rerun after a slider move (AppTest)", wall, cpu, "50 ms median"))
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
-        config = ls.MLPConfig()
+        config = ls.LandscapeConfig()
         wall, cpu = timed(lambda d=device, c=config: ls.mlp_landscape(c, d), 1 if quick else 3)
-        label = f"MLP: train {config.steps} steps + {config.grid}×{config.grid} landscape on {device}"
+        label = f"MLP: train {config.net.epochs} steps + {config.grid}×{config.grid} landscape on {device}"
         rows.append((label, wall, cpu, "~10 s on CPU"))
 
     wall, cpu = one_thread_mlp(1 if quick else 3)

@@ -92,7 +92,7 @@ def rerun_rows() -> list[tuple[str, str, str]]:
         return statistics.median(times) * 1000
 
     ours = rerun_median("neural_networks", "nn_r", (33, 32))
-    reference = rerun_median("fitting", "fit_k", (-9.9, -10.0))
+    reference = rerun_median("fitting", "fit_steps", (1, 2))
     return [
         (
             "page rerun after the first slider (AppTest)",

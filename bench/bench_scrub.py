@@ -1,6 +1,6 @@
 """Scrubbing in the browser against the trivial page's slider round trip, measured in the same run.
 
-    python -m bench.bench_scrub [--repeats 15] [--lang en]
+    python -m bench.bench_scrub [--repeats 15] [--lang en] [--only epochs]
 
 For each scrub figure (ui/scrub.py) and lesson 1's line pad (ui/line_pad.py), Chromium drags the
 control in small mouse moves. In the page, each move's time is noted at the pointer event, and the
@@ -72,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--lang", default="en")
+    parser.add_argument("--only", default="", help="measure only the controls whose lesson or name contains this")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -87,6 +88,8 @@ def main() -> None:
         print(f"reference slider round trip: median {ref:.0f} ms ({args.repeats} presses)")
         print(f"{'lesson':10} {'control':26} {'redraws':>7} {'median ms':>9} {'p90 ms':>7} {'ratio':>6} {'runs':>5}")
         for slug, what, watched, control in TARGETS:
+            if args.only not in f"{slug} {what}":
+                continue
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             open_page(page, f"{base_url}/{slug}?lang={args.lang}")
             page.evaluate(WATCH, watched)

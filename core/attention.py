@@ -9,6 +9,7 @@ nn.MultiheadAttention, the flop counter) and with the transformers library.
 
 import copy
 import math
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -172,6 +173,7 @@ STEP_WK = np.array(  # rows: the word's features; columns: what its key announce
     ]
 )
 STEP_WV = np.eye(4)  # values: the word's own features, so each output row reads as a mix of them
+STEP_WO = np.random.default_rng(7).normal(0.0, 0.6, (4, 4)).round(1)  # multi-head's output projection (fixed)
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,15 @@ def one_head(X: torch.Tensor, Wq, Wk, Wv, scale: bool = True, causal: bool = Fal
         scores = scores.masked_fill(~mask[None, :], float("-inf"))
     weights = F.softmax(scores, dim=-1)  # (T, T)
     return Head(Q, K, V, scores, weights, weights @ V)
+
+
+def softmax_terms(scores: np.ndarray) -> tuple[float, np.ndarray]:
+    """One row's softmax as it is computed safely, for spelling it out: m, the row's largest score
+    (a masked -inf ignored), and e^(s - m), (T,). Each term is at most 1 (1 at the max), so it never
+    overflows where e^s would at large scores, and e^-inf = 0; the weights are terms / terms.sum()."""
+    s = np.asarray(scores, dtype=float)  # (T,)
+    m = float(s[np.isfinite(s)].max())
+    return m, np.exp(s - m)
 
 
 @dataclass(frozen=True)
@@ -308,6 +319,18 @@ def minilm_head_by_hand(encoder, hidden_in: torch.Tensor, layer: int, head: int)
 
 
 GPT3 = {"T": 2048, "d_model": 12288, "n_layer": 96, "n_head": 96}  # GPT-3 175B (Brown et al., 2020)
+
+
+def macs_per_second(size: int = 256, repeats: int = 5) -> float:
+    """Multiply-adds per second of one float32 (size × size) matrix product on this machine (median
+    of `repeats`): what turns the counts below into seconds."""
+    a, b = torch.ones(size, size), torch.ones(size, size)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return size**3 / max(sorted(times)[repeats // 2], 1e-9)
 
 
 def attention_macs(T: int, d_model: int) -> dict[str, int]:

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 
 from core.errors import InputError
+from core.progress import OnProgress, report, scaled
 
 # --- Images -----------------------------------------------------------------------------------
 MAX_SIDE = 512  # larger images are shrunk to fit: every slider move stays fast
@@ -349,8 +350,10 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((model(x).argmax(1) == y).float().mean())
 
 
-def train_model(model, x_train, y_train, x_test, y_test, config: TrainConfig, device, progress=None) -> TrainResult:
-    """Adam on cross-entropy in shuffled mini-batches; progress(done, total) after each epoch."""
+def train_model(
+    model, x_train, y_train, x_test, y_test, config: TrainConfig, device, on_progress: OnProgress = None
+) -> TrainResult:
+    """Adam on cross-entropy in shuffled mini-batches; on_progress after each epoch (its last batch's loss)."""
     g = torch.Generator().manual_seed(config.seed)
     model = init_parameters(model, g).to(device)
     x_train, y_train = (torch.as_tensor(a).to(device) for a in (x_train, y_train))  # (N, 1, 8, 8), (N,)
@@ -370,8 +373,7 @@ def train_model(model, x_train, y_train, x_test, y_test, config: TrainConfig, de
         schedule.step()
         model.eval()
         result.test_accuracy.append(accuracy(model, x_test, y_test))
-        if progress is not None:
-            progress(epoch + 1, config.epochs)
+        report(on_progress, epoch + 1, config.epochs, loss=loss.item())
     result.seconds = time.perf_counter() - start
     result.model = model.cpu()
     return result
@@ -387,7 +389,7 @@ class DigitsRun:
     y_test: np.ndarray  # (N_test,)
 
 
-def train_digits(config: TrainConfig = TrainConfig(), device="cpu", progress=None) -> DigitsRun:
+def train_digits(config: TrainConfig = TrainConfig(), device="cpu", on_progress: OnProgress = None) -> DigitsRun:
     """Train the CNN, then an MLP with about as many parameters, on one seeded split."""
     images, labels = load_digits_data()
     x_train, x_test, y_train, y_test = split_digits(images, labels, config.test_fraction, config.seed)
@@ -400,10 +402,8 @@ def train_digits(config: TrainConfig = TrainConfig(), device="cpu", progress=Non
     cnn = DigitCNN(config.channels)
     mlp = DigitMLP(mlp_hidden_for(count_parameters(cnn)))
     total = 2 * config.epochs
-    cnn_run = train_model(cnn, *data, config, device, progress and (lambda done, _: progress(done, total)))
-    mlp_run = train_model(
-        mlp, *data, config, device, progress and (lambda done, _: progress(config.epochs + done, total))
-    )
+    cnn_run = train_model(cnn, *data, config, device, scaled(on_progress, 0, total))
+    mlp_run = train_model(mlp, *data, config, device, scaled(on_progress, config.epochs, total))
     return DigitsRun(cnn_run, mlp_run, x_test, y_test)
 
 

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from core.gpt import GPT, GPTConfig
 from core.gpt_train import PRESETS, TrainHistory, TrainSettings, train
+from core.progress import OnProgress
 
 # Lesson 9's student: lesson 8's small model (2 layers, 64 dimensions, context 64), trained briefly
 # so both students finish in the learner's session. The teacher's forward pass on each batch is
@@ -40,11 +41,11 @@ def train_student(
     teacher: GPT | None = None,
     temperature: float = 1.0,
     device: torch.device | None = None,
-    on_progress=None,
+    on_progress: OnProgress = None,
 ) -> tuple[GPT, TrainHistory]:
     """Train a fresh student: on the raw text when teacher is None, else on the teacher's
     distributions. The validation loss reported is always the cross-entropy on the real text.
-    `on_progress(step, history)` is called at every evaluation. The teacher is never modified."""
+    `on_progress` hears of every evaluation (core.progress). The teacher is never modified."""
     device = device or torch.device("cpu")
     if teacher is not None:
         if config.block_size > teacher.config.block_size:

@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from core.corpus import ENV_VAR, SHIPPED, corpus_path, read_corpus
 from core.device import get_device
 from core.gpt import GPT, GPTConfig
+from core.progress import OnProgress, Progress, report
 
 
 class CharVocab:
@@ -141,10 +142,11 @@ def train(
     val_data: torch.Tensor,
     settings: TrainSettings = TrainSettings(),
     device: torch.device | None = None,
-    on_progress=None,
+    on_progress: OnProgress = None,
     loss_fn=None,
 ) -> tuple[GPT, TrainHistory]:
-    """Train a fresh model; `on_progress(step, history)` is called at every evaluation.
+    """Train a fresh model; `on_progress` (core.progress) hears of every evaluation, with the
+    training loss and the history so far.
 
     `loss_fn(model, x, y)` replaces the cross-entropy on the text (distillation uses it); the
     evaluations always report the cross-entropy on the real text.
@@ -170,8 +172,7 @@ def train(
             )
             history.val_loss.append(estimate_loss(model, val_data, settings.batch_size, settings.eval_iters, 2, device))
             history.seconds = time.perf_counter() - start
-            if on_progress is not None:
-                on_progress(step, history)
+            report(on_progress, step, settings.max_iters, history.train_loss[-1], history)
         if step == settings.max_iters:
             break
         for group in optimizer.param_groups:
@@ -255,14 +256,15 @@ def main() -> None:
         settings = TrainSettings(**{**settings.__dict__, "max_iters": args.max_iters})
     train_data, val_data = split_corpus(text, vocab)
 
-    def report(step, history):
+    def log(progress: Progress):
+        history = progress.record
         print(
-            f"step {step:5d}  train {history.train_loss[-1]:.4f}  val {history.val_loss[-1]:.4f}  "
+            f"step {progress.step:5d}  train {history.train_loss[-1]:.4f}  val {history.val_loss[-1]:.4f}  "
             f"{history.seconds:7.1f} s",
             flush=True,
         )
 
-    model, history = train(config, train_data, val_data, settings, on_progress=report)
+    model, history = train(config, train_data, val_data, settings, on_progress=log)
     dtype = getattr(torch, args.dtype)
     model.load_state_dict({name: p.to(dtype).float() for name, p in model.state_dict().items()})  # as stored
     final_val = full_loss(model, val_data)

@@ -3,8 +3,8 @@
 Three surfaces, all from real models and data:
 - the milk-tea line y = k*x + b of lesson 1 (a convex bowl, or a ravine when x is not scaled);
 - one tanh neuron y = v*tanh(w*x + c) on the same teas, over its two weights (two minima, a saddle);
-- a small MLP trained on scikit-learn's 8x8 digits, sliced along two filter-normalized random
-  directions (Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets").
+- a small MLP (core.mlp, lesson 4's) trained on scikit-learn's 8x8 digits, sliced along two
+  filter-normalized random directions (Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets").
 
 Every optimizer step is written out and tested against torch.optim on the same problem.
 """
@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from core import fitting as fit
+from core import mlp
+from core.progress import OnProgress, report, scaled
 
 LossFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # theta (..., 2) -> loss (...), grad (..., 2)
 NEAR_MIN = 0.01  # "reached the minimum": within 1% of the lowest error
@@ -266,55 +268,55 @@ def basins(loss_fn: LossFn, minima, ws, vs, lr: float, steps: int) -> np.ndarray
 
 
 # --- A real network's landscape: an MLP on the 8x8 digits, Li et al. 2018 -------------------------------
+# 64 pixels -> 32 ReLU units -> 10 digits: 2,410 parameters, trained by the course's one MLP trainer
+# (lesson 4's). Few full-batch Adam steps, because every step pays the CPU threads' start-up.
+DIGITS_MLP = mlp.MLPConfig(width=32, depth=1, lr=3e-2, epochs=100)
+CHUNK = 64  # networks evaluated at once by landscape()
+
+
 @dataclass(frozen=True)
-class MLPConfig:
-    hidden: int = 32  # 64 pixels -> 32 ReLU units -> 10 digits: 2,410 parameters
-    steps: int = 100  # full-batch Adam steps: few, because every step pays the CPU threads' start-up
-    lr: float = 3e-2
-    seed: int = 0
+class LandscapeConfig:
+    net: mlp.MLPConfig = DIGITS_MLP
     grid: int = 25  # landscape resolution: grid x grid networks evaluated
     span: float = 1.0  # alpha and beta run over [-span, span]
 
 
-def digits_data(device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's bundled 8x8 digits (1,797 images, no download), pixels scaled to [0, 1]."""
+@dataclass(frozen=True)
+class Landscape:
+    """What the page plots: the loss around the trained network, and how training went."""
+
+    axis: np.ndarray  # (grid,) alpha (and beta) values
+    loss: np.ndarray  # (grid, grid) row i is beta = axis[i], column j is alpha = axis[j]
+    history: np.ndarray  # (epochs,) training loss after each step
+    accuracy: float  # share of the training digits the trained network gets right
+
+
+def digits_data() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8x8 digits (1,797 images, no download): pixels in [0, 1], labels."""
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    X = torch.tensor(digits.data / 16.0, dtype=torch.float32, device=device)  # (N, 64)
-    Y = torch.tensor(digits.target, dtype=torch.long, device=device)  # (N,)
-    return X, Y
+    return (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int64)  # (N, 64), (N,)
+
+
+def params_of(model: mlp.MLP) -> dict:
+    """A trained network's weights as {"W1": (out, in), "b1": (out,), "W2": ...}, layer by layer."""
+    params = {}
+    for i, linear in enumerate(model.linears(), start=1):
+        params[f"W{i}"], params[f"b{i}"] = linear.weight.detach(), linear.bias.detach()
+    return params
 
 
 def mlp_forward(params: dict, X: torch.Tensor) -> torch.Tensor:
-    """logits = W2 relu(W1 x + b1) + b2. Weights may carry leading grid dimensions (G, ...)."""
-    H = torch.relu(X @ params["W1"].transpose(-1, -2) + params["b1"].unsqueeze(-2))  # (G, N, hidden)
-    return H @ params["W2"].transpose(-1, -2) + params["b2"].unsqueeze(-2)  # (G, N, 10)
-
-
-def train_mlp(config: MLPConfig, device, progress: Callable[[float], None] | None = None) -> tuple[dict, list]:
-    """Train the MLP with full-batch Adam from a seeded initialization; returns params and loss history."""
-    X, Y = digits_data(device)
-    g = torch.Generator().manual_seed(config.seed)
-    d, h, c = X.shape[1], config.hidden, 10
-    params = {  # uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch.nn.Linear does
-        "W1": (torch.rand(h, d, generator=g) * 2 - 1) / math.sqrt(d),
-        "b1": (torch.rand(h, generator=g) * 2 - 1) / math.sqrt(d),
-        "W2": (torch.rand(c, h, generator=g) * 2 - 1) / math.sqrt(h),
-        "b2": (torch.rand(c, generator=g) * 2 - 1) / math.sqrt(h),
-    }
-    params = {name: p.to(device).requires_grad_() for name, p in params.items()}
-    optimizer = torch.optim.Adam(params.values(), lr=config.lr)
-    history = []
-    for step in range(config.steps):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(mlp_forward(params, X), Y)
-        loss.backward()
-        optimizer.step()
-        history.append(loss.item())
-        if progress is not None and step % 25 == 0:
-            progress(step / config.steps)
-    return {name: p.detach() for name, p in params.items()}, history
+    """logits = W2 relu(W1 x + b1) + b2 (one ReLU layer per W). Weights may carry leading grid
+    dimensions (G, ...): then G networks run at once."""
+    layers = len(params) // 2
+    h = X  # (N, inputs)
+    for i in range(1, layers + 1):
+        h = h @ params[f"W{i}"].transpose(-1, -2) + params[f"b{i}"].unsqueeze(-2)  # (G, N, out)
+        if i < layers:
+            h = torch.relu(h)
+    return h  # (G, N, 10)
 
 
 def filter_normalized_direction(params: dict, generator: torch.Generator) -> dict:
@@ -331,11 +333,15 @@ def filter_normalized_direction(params: dict, generator: torch.Generator) -> dic
 
 
 @torch.no_grad()
-def landscape(params: dict, d1: dict, d2: dict, alphas, betas, X, Y, chunk: int = 64) -> np.ndarray:
-    """Loss of params + alpha*d1 + beta*d2 for every (alpha, beta); (len(betas), len(alphas)) array."""
+def landscape(
+    params: dict, d1: dict, d2: dict, alphas, betas, X, Y, chunk: int = CHUNK, on_progress: OnProgress = None
+) -> np.ndarray:
+    """Loss of params + alpha*d1 + beta*d2 for every (alpha, beta); (len(betas), len(alphas)) array.
+    `on_progress` hears after each chunk of networks."""
     device = X.device
     A, B = torch.meshgrid(torch.as_tensor(betas), torch.as_tensor(alphas), indexing="ij")
     a, b = B.flatten().float().to(device), A.flatten().float().to(device)  # (G,) alpha and beta per point
+    chunks = math.ceil(len(a) / chunk)
     losses = []
     for i in range(0, len(a), chunk):
         ai, bi = a[i : i + chunk], b[i : i + chunk]  # (g,)
@@ -346,21 +352,22 @@ def landscape(params: dict, d1: dict, d2: dict, alphas, betas, X, Y, chunk: int 
         logits = mlp_forward(shifted, X)  # (g, N, 10)
         per_net = F.cross_entropy(logits.transpose(1, 2), Y.expand(len(ai), -1), reduction="none").mean(1)  # (g,)
         losses.append(per_net)
+        report(on_progress, i // chunk + 1, chunks)
     return torch.cat(losses).view(len(betas), len(alphas)).cpu().numpy()
 
 
-def mlp_landscape(config: MLPConfig, device, progress: Callable[[float], None] | None = None) -> dict:
+def mlp_landscape(config: LandscapeConfig, device, on_progress: OnProgress = None) -> Landscape:
     """Train, then slice the loss along two filter-normalized directions; everything the page plots."""
-    params, history = train_mlp(config, device, lambda f: progress(0.5 * f) if progress else None)
-    X, Y = digits_data(device)
-    g = torch.Generator().manual_seed(config.seed + 1)
+    X, y = digits_data()
+    net = config.net
+    total = net.epochs + math.ceil(config.grid**2 / CHUNK)  # training steps, then chunks of the grid
+    # The landscape is the training loss's: no digits are held out, so "validation" is the training set.
+    run = mlp.train_mlp(X, y, X, y, 10, net, device, on_progress=scaled(on_progress, 0, total))
+    params = params_of(run.model)
+    g = torch.Generator().manual_seed(net.seed + 1)
     d1, d2 = filter_normalized_direction(params, g), filter_normalized_direction(params, g)
     axis = np.linspace(-config.span, config.span, config.grid)
-    if progress is not None:
-        progress(0.5)
-    z = landscape(params, d1, d2, axis, axis, X, Y)
-    with torch.no_grad():
-        accuracy = (mlp_forward(params, X).argmax(-1) == Y).float().mean().item()
-    if progress is not None:
-        progress(1.0)
-    return {"axis": axis, "loss": z, "history": np.array(history), "accuracy": accuracy}
+    x = mlp.inputs(run, X)  # (N, 64) standardized, as the network saw them in training
+    labels = torch.tensor(y, device=x.device)  # (N,)
+    z = landscape(params, d1, d2, axis, axis, x, labels, on_progress=scaled(on_progress, net.epochs, total))
+    return Landscape(axis, z, np.array(run.train_loss_), run.train_acc_[-1])

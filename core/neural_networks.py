@@ -8,7 +8,6 @@ an MLP with torch on the course's device.
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,7 @@ import torch
 from torch import nn
 
 from core.device import get_device
+from core.progress import OnProgress, report
 
 ACTIVATIONS = ("none", "relu", "sigmoid", "tanh", "gelu")
 
@@ -325,11 +325,11 @@ def fit_mlp(
     y,
     config: FitConfig,
     device: torch.device | None = None,
-    on_progress: Callable[[int, int, float], None] | None = None,
+    on_progress: OnProgress = None,
 ) -> FitResult:
     """Train an MLP on (x, y) by full-batch Adam on the mean squared error; seeded, repeatable.
 
-    on_progress(step, total, loss) is called about 20 times so a caller can draw a progress bar.
+    on_progress gets a Progress (step, total, loss) about 20 times, so a caller can draw a progress bar.
     """
     device = device or get_device()
     generator = torch.Generator().manual_seed(config.seed)
@@ -353,8 +353,7 @@ def fit_mlp(
             if not math.isfinite(value):
                 result.diverged = True
                 break
-            if on_progress is not None:
-                on_progress(step, config.steps, value)
+            report(on_progress, step, config.steps, loss=value)
     result.loss_history_ = torch.stack(losses).cpu().tolist()
     with torch.no_grad():
         grid = torch.tensor(result.x_grid, dtype=torch.float32, device=device).reshape(-1, 1)

@@ -1,10 +1,10 @@
-"""Lesson 4, part 1: overfitting a polynomial to a few noisy house prices, and the remedies.
+"""Lesson 4: overfitting, and the remedies.
 
-The story: flat prices fall with the distance to the city centre, fast near the centre and then
-more slowly. We know the true curve, draw a few noisy houses from it to train on and many more to
-test on, and fit polynomials of growing degree by least squares, with an optional L2 (ridge) or
-L1 (lasso) penalty. Ridge is solved in closed form; lasso by coordinate descent with soft
-thresholding. Both are tested against scikit-learn.
+Part 1, polynomials on a few noisy house prices. The story: flat prices fall with the distance to
+the city centre, fast near the centre and then more slowly. We know the true curve, draw a few noisy
+houses from it to train on and many more to test on, and fit polynomials of growing degree by least
+squares, with an optional L2 (ridge) or L1 (lasso) penalty. Ridge is solved in closed form; lasso by
+coordinate descent with soft thresholding. Both are tested against scikit-learn.
 
 The loss we minimise is the one the lesson shows, a mean squared error plus a penalty:
 
@@ -12,11 +12,20 @@ The loss we minimise is the one the lesson shows, a mean squared error plus a pe
                                                    +  lam * sum_j |w_j|     (L1)
 
 The intercept b is never penalised (a penalty should not prefer cheap or dear houses).
+
+Part 2, a small MLP (core.mlp) classifying 2D points: the datasets (circles, moons, XOR, spirals,
+Gaussian blobs, drawn with an explicit seed, or a learner's CSV), the decision map, and what the page
+keeps of a run.
 """
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from core.errors import InputError
+from core.mlp import MLPConfig, MLPRun, predict_proba
 
 MAX_DISTANCE = 10.0  # km from the centre; the sample covers 0 .. MAX_DISTANCE
 NOISE = 0.6  # standard deviation of a house's price around the curve (10k yuan per m²)
@@ -199,3 +208,159 @@ def degree_sweep(
     train = np.array([mse(f, x, y) for f in fits])
     test = np.array([mse(f, x_test, y_test) for f in fits])
     return DegreeSweep(degrees, fits, train, test)
+
+
+# --- Part 2: data for the network -----------------------------------------------------------------
+DATASETS = ("circles", "moons", "xor", "spirals", "blobs")
+TWO_CLASS_ONLY = ("moons", "xor")
+MAX_CLASSES = 4
+CSV_MAX_BYTES = 100_000
+CSV_MIN_ROWS, CSV_MAX_ROWS = 10, 2000
+# Largest coordinate a CSV may hold. Points become float32 (largest ~3.4e38: 1e39 turns into inf and
+# the point silently vanishes), and standardizing squares them (2e19 squared overflows already).
+# Well inside that, float32 still tells 1e6 from 1e6 + 0.1; beyond it nearby points start to merge.
+CSV_MAX_ABS = 1e6
+
+
+def n_classes_of(kind: str, n_classes: int) -> int:
+    """Moons and XOR are two-class puzzles; the others take 2 to 4 classes."""
+    return 2 if kind in TWO_CLASS_ONLY else int(np.clip(n_classes, 2, MAX_CLASSES))
+
+
+def make_dataset(kind: str, n: int, noise: float, n_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """n points in 2D with integer labels; `noise` is the standard deviation of Gaussian jitter."""
+    rng = np.random.default_rng(seed)
+    k = n_classes_of(kind, n_classes)
+    y = np.arange(n) % k  # (n,) balanced classes
+    t = rng.uniform(0.0, 1.0, n)  # (n,) position along each class's shape
+    if kind == "circles":  # one ring per class, radius 0.5, 1.0, ...
+        angle = 2 * np.pi * t
+        X = (0.5 * (y + 1))[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    elif kind == "moons":  # two interleaved half circles
+        angle = np.pi * t
+        upper = np.column_stack([np.cos(angle), np.sin(angle)])
+        lower = np.column_stack([1 - np.cos(angle), 0.5 - np.sin(angle)])
+        X = np.where((y == 0)[:, None], upper, lower) - [0.5, 0.25]
+    elif kind == "xor":  # the class is the sign of x1 * x2
+        X = rng.uniform(-1.0, 1.0, (n, 2))
+        X += 0.1 * np.sign(X)  # a small gap between the quadrants before noise
+        y = (X[:, 0] * X[:, 1] < 0).astype(int)
+    elif kind == "spirals":  # one arm per class, turning 1.5 times
+        radius = 0.1 + 0.9 * t
+        angle = 3 * np.pi * t + 2 * np.pi * y / k
+        X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    elif kind == "blobs":  # one Gaussian cloud per class, centres on a circle
+        centre_angle = 2 * np.pi * y / k + np.pi / 4
+        X = 0.8 * np.column_stack([np.cos(centre_angle), np.sin(centre_angle)]) + rng.normal(0, 0.25, (n, 2))
+    else:
+        raise ValueError(f"unknown dataset {kind!r}; choose one of {DATASETS}")
+    X = X + rng.normal(0.0, noise, (n, 2))
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def split(X, y, holdout: float, seed: int):
+    """Shuffle and hold out a share of the points for validation: (X_train, y_train, X_val, y_val)."""
+    n = len(y)
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(np.clip(round(holdout * n), 1, n - 1))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], X[val], y[val]
+
+
+class CsvError(InputError):
+    """A learner's CSV that cannot be used; `code` names the message in the catalogs."""
+
+
+def parse_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A learner's CSV -> (X (n, 2), labels (n,), class names). Columns: x1, x2, label; a header row.
+
+    Raises CsvError for anything that cannot be trained on: too big, not text, wrong columns,
+    non-numeric, non-finite or huge (beyond ±CSV_MAX_ABS) coordinates, too few or too many rows,
+    fewer than 2 or more than MAX_CLASSES classes.
+    """
+    if len(data) > CSV_MAX_BYTES:
+        raise CsvError("too_big", limit_kb=CSV_MAX_BYTES // 1000)
+    try:
+        table = pd.read_csv(io.BytesIO(data), dtype=str, skipinitialspace=True, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise CsvError("unreadable") from None
+    if table.shape[1] != 3:
+        raise CsvError("columns", found=table.shape[1])
+    table = table.dropna(how="all")
+    if len(table) < CSV_MIN_ROWS:
+        raise CsvError("too_few_rows", minimum=CSV_MIN_ROWS)
+    if len(table) > CSV_MAX_ROWS:
+        raise CsvError("too_many_rows", limit=CSV_MAX_ROWS)
+    coords = table.iloc[:, :2].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)  # (n, 2)
+    bad = ~np.isfinite(coords).all(axis=1) | table.iloc[:, 2].isna().to_numpy()
+    if bad.any():
+        raise CsvError("bad_row", row=int(np.flatnonzero(bad)[0]) + 2)  # +2: 1-based, after the header
+    huge = (np.abs(coords) > CSV_MAX_ABS).any(axis=1)
+    if huge.any():
+        raise CsvError("too_large_value", row=int(np.flatnonzero(huge)[0]) + 2, limit=f"{CSV_MAX_ABS:,.0f}")
+    labels = table.iloc[:, 2].str.strip()
+    names = sorted(labels.unique())
+    if not 2 <= len(names) <= MAX_CLASSES:
+        raise CsvError("classes", found=len(names), limit=MAX_CLASSES)
+    y = labels.map({name: i for i, name in enumerate(names)}).to_numpy(dtype=np.int64)
+    return coords.astype(np.float32), y, names
+
+
+def example_csv() -> str:
+    """The file the page offers as an example: 60 noisy moons in the columns parse_csv reads."""
+    X, y = make_dataset("moons", 60, 0.1, 2, 0)
+    return "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(X, y))
+
+
+# --- Part 2: what the page shows of a trained network ----------------------------------------------
+def boundary_grid(run: MLPRun, x_range, y_range, resolution: int = 60):
+    """Probabilities on a resolution x resolution grid: xs (R,), ys (R,), probs (R, R, C)."""
+    xs = np.linspace(*x_range, resolution, dtype=np.float32)
+    ys = np.linspace(*y_range, resolution, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)  # (R, R) each; row = y, column = x
+    probs = predict_proba(run, np.column_stack([gx.ravel(), gy.ravel()]))  # (R*R, C)
+    return xs, ys, probs.reshape(resolution, resolution, -1)
+
+
+def plot_range(X, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+    """An (x, y) window around the points with a margin, for the decision-boundary map."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = margin * np.maximum(hi - lo, 1e-6)
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+
+@dataclass(frozen=True, eq=False)  # equal only to itself: a page can tell runs apart by the object
+class RunSummary:
+    """What the page keeps of one training run: its settings, its map, its curves and its scores."""
+
+    config: MLPConfig
+    dataset: str  # the dataset's name as shown when it was trained
+    names: list[str]  # class names
+    split: tuple  # (X_train, y_train, X_val, y_val)
+    grid: tuple  # boundary_grid's (xs, ys, probs)
+    train_loss: list[float]  # per epoch
+    val_loss: list[float]
+    best_epoch: int
+    stopped_early: bool
+    restored: bool  # the kept weights are the best epoch's
+    train_acc: float  # of the kept weights
+    val_acc: float
+
+
+def summarize_run(run: MLPRun, config: MLPConfig, dataset: str, names, split, x_range, y_range) -> RunSummary:
+    """A trained run, as the page shows it: the decision map over the plot window, the accuracies."""
+    X_train, y_train, X_val, y_val = split
+    return RunSummary(
+        config=config,
+        dataset=dataset,
+        names=names,
+        split=split,
+        grid=boundary_grid(run, x_range, y_range),
+        train_loss=run.train_loss_,
+        val_loss=run.val_loss_,
+        best_epoch=run.best_epoch_,
+        stopped_early=run.stopped_early_,
+        restored=run.restored_,
+        train_acc=float((predict_proba(run, X_train).argmax(1) == y_train).mean()),
+        val_acc=float((predict_proba(run, X_val).argmax(1) == y_val).mean()),
+    )

@@ -12,6 +12,20 @@ import torch.nn.functional as F
 from core.gpt import KVCache
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How the next character is chosen: a temperature, and top-k / top-p cut-offs (None: off)."""
+
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+
+    @classmethod
+    def from_controls(cls, temperature: float, top_k: int, top_p: float, vocab_size: int) -> "Settings":
+        """From slider values, where k = the whole vocabulary and p = 1 mean "no cut-off"."""
+        return cls(float(temperature), int(top_k) if top_k < vocab_size else None, float(top_p) if top_p < 1 else None)
+
+
 def distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None):
     """The probabilities sampling draws from, after temperature, top-k and top-p: (..., vocab).
 

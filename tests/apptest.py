@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 120
+RECORD: list = []  # what scripts run by AppTest note for their test (same process, so shared)
 
 
 def open_page(path: Path, lang: str = "en", **query) -> AppTest:

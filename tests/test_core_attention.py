@@ -136,6 +136,24 @@ def test_softmax_saturates_without_scaling():
     assert att.entropy_bits(np.full(8, 1 / 8)) == pytest.approx(3.0)
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e9])
+def test_softmax_terms_give_torch_softmax_and_never_overflow(scale):
+    """The terms the page spells out, e^(s - max), normalised, are torch's softmax, also at scores
+    whose e^s overflows; a masked score (-inf) gets 0."""
+    g = torch.Generator().manual_seed(3)
+    s = torch.randn(6, generator=g, dtype=torch.float64) * scale
+    s[2] = float("-inf")
+    m, e = att.softmax_terms(s.numpy())
+    assert m == s[torch.isfinite(s)].max().item()
+    assert np.all(np.isfinite(e)) and e.max() == 1.0 and e[2] == 0.0
+    np.testing.assert_allclose(e / e.sum(), torch.softmax(s, -1).numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(e, torch.exp(s - s[torch.isfinite(s)].max()).numpy())
+
+
+def test_macs_per_second_is_a_positive_speed():
+    assert att.macs_per_second(size=32, repeats=3) > 0
+
+
 # --- Multi-head -----------------------------------------------------------------------------------------
 
 

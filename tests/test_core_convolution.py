@@ -383,7 +383,7 @@ def test_split_is_seeded_and_stratified():
 def test_cnn_reaches_97_percent_on_the_test_digits():
     config = cv.TrainConfig()
     seen = []
-    run = cv.train_digits(config, "cpu", progress=lambda done, total: seen.append((done, total)))
+    run = cv.train_digits(config, "cpu", on_progress=lambda p: seen.append((p.step, p.total)))
     assert seen[0] == (1, 2 * config.epochs) and seen[-1] == (2 * config.epochs, 2 * config.epochs)
     assert run.cnn.test_accuracy[-1] >= 0.97
     assert len(run.cnn.test_accuracy) == config.epochs == len(run.mlp.test_accuracy)

@@ -79,6 +79,21 @@ def test_a_student_learns_its_teacher_and_the_teacher_is_untouched():
         )
 
 
+def test_two_students_report_progress_as_one_run():
+    """The page trains both students as one run (core.progress.scaled): steps count on from the
+    first student's into the second's, and each report carries the student's history so far."""
+    from core.progress import scaled
+
+    train_data, val_data = text_data()
+    heard = []
+    for i, teacher in enumerate((None, train(TINY, train_data, val_data, QUICK, torch.device("cpu"))[0])):
+        on_progress = scaled(heard.append, i * QUICK.max_iters, 2 * QUICK.max_iters)
+        _, history = train_student(TINY, train_data, val_data, QUICK, teacher, on_progress=on_progress)
+        assert heard[-1].record is history and heard[-1].loss == history.train_loss[-1]
+    assert [p.step for p in heard] == [0, 10, 20, 30, 30, 40, 50, 60]
+    assert {p.total for p in heard} == {60} and heard[-1].fraction == 1.0
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"no tiny GPT at {MODEL}")
 def test_on_shakespeare_the_distilled_student_beats_the_text_student():

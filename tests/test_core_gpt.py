@@ -91,8 +91,9 @@ def test_training_lowers_the_loss_and_round_trips_through_safetensors(tmp_path):
     train_data, val_data = split_corpus(text, vocab)
     settings = TrainSettings(max_iters=150, batch_size=16, eval_interval=50, eval_iters=4, warmup_iters=10)
     calls = []
-    model, history = train(config, train_data, val_data, settings, torch.device("cpu"), lambda s, h: calls.append(s))
-    assert calls == [0, 50, 100, 150]
+    model, history = train(config, train_data, val_data, settings, torch.device("cpu"), calls.append)
+    assert [(p.step, p.total) for p in calls] == [(0, 150), (50, 150), (100, 150), (150, 150)]
+    assert calls[-1].loss == history.train_loss[-1] and calls[-1].record is history
     assert history.val_loss[-1] < history.val_loss[0] - 1.0
     again, _ = train(config, train_data, val_data, settings, torch.device("cpu"))
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), again.parameters())), "same seed, same weights"

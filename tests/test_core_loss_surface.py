@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from core import fitting as fit
 from core import loss_surface as ls
+from core import mlp
 
 X, Y = ls.tea_data()
 BEST_K, BEST_B = fit.least_squares(X, Y)
@@ -216,12 +217,18 @@ def test_basins_agree_with_single_descents():
 
 
 # --- the MLP landscape (Li et al. 2018) ------------------------------------------------------------------
-SMALL = ls.MLPConfig(hidden=8, steps=30, grid=5)
+SMALL_NET = mlp.MLPConfig(width=8, depth=1, lr=3e-2, epochs=30)
+SMALL = ls.LandscapeConfig(net=SMALL_NET, grid=5)
+
+
+def _trained_small():
+    X, y = ls.digits_data()
+    return mlp.train_mlp(X, y, X, y, 10, SMALL_NET, "cpu"), X, y
 
 
 @pytest.mark.slow
 def test_filter_normalized_direction():
-    params, _ = ls.train_mlp(SMALL, "cpu")
+    params = ls.params_of(_trained_small()[0].model)
     d = ls.filter_normalized_direction(params, torch.Generator().manual_seed(3))
     for name, p in params.items():
         if p.dim() == 1:
@@ -232,13 +239,15 @@ def test_filter_normalized_direction():
 
 @pytest.mark.slow
 def test_landscape_matches_a_network_built_by_hand():
-    params, history = ls.train_mlp(SMALL, "cpu")
-    assert history[-1] < history[0]
-    X, Y = ls.digits_data()
+    run, X, y = _trained_small()
+    assert run.train_loss_[-1] < run.train_loss_[0]
+    params = ls.params_of(run.model)
+    assert list(params) == ["W1", "b1", "W2", "b2"] and params["W1"].shape == (8, 64)
+    x, labels = mlp.inputs(run, X), torch.tensor(y)
     g = torch.Generator().manual_seed(1)
     d1, d2 = ls.filter_normalized_direction(params, g), ls.filter_normalized_direction(params, g)
     alphas, betas = np.array([-0.5, 0.0, 0.25]), np.array([-1.0, 0.0])
-    z = ls.landscape(params, d1, d2, alphas, betas, X, Y, chunk=2)
+    z = ls.landscape(params, d1, d2, alphas, betas, x, labels, chunk=2)
     assert z.shape == (2, 3)
     for i, beta in enumerate(betas):
         for j, alpha in enumerate(alphas):
@@ -247,23 +256,37 @@ def test_landscape_matches_a_network_built_by_hand():
                 for layer, (w, b) in zip((net[0], net[2]), (("W1", "b1"), ("W2", "b2"))):
                     layer.weight.copy_(params[w] + alpha * d1[w] + beta * d2[w])
                     layer.bias.copy_(params[b] + alpha * d1[b] + beta * d2[b])
-                expected = F.cross_entropy(net(X), Y).item()
+                expected = F.cross_entropy(net(x), labels).item()
             assert z[i, j] == pytest.approx(expected, rel=1e-4)
+    assert z[1, 1] == pytest.approx(run.train_loss_[-1], rel=1e-5)  # the centre is the trained network
+
+
+def test_mlp_forward_is_the_trained_network_and_runs_a_grid_of_networks():
+    run, X, _ = _trained_small()
+    params, x = ls.params_of(run.model), mlp.inputs(run, X[:50])
+    torch.testing.assert_close(ls.mlp_forward(params, x), run.model(x))
+    stacked = {name: torch.stack([p, 2 * p]) for name, p in params.items()}  # (2, *p.shape)
+    twice = {name: 2 * p for name, p in params.items()}
+    torch.testing.assert_close(ls.mlp_forward(stacked, x)[1], ls.mlp_forward(twice, x))
 
 
 @pytest.mark.slow
 def test_training_is_seeded_and_repeatable():
-    a, b = ls.mlp_landscape(SMALL, "cpu"), ls.mlp_landscape(SMALL, "cpu")
-    np.testing.assert_array_equal(a["loss"], b["loss"])
+    seen = []
+    a, b = ls.mlp_landscape(SMALL, "cpu", on_progress=seen.append), ls.mlp_landscape(SMALL, "cpu")
+    np.testing.assert_array_equal(a.loss, b.loss)
     centre = SMALL.grid // 2
-    assert a["loss"][centre, centre] == a["loss"].min() or a["loss"][centre, centre] < np.median(a["loss"])
+    assert a.loss[centre, centre] == a.loss.min() or a.loss[centre, centre] < np.median(a.loss)
+    # training's epochs, then the grid's chunks of networks, on one bar that ends full
+    assert [p.step for p in seen][-2:] == [SMALL_NET.epochs, SMALL_NET.epochs + 1] and seen[-1].fraction == 1
+    assert a.history.shape == (SMALL_NET.epochs,) and 0 < a.accuracy <= 1
 
 
 @pytest.mark.gpu
 def test_landscape_on_gpu_matches_cpu():
-    config = ls.MLPConfig(hidden=16, steps=50, grid=7)
+    config = ls.LandscapeConfig(net=mlp.MLPConfig(width=16, depth=1, lr=3e-2, epochs=50), grid=7)
     cpu, gpu = ls.mlp_landscape(config, "cpu"), ls.mlp_landscape(config, "cuda")
-    np.testing.assert_allclose(gpu["loss"], cpu["loss"], rtol=2e-3, atol=1e-4)
+    np.testing.assert_allclose(gpu.loss, cpu.loss, rtol=2e-3, atol=1e-4)
 
 
 def test_standardized_bowl_at_twice_the_critical_rate_bounces_for_ever():

@@ -204,13 +204,14 @@ def test_fit_learns_and_repeats_with_the_same_seed():
     x, y = nnc.make_target("sine")
     config = nnc.FitConfig(depth=1, width=8, steps=100, lr=0.05)
     progress = []
-    first = nnc.fit_mlp(x, y, config, device=torch.device("cpu"), on_progress=lambda *a: progress.append(a))
+    first = nnc.fit_mlp(x, y, config, device=torch.device("cpu"), on_progress=progress.append)
     second = nnc.fit_mlp(x, y, config, device=torch.device("cpu"))
     assert len(first.loss_history_) == 100 and not first.diverged
     assert first.loss_history_[-1] < 0.5 * first.loss_history_[0]
     assert first.loss_history_ == second.loss_history_
     np.testing.assert_array_equal(first.y_grid, second.y_grid)
-    assert len(progress) == 20 and progress[-1][:2] == (100, 100)
+    assert len(progress) == 20 and (progress[-1].step, progress[-1].total) == (100, 100)
+    assert progress[-1].loss == pytest.approx(first.loss_history_[-1])
     assert first.n_params == nnc.n_parameters(1, 8)
 
 

@@ -7,8 +7,9 @@ import torch
 import torch.nn.functional as F
 from sklearn.linear_model import Lasso, Ridge
 
+from core import mlp
 from core import overfitting as of
-from core import overfitting_mlp as mlp
+from core.progress import Progress
 
 X_TEST, Y_TEST = of.test_houses()
 PAGE_SEED = 1  # the page's training sample (app_pages/overfitting.py HOUSE_SEED)
@@ -116,27 +117,27 @@ def test_soft_threshold():
 
 
 # --- Data for the network ---------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", mlp.DATASETS)
+@pytest.mark.parametrize("kind", of.DATASETS)
 def test_datasets_are_seeded_and_balanced(kind):
-    X, y = mlp.make_dataset(kind, 120, 0.1, 3, seed=5)
+    X, y = of.make_dataset(kind, 120, 0.1, 3, seed=5)
     assert X.shape == (120, 2) and X.dtype == np.float32 and y.shape == (120,)
-    k = mlp.n_classes_of(kind, 3)
+    k = of.n_classes_of(kind, 3)
     assert set(np.unique(y)) == set(range(k))
     if kind != "xor":  # XOR's classes come from the quadrants the points fall in
         assert np.bincount(y).min() == 120 // k
-    X2, y2 = mlp.make_dataset(kind, 120, 0.1, 3, seed=5)
+    X2, y2 = of.make_dataset(kind, 120, 0.1, 3, seed=5)
     np.testing.assert_array_equal(X, X2)
-    assert not np.array_equal(X, mlp.make_dataset(kind, 120, 0.1, 3, seed=6)[0])
+    assert not np.array_equal(X, of.make_dataset(kind, 120, 0.1, 3, seed=6)[0])
 
 
 def test_xor_labels_follow_the_quadrants_without_noise():
-    X, y = mlp.make_dataset("xor", 200, 0.0, 2, seed=0)
+    X, y = of.make_dataset("xor", 200, 0.0, 2, seed=0)
     np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(int))
 
 
 def test_split_holds_out_the_requested_share():
-    X, y = mlp.make_dataset("moons", 100, 0.1, 2, seed=0)
-    X_train, y_train, X_val, y_val = mlp.split(X, y, 0.3, seed=1)
+    X, y = of.make_dataset("moons", 100, 0.1, 2, seed=0)
+    X_train, y_train, X_val, y_val = of.split(X, y, 0.3, seed=1)
     assert len(y_val) == 30 and len(y_train) == 70
     assert sorted(np.concatenate([X_train[:, 0], X_val[:, 0]])) == sorted(X[:, 0])
 
@@ -147,7 +148,7 @@ def _csv(rows: int = 12, classes: int = 2) -> bytes:
 
 
 def test_parse_csv_reads_a_valid_file():
-    X, y, names = mlp.parse_csv(_csv(12, 3))
+    X, y, names = of.parse_csv(_csv(12, 3))
     assert X.shape == (12, 2) and names == ["a", "b", "c"]
     np.testing.assert_array_equal(y[:3], [0, 1, 2])
     assert X[2, 1] == pytest.approx(-0.4)
@@ -156,20 +157,20 @@ def test_parse_csv_reads_a_valid_file():
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (b"x" * (mlp.CSV_MAX_BYTES + 1), "too_big"),
+        (b"x" * (of.CSV_MAX_BYTES + 1), "too_big"),
         (b"\xff\xfe\x00garbage\x80", "unreadable"),
         (b"", "unreadable"),
         (b"a,b\n1,2\n" * 6, "columns"),
         (_csv(5), "too_few_rows"),
-        (_csv(mlp.CSV_MAX_ROWS + 1), "too_many_rows"),
+        (_csv(of.CSV_MAX_ROWS + 1), "too_many_rows"),
         (_csv(12).replace(b"0.30000000000000004", b"abc").replace(b"0.5,", b"inf,"), "bad_row"),
         (_csv(12, 1), "classes"),
         (_csv(12, 5), "classes"),
     ],
 )
 def test_parse_csv_rejects_bad_files_with_a_code(data, code):
-    with pytest.raises(mlp.CsvError) as problem:
-        mlp.parse_csv(data)
+    with pytest.raises(of.CsvError) as problem:
+        of.parse_csv(data)
     assert problem.value.code == code
 
 
@@ -184,15 +185,15 @@ def _csv_with(value: str, row: int = 5) -> bytes:
 @pytest.mark.parametrize("value", ["1e39", "-1e39", "3e38", "1e7", "-1000001"])
 def test_parse_csv_refuses_coordinates_too_large_to_train_on(value):
     """1e39 is a finite float64 but inf in float32: the point used to vanish and the map stay blank."""
-    with pytest.raises(mlp.CsvError) as problem:
-        mlp.parse_csv(_csv_with(value, row=5))
+    with pytest.raises(of.CsvError) as problem:
+        of.parse_csv(_csv_with(value, row=5))
     assert problem.value.code == "too_large_value"
     assert problem.value.fields == {"row": 7, "limit": "1,000,000"}  # line 7: the header, then rows 0..5
 
 
 @pytest.mark.parametrize("value", ["1e6", "-1000000", "1e-30"])
 def test_parse_csv_keeps_large_but_trainable_coordinates(value):
-    X, _, _ = mlp.parse_csv(_csv_with(value))
+    X, _, _ = of.parse_csv(_csv_with(value))
     assert np.isfinite(X).all() and X[5, 1] == pytest.approx(float(value))
 
 
@@ -205,7 +206,7 @@ def test_cross_entropy_matches_torch():
 
 
 def test_weight_penalty_sums_weights_not_biases():
-    model = mlp.MLP(8, 2, 3, 0.0, torch.Generator().manual_seed(0))
+    model = mlp.MLP(2, 8, 2, 3, 0.0, torch.Generator().manual_seed(0))
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     expected = 0.1 * sum(W.abs().sum() for W in weights) + 0.2 * sum((W**2).sum() for W in weights)
     torch.testing.assert_close(mlp.weight_penalty(model, 0.1, 0.2), expected)
@@ -213,8 +214,8 @@ def test_weight_penalty_sums_weights_not_biases():
 
 def test_dropout_is_off_at_evaluation_and_scales_during_training():
     g = torch.Generator().manual_seed(0)
-    with_dropout = mlp.MLP(64, 2, 2, 0.5, g)
-    without = mlp.MLP(64, 2, 2, 0.0, torch.Generator().manual_seed(1))
+    with_dropout = mlp.MLP(2, 64, 2, 2, 0.5, g)
+    without = mlp.MLP(2, 64, 2, 2, 0.0, torch.Generator().manual_seed(1))
     without.load_state_dict(with_dropout.state_dict())
     x = torch.randn(200, 2, generator=g)
     with_dropout.eval()
@@ -229,8 +230,8 @@ def test_dropout_is_off_at_evaluation_and_scales_during_training():
 
 
 def _overfitting_problem():
-    X, y = mlp.make_dataset("spirals", 120, 0.25, 2, seed=0)
-    return mlp.split(X, y, 0.5, seed=0)
+    X, y = of.make_dataset("spirals", 120, 0.25, 2, seed=0)
+    return of.split(X, y, 0.5, seed=0)
 
 
 def test_early_stopping_restores_the_best_validation_epoch():
@@ -266,18 +267,42 @@ def test_training_is_repeatable_with_a_seed_and_dropout_is_off_in_predictions():
 
 
 def test_training_learns_and_reports_progress():
-    X, y = mlp.make_dataset("blobs", 200, 0.05, 3, seed=0)
-    split = mlp.split(X, y, 0.3, seed=0)
-    seen = []
-    run = mlp.train_mlp(*split, 3, mlp.MLPConfig(epochs=100), on_epoch=lambda epoch, _run: seen.append(epoch))
-    assert seen == list(range(1, 101))
+    X, y = of.make_dataset("blobs", 200, 0.05, 3, seed=0)
+    split = of.split(X, y, 0.3, seed=0)
+    seen: list[Progress] = []
+    run = mlp.train_mlp(*split, 3, mlp.MLPConfig(epochs=100), on_progress=seen.append)
+    assert [p.step for p in seen] == list(range(10, 101, 10)) and {p.total for p in seen} == {100}
+    assert seen[-1].record is run and seen[-1].loss == run.train_loss_[-1]
     assert run.val_acc_[-1] > 0.9 and run.train_loss_[-1] < run.train_loss_[0] / 3
+
+
+def test_early_stopping_reports_its_last_epoch():
+    seen: list[Progress] = []
+    config = mlp.MLPConfig(width=64, epochs=400, lr=0.02, early_stopping=True, patience=40)
+    run = mlp.train_mlp(*_overfitting_problem(), 2, config, on_progress=seen.append)
+    assert seen[-1].step == len(run.val_loss_) < 400 and seen[-1].total == 400
+
+
+def test_summarize_run_scores_the_kept_weights():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=64, epochs=400, lr=0.02, early_stopping=True, patience=40)
+    run = mlp.train_mlp(*split, 2, config)
+    summary = of.summarize_run(run, config, "Spirals", ["a", "b"], split, (-1, 1), (-1, 1))
+    assert summary.restored and summary.best_epoch == run.best_epoch_ and summary.val_loss == run.val_loss_
+    assert summary.val_acc == pytest.approx((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean())
+    assert summary.grid[2].shape == (60, 60, 2)
+    assert summary != of.summarize_run(run, config, "Spirals", ["a", "b"], split, (-1, 1), (-1, 1))  # by identity
+
+
+def test_the_example_csv_is_a_valid_file():
+    X, y, names = of.parse_csv(of.example_csv().encode())
+    assert X.shape == (60, 2) and names == ["a", "b"] and np.bincount(y).tolist() == [30, 30]
 
 
 def test_boundary_grid_shapes_and_probabilities():
     split = _overfitting_problem()
     run = mlp.train_mlp(*split, 2, mlp.MLPConfig(epochs=5))
-    xs, ys, probs = mlp.boundary_grid(run, (-1, 1), (-2, 2), resolution=7)
+    xs, ys, probs = of.boundary_grid(run, (-1, 1), (-2, 2), resolution=7)
     assert xs.shape == ys.shape == (7,) and probs.shape == (7, 7, 2)
     np.testing.assert_allclose(probs.sum(axis=2), 1, atol=1e-5)
     # row i is y = ys[i], column j is x = xs[j]

@@ -4,7 +4,9 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
+from tests.apptest import RECORD as BUILDS  # what the scripts below built
 from ui.figures import copy_figure, style
 
 
@@ -31,3 +33,58 @@ def test_updating_a_copy_leaves_the_shared_template_alone():
     mine.update_layout(title_text="mine")
     assert spec(go.Figure(template)) == before
     assert spec(copy_figure(template)) == before != spec(mine)
+
+
+# --- figure(): the one way a page gets a figure ---------------------------------------------------------
+
+
+def figure_script():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from tests.apptest import RECORD
+    from ui.figures import PrebuiltFigure, figure
+
+    state = st.session_state
+
+    def build():
+        RECORD.append(state["name"])
+        return go.Figure(go.Scatter(x=[0, 1], y=[0, 0]))
+
+    update = None if state.get("fixed") else (lambda f: f.data[0].update(y=[state["value"]] * 2))
+    fig = figure(state["name"], (state["signature"],), build, update, public=state["public"])
+    state["y"] = list(fig.to_dict()["data"][0]["y"])
+    state["prebuilt"] = isinstance(fig, PrebuiltFigure)
+    state["spec_id"] = id(fig.to_dict())
+
+
+def figure_session(name: str, public: bool, fixed: bool = False):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(figure_script)
+    for key, value in dict(name=name, public=public, fixed=fixed, signature=0, value=1).items():
+        at.session_state[key] = value
+    return at.run()
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_a_figure_is_built_once_per_signature_and_updated_on_every_run(public):
+    name = f"updated_{public}"
+    at = figure_session(name, public)
+    assert (BUILDS.count(name), at.session_state["y"]) == (1, [1, 1]), "a fresh build is updated too"
+    at.session_state["value"] = 2
+    at.run()
+    assert (BUILDS.count(name), at.session_state["y"]) == (1, [2, 2])
+    at.session_state["signature"] = 1
+    at.run()
+    assert (BUILDS.count(name), at.session_state["y"]) == (2, [2, 2])
+    other = figure_session(name, public)  # another learner, the first signature
+    assert other.session_state["y"] == [1, 1], "no learner sees another's values"
+    assert BUILDS.count(name) == (2 if public else 3), "a public build is shared; a private one is not"
+
+
+def test_a_fixed_public_figure_is_shown_straight_from_the_shared_copy():
+    first, second = figure_session("fixed", True, fixed=True), figure_session("fixed", True, fixed=True)
+    assert first.session_state["prebuilt"] and BUILDS.count("fixed") == 1
+    assert first.session_state["spec_id"] == second.session_state["spec_id"]
+    assert first.session_state["y"] == [0, 0]

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from core import convolution as cv
 from core import embeddings as emb
 from core import fitting as fit
-from core import overfitting_mlp as mlp
+from core import overfitting as mlp
 from tests.apptest import open_page
 from ui.i18n import load_catalog
 from ui.lessons import HOME_PATH, ROOT, built_lessons

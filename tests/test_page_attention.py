@@ -141,9 +141,7 @@ def test_multi_head_maps_are_the_core_heads(n):
     at = run_page("en", att_heads=str(n))
     spec = chart(at, "attention.chart.heads_title")
     assert len(spec["data"]) == n
-    from ui.attention_sections import WO
-
-    tensors = [torch.tensor(M) for M in (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV, WO)]
+    tensors = [torch.tensor(M) for M in (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV, att.STEP_WO)]
     expected = att.multi_head(*tensors, n_heads=n)
     for trace, head in zip(spec["data"], expected.heads):
         np.testing.assert_allclose(decode(trace["z"]), head.weights.numpy(), atol=1e-12)

@@ -5,11 +5,14 @@ import io
 import json
 
 import numpy as np
+import plotly.io as pio
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from core import convolution as cv
 from tests.apptest import run_clean
+from ui import convolution_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -72,8 +75,6 @@ def test_the_close_up_sums_to_the_feature_map_value():
     spec = chart(at, "convolution.chart.closeup_title")
     patch, kernel, products = (array(trace["z"]).astype(float) for trace in spec["data"])
     np.testing.assert_allclose(products, patch * kernel)
-    from core import convolution as cv
-
     x = cv.sample_photo("china")
     y = cv.conv2d(x, cv.preset_kernel("sobel_x"), 2, 0)  # the default kernel
     np.testing.assert_allclose(products.sum(), y[10, 20])
@@ -206,3 +207,27 @@ def test_training_shows_accuracy_confusion_kernels_and_feature_maps():
     at.slider(key="conv_test_digit").set_value(17).run()
     assert not at.exception
     assert len(chart(at, "convolution.chart.maps_title", lang)["data"]) == 8
+
+
+def test_updating_a_figure_in_place_equals_building_it_afresh():
+    """The page builds each figure once and updates it: the update must leave no trace of the first values."""
+
+    def same(a, b):
+        assert json.loads(pio.to_json(a)) == json.loads(pio.to_json(b))
+
+    fig = charts.parameters_figure(1, 2)
+    charts.update_parameters_figure(fig, 900_000, 10)
+    same(fig, charts.parameters_figure(900_000, 10))
+    x, sobel, sharpen = cv.sample_photo("china"), cv.preset_kernel("sobel_x"), cv.preset_kernel("sharpen")
+    first, then = cv.patch_products(x, sobel, 1, 0, 3, 4), cv.patch_products(x, sharpen, 2, 1, 10, 20)
+    fig = charts.closeup_figure(first[0], sobel, first[1])
+    charts.update_closeup_figure(fig, then[0], sharpen, then[1])
+    same(fig, charts.closeup_figure(then[0], sharpen, then[1]))
+    small, layer = cv.resize(x, 30), cv.random_fc_layer(900, 100)
+    fig = charts.shift_figure(cv.shift_demo(small, sobel, layer, 0, 0))
+    charts.update_shift_figure(fig, cv.shift_demo(small, sobel, layer, 2, -3))
+    same(fig, charts.shift_figure(cv.shift_demo(small, sobel, layer, 2, -3)))
+    digit = cv.load_digits_data()[0][3]
+    fig = charts.map_figure(digit, "digit", (0, 0, 3, 3))
+    charts.move_box(fig, (4, 5, 3, 3))
+    same(fig, charts.map_figure(digit, "digit", (4, 5, 3, 3)))

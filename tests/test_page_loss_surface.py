@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import loss_surface as ls
+from core import mlp
 from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -104,15 +105,16 @@ def test_neuron_start_decides_the_minimum():
 
 @pytest.mark.slow
 def test_training_button_maps_a_real_landscape(monkeypatch):
-    small = ls.MLPConfig(hidden=8, steps=20, grid=5)
-    monkeypatch.setattr(ls, "MLPConfig", lambda: small)  # the page builds its config from this
+    small = ls.LandscapeConfig(net=mlp.MLPConfig(width=8, depth=1, lr=3e-2, epochs=20), grid=5)
+    monkeypatch.setattr(ls, "LandscapeConfig", lambda: small)  # the page builds its config from this
     at = run_page("zh")
     at.button(key="loss_mlp_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     spec = chart(at, "landscape_title", "zh")
     assert spec["data"][0]["type"] == "contour"
     assert any(m.value.startswith("训练后的交叉熵损失") for m in at.markdown)
-    assert at.session_state["loss_mlp"]["loss"].shape == (5, 5)
+    assert at.session_state["loss_mlp"].loss.shape == (5, 5)
+    assert chart(at, "landscape_3d_title", "zh")["data"][0]["type"] == "surface"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -1,8 +1,13 @@
 """Lesson 3's page in AppTest: the article's figures on screen, editing, collapse, backprop, training."""
 
+import base64
+import json
+
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import neural_networks as nnc
 from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -130,3 +135,18 @@ def test_training_the_deep_and_wide_pair():
     assert not at.exception
     table = at.dataframe[-1].value
     assert list(table.iloc[:, 1]) == [817, 817]
+
+
+def test_the_gradient_norms_chart_follows_its_sliders():
+    """Built once per language, then updated: after a move it shows core's norms for the new stack."""
+    at = run_page()
+    at.slider(key="nn_stack").set_value(7).run()
+    at.select_slider(key="nn_scale").set_value(2.0).run()
+    assert not at.exception
+    title = load_catalog("en")["neural_networks.chart.norm_title"]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    spec = next(s for s in specs if s["layout"]["title"]["text"] == title)
+    for trace, name in zip(spec["data"], ("sigmoid", "tanh", "relu")):
+        y = trace["y"]  # Plotly writes arrays as {"dtype", "bdata"}
+        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else y
+        np.testing.assert_allclose(y, np.maximum(nnc.gradient_norms(7, name, 2.0), 1e-300))

@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import overfitting_mlp as mlp
+from core import overfitting as of
 from tests.apptest import run_clean
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -73,7 +73,8 @@ def test_training_on_the_button_then_comparing_two_runs(lang):
     assert not at.exception, [e.value for e in at.exception]
     assert catalog["overfitting.chart.map_title"].format(number=1) in chart_titles(at)
     assert catalog["overfitting.chart.loss_title"].format(number=1) in chart_titles(at)
-    assert catalog["overfitting.chart.live_title"].format(epoch=60) in chart_titles(at)  # the live map's last frame
+    assert catalog["overfitting.chart.live_title"].format(epoch=60) not in chart_titles(at)  # cleared at the end
+    assert catalog["overfitting.chart.data_title"] in chart_titles(at)  # the preview is back in its place
     at.slider(key="of_dropout").set_value(0.5).run()
     at.toggle(key="of_early").set_value(True).run()
     at.slider(key="of_patience").set_value(10).run()
@@ -99,7 +100,7 @@ def test_a_bad_csv_gets_a_clear_message(lang):
 
 @pytest.mark.slow
 def test_training_on_an_uploaded_csv():
-    X, y = mlp.make_dataset("blobs", 60, 0.05, 3, seed=1)
+    X, y = of.make_dataset("blobs", 60, 0.05, 3, seed=1)
     text = "x,y,kind\n" + "".join(f"{a},{b},{'ABC'[c]}\n" for (a, b), c in zip(X, y))
     at = run_page("en", of_epochs="50")
     at.selectbox(key="of_dataset").set_value("csv").run()

@@ -274,6 +274,7 @@ def test_retrain_a_small_model_and_sample_from_it():
     at.button(key="smp_retrain").click().run(timeout=180)
     assert not at.exception, [e.value for e in at.exception]
     spec = specs(at)["Your model's loss while training"]
+    assert "The course's default run: loss while training" not in specs(at), "the learner's run takes its place"
     val = trace_y(spec, 1)
     assert len(val) == 3 and val[-1] < val[0] - 0.8  # 4.2 nats at random, well below after 100 steps
     at.button(key="smp_sample_small").click().run()
@@ -282,6 +283,25 @@ def test_retrain_a_small_model_and_sample_from_it():
     (text,) = [
         c.value for c in at.code if c.value.startswith(PROMPT) and len(PROMPT) + 30 <= len(c.value) <= len(PROMPT) + 40
     ]
+
+
+@needs_model
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_retrain_section_shows_the_courses_default_run_on_arrival(lang):
+    """Never empty: before a learner trains, the shipped run of the same preset, and it samples."""
+    info = json.loads((ROOT / "models" / "tiny_gpt_lesson" / "model.json").read_text(encoding="utf-8"))
+    history = info["history"]
+    at = run_page(lang, smp_length="30")
+    title = load_catalog(lang)["sampling.chart.default_loss_title"]
+    assert trace_y(specs(at)[title], 1).tolist() == pytest.approx(history["val_loss"])
+    text = load_catalog(lang)["sampling.retrained_default"].format(
+        steps=history["steps"][-1], seconds=f"{history['seconds']:.1f}", loss=f"{history['val_loss'][-1]:.2f}"
+    )
+    assert text in [m.value for m in at.markdown]
+    at.button(key="smp_sample_small").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    made_with = load_catalog(lang)["sampling.using"].format(temp="1.00", k="—", p="0.90", seed=0)
+    assert made_with in [c.value for c in at.caption]
 
 
 @needs_model

@@ -20,5 +20,7 @@ def test_preload_imports_every_course_module_and_sets_threads():
         gc.unfreeze()
     modules = {f"{folder}.{path.stem}" for folder in ("core", "ui") for path in (ROOT / folder).glob("[!_]*.py")}
     assert modules <= set(loaded)
+    assert "app_pages.attention_sections" in loaded  # a page's helper module, not a page
+    assert not {"app_pages.home", "app_pages.fitting", "app_pages.attention"} & set(loaded)  # pages run, never import
     assert {"pandas", "torch", "plotly.graph_objects"} <= set(loaded)
     assert torch.get_num_threads() == thread_count(os.environ.get(THREADS_ENV_VAR))

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+import torch
 
 from core.corpus import SHIPPED, read_corpus
-from core.gpt_train import CharVocab, full_loss, load, split_corpus
+from core.gpt import GPTConfig
+from core.gpt_train import PRESETS, CharVocab, full_loss, load, split_corpus, train
 from tests.conftest import ROOT
 
 MODEL_DIR = ROOT / "models" / "tiny_gpt"
@@ -30,3 +32,18 @@ def test_validation_loss_is_remeasured_and_below_the_target():
     measured = full_loss(model, val_data)
     assert measured == pytest.approx(info["val_loss"], abs=1e-3)
     assert measured <= TARGET_VAL_LOSS
+
+
+def test_lesson_8s_default_run_is_what_its_train_button_makes():
+    """The small model lesson 8 shows before a learner trains is the lesson preset with the slider's
+    default steps: retrained here from the same seed, its history and validation loss agree."""
+    directory = ROOT / "models" / "tiny_gpt_lesson"
+    shipped, vocab, info = load(directory)
+    config, settings = PRESETS["lesson"]
+    assert info["settings"] == settings.__dict__
+    assert shipped.config == GPTConfig(**{**config.to_dict(), "vocab_size": len(vocab)})
+    train_data, val_data = split_corpus(read_corpus(SHIPPED), vocab)
+    model, history = train(shipped.config, train_data, val_data, settings, torch.device("cpu"))
+    assert history.steps == info["history"]["steps"]
+    assert history.val_loss == pytest.approx(info["history"]["val_loss"], abs=2e-3)
+    assert full_loss(model, val_data) == pytest.approx(info["val_loss"], abs=2e-3)

@@ -162,21 +162,27 @@ SERIES_STYLE = {
 }
 
 
-def tradeoff_figure(points: list[dict], current: dict | None, measure: str) -> go.Figure:
+def _drawn(point: bp.Compressed, measure: str) -> bool:
+    """Whether a point has this measure (a KL of 0, the original itself, has no place on a log axis)."""
+    value = getattr(point, measure)
+    return value is not None and (measure != "kl" or value > 0)
+
+
+def tradeoff_figure(points: list[bp.Compressed], current: bp.Compressed | None, measure: str) -> go.Figure:
     """Size (kB) against `measure` ("kl" or "val_loss") for each setting; points of one series
     (same bits and granularity) joined in order of sparsity; the learner's setting as a star."""
     fig = go.Figure()
     for (bits, per_channel), (color, symbol) in SERIES_STYLE.items():
-        series = [p for p in points if p["bits"] == bits and (bits is None or p["per_channel"] == per_channel)]
-        series = [p for p in series if p[measure] is not None and (measure != "kl" or p["kl"] > 0)]
+        series = [p for p in points if p.settings.bits == bits and _drawn(p, measure)]
+        series = [p for p in series if bits is None or p.settings.per_channel == per_channel]
         if not series:
             continue
         label = series_label(bits, per_channel)
         fig.add_trace(
             go.Scatter(
-                x=[p["size"] / 1000 for p in series],
-                y=[p[measure] for p in series],
-                customdata=[round(100 * p["sparsity"]) for p in series],
+                x=[p.size / 1000 for p in series],
+                y=[getattr(p, measure) for p in series],
+                customdata=[round(100 * p.settings.sparsity) for p in series],
                 mode="lines+markers",
                 name=label,
                 marker={"color": color, "symbol": symbol, "size": 10},
@@ -184,12 +190,12 @@ def tradeoff_figure(points: list[dict], current: dict | None, measure: str) -> g
                 hovertemplate=t("big_picture.point_hover", label=label),
             )
         )
-    original = next((p for p in points if p["bits"] is None and p["sparsity"] == 0), None)
+    original = next((p for p in points if p.settings.bits is None and p.settings.sparsity == 0), None)
     if measure == "val_loss" and original is not None:
         fig.add_trace(
             go.Scatter(
-                x=[original["size"] / 1000],
-                y=[original[measure]],
+                x=[original.size / 1000],
+                y=[original.val_loss],
                 customdata=[0],
                 mode="markers",
                 name=t("big_picture.tradeoff_original"),
@@ -197,12 +203,12 @@ def tradeoff_figure(points: list[dict], current: dict | None, measure: str) -> g
                 hovertemplate=t("big_picture.point_hover", label=t("big_picture.tradeoff_original")),
             )
         )
-    if current is not None and current[measure] is not None and (measure != "kl" or current["kl"] > 0):
+    if current is not None and _drawn(current, measure):
         fig.add_trace(
             go.Scatter(
-                x=[current["size"] / 1000],
-                y=[current[measure]],
-                customdata=[round(100 * current["sparsity"])],
+                x=[current.size / 1000],
+                y=[getattr(current, measure)],
+                customdata=[round(100 * current.settings.sparsity)],
                 mode="markers",
                 name=t("big_picture.tradeoff_current"),
                 marker={"color": COLORS["accent"], "symbol": "star", "size": 18},

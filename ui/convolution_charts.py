@@ -51,19 +51,17 @@ def png_source(x: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _heat_values(x: np.ndarray) -> dict:
+    """A small map's heatmap values and colours: gray when non-negative, diverging around 0 otherwise."""
+    signed = _is_signed(x)
+    bound = float(np.max(np.abs(x))) or 1.0
+    return {"z": x, "colorscale": DIVERGING if signed else "gray", "zmin": -bound if signed else 0, "zmax": bound}
+
+
 def map_trace(x: np.ndarray, source: str | None = None) -> go.Heatmap | go.Image:
     """A heatmap with values on hover for small maps; a PNG image (`source`, if encoded already) for large ones."""
     if max(x.shape) <= SMALL:
-        signed = _is_signed(x)
-        bound = float(np.max(np.abs(x))) or 1.0
-        return go.Heatmap(
-            z=x,
-            colorscale=DIVERGING if signed else "gray",
-            zmin=-bound if signed else 0,
-            zmax=bound,
-            showscale=False,
-            hovertemplate=t("convolution.chart.hover_value"),
-        )
+        return go.Heatmap(**_heat_values(x), showscale=False, hovertemplate=t("convolution.chart.hover_value"))
     return go.Image(source=source or png_source(x), hovertemplate=t("convolution.chart.hover_pixel"))
 
 
@@ -95,6 +93,12 @@ def map_figure(
     return style(fig, full_title, t("convolution.chart.column_axis"), t("convolution.chart.row_axis"), height)
 
 
+def move_box(fig: go.Figure, box: tuple) -> None:
+    """Move the rectangle of a map_figure drawn with a box to box = (top, left, height, width), in place."""
+    top, left, h, w = box
+    fig.layout.shapes[0].update(x0=left - 0.5, x1=left + w - 0.5, y0=top - 0.5, y1=top + h - 0.5)
+
+
 def _panels(traces: list, titles: list[str], maps: int | None = None, axis: dict | None = None) -> go.Figure:
     """Panels side by side in one figure, laid out directly (plotly's make_subplots is slow to build).
 
@@ -123,15 +127,17 @@ def _square_cells(fig: go.Figure, panels: int) -> None:
         fig.layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}")
 
 
-def _grid_trace(values: np.ndarray) -> go.Heatmap:
+def _grid_values(values: np.ndarray) -> dict:
+    """What a grid cell shows: the values, as colours and as text."""
     bound = float(np.max(np.abs(values))) or 1.0
+    return {"z": values, "text": np.vectorize(lambda v: f"{v:.3g}")(values), "zmin": -bound, "zmax": bound}
+
+
+def _grid_trace(values: np.ndarray) -> go.Heatmap:
     return go.Heatmap(
-        z=values,
-        text=np.vectorize(lambda v: f"{v:.3g}")(values),
+        **_grid_values(values),
         texttemplate="%{text}",
         colorscale=DIVERGING,
-        zmin=-bound,
-        zmax=bound,
         showscale=False,
         hovertemplate=t("convolution.chart.hover_value"),
     )
@@ -152,6 +158,13 @@ def closeup_figure(patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> go
         t("convolution.chart.row_axis"),
         340,
     )
+
+
+def update_closeup_figure(fig: go.Figure, patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> None:
+    """New numbers (same kernel size) for a closeup_figure, in place."""
+    with fig.batch_update():
+        for trace, values in zip(fig.data, (patch, k, products)):
+            trace.update(_grid_values(values))
 
 
 def stages_figure(stages: list[tuple[str, np.ndarray, str | None]]) -> go.Figure:
@@ -183,6 +196,12 @@ def parameters_figure(fc: int, conv: int) -> go.Figure:
     )
     fig.update_yaxes(type="log")
     return style(fig, t("convolution.chart.parameters_title"), "", t("convolution.chart.parameters_axis"), 340)
+
+
+def update_parameters_figure(fig: go.Figure, fc: int, conv: int) -> None:
+    """New counts for a parameters_figure, in place."""
+    bars = fig.data[0]
+    bars.y, bars.text = [fc, conv], [f"{fc:,}", f"{conv:,}"]
 
 
 def shift_figure(demo, shown: int = 100) -> go.Figure:
@@ -224,6 +243,14 @@ def shift_figure(demo, shown: int = 100) -> go.Figure:
         t("convolution.chart.row_axis"),
         380,
     )
+
+
+def update_shift_figure(fig: go.Figure, demo, shown: int = 100) -> None:
+    """Another shift (same image side, kernel and layer) for a shift_figure, in place."""
+    with fig.batch_update():
+        for trace, m in zip(fig.data[:2], (demo.conv_before, demo.conv_after)):  # heatmaps: the maps are small
+            trace.update(_heat_values(m))
+        fig.data[2].y, fig.data[3].y = demo.fc_before[:shown], demo.fc_after[:shown]
 
 
 def accuracy_figure(cnn: list[float], mlp: list[float], cnn_name: str, mlp_name: str) -> go.Figure:
@@ -351,9 +378,3 @@ def png(key: tuple, _x: np.ndarray) -> str:
 def cached_map_figure(key: tuple, x: np.ndarray, title: str, box=None) -> go.Figure:
     """A map's figure; a large map's picture is encoded once per `key`, whatever the box or title."""
     return map_figure(x, title, box, source=png(key, x) if max(x.shape) > SMALL else None)
-
-
-@st.cache_resource(max_entries=256, show_spinner=False)
-def cached_figure(key: tuple, _build) -> go.Figure:
-    """Build a figure once per key (which must name everything it shows, language included)."""
-    return _build()

@@ -36,47 +36,59 @@ def show(fig: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(fig, theme="streamlit", key=key, config={"displaylogo": False})
 
 
-def session_figure(name: str, signature: tuple, build, update=None) -> go.Figure:
-    """A figure kept in this learner's session and updated in place when only values change.
+class PrebuiltFigure(go.Figure):
+    """A figure whose dict is already complete and valid. `st.plotly_chart` takes a Figure's
+    `to_dict()` as it is, where a plain dict would be validated again, trace by trace."""
 
-    Building a Plotly figure validates every property (tens of ms); assigning new data to the
-    traces of an existing one takes well under a millisecond. `build()` makes the figure when
-    `signature` (whatever fixes its structure: data, language) changes; otherwise
-    `update(fig)`, if given, refreshes its values. Per session, so no learner sees another's figure.
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def shared_spec(key: str, signature: tuple, _build) -> dict:
+    """What `_build()` makes for this key and signature (a figure, or a figure's dict), as a dict:
+    built once for every learner, never modified. `signature` holds everything the build reads
+    (the language included). Sized in bench/README.md ("figure caches")."""
+    built = _build()
+    return built if isinstance(built, dict) else built.to_dict()
+
+
+def figure(key: str, signature: tuple, build, update=None, public: bool = True) -> go.Figure:
+    """The one way a page gets a figure.
+
+    `build()` makes it (validating every property takes tens of ms) only when `signature` (what
+    fixes its structure: data, language) changes; `update(fig)`, if given, then sets this run's
+    values on every run, a fresh build included, so the values never depend on who built it.
+    `public`: the build reads only the course's own inputs, so it is built once for every learner
+    and each learner gets a copy (no validation); otherwise (it reads what this learner typed) it is
+    built in their session. A figure without `update` is fixed by its signature: a public one is
+    shown straight from the shared copy; a private one is kept in the session.
     """
-    slot = f"_figure_{name}"
+    if update is None and public:
+        return PrebuiltFigure(shared_spec(key, signature, build))
+    slot = f"_figure_{key}"
     held = st.session_state.get(slot)
     if held is None or held[0] != signature:
-        held = (signature, build())
+        fresh = copy_figure(shared_spec(key, signature, build)) if public else build()
+        held = (signature, fresh)
         st.session_state[slot] = held
-    elif update is not None:
+    if update is not None:
         update(held[1])
     return held[1]
 
 
-def copy_figure(template: dict) -> go.Figure:
-    """A learner's own figure from the dict of one that Plotly validated when it was built.
-
-    Shared templates (cached once for all learners, never modified) are copied, not validated
-    again: validation is what makes a build take 10-40 ms; the copy takes 1-2 ms.
-    """
-    return go.Figure(copy.deepcopy(template), _validate=False)
+def copy_figure(spec: dict) -> go.Figure:
+    """A learner's own figure from a shared, already validated dict: a copy takes a few ms where a
+    build takes tens."""
+    return go.Figure(copy.deepcopy(spec), _validate=False)
 
 
-def learner_figure(key: str, signature: tuple, build) -> go.Figure:
-    """This learner's figure, to be updated in place with their values (on a fresh one too).
-
-    A fresh one is a copy of a template built once for all learners per key and signature
-    (a build costs 10-40 ms, a copy 1-2 ms); the caller's update sets every value the signature
-    does not fix, so whose values the template was built with never shows. `signature` must hold
-    everything the build depends on besides those values (language included).
-    """
-    return session_figure(key, signature, lambda: copy_figure(_shared_template(key, signature, build)))
-
-
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _shared_template(key: str, signature: tuple, _build) -> dict:
-    """The figure `_build` makes for this key and signature, as a dict: shared, never modified.
-    128 entries: lesson 7's default page takes 16 and its largest (an all-heads overview of a
-    long text) is under 1 MB; lessons 3 and 9 take a few each."""
-    return _build().to_dict()
+def chart(key: str, signature: tuple, build, update=None, public: bool = True) -> go.Figure:
+    """`figure(...)`, drawn under the same key; returns it."""
+    fig = figure(key, signature, build, update, public)
+    show(fig, key=key)
+    return fig

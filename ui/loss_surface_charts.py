@@ -271,9 +271,8 @@ def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) ->
     return _legend_below(fig, 420)
 
 
-def landscape_figures(axis, z) -> tuple[go.Figure, go.Figure]:
-    """Li et al.'s 2D slice: contour and 3D views of the loss around the trained network (at 0, 0)."""
-    a_title, b_title = t("loss_surface.chart.alpha_axis"), t("loss_surface.chart.beta_axis")
+def landscape_contour(axis, z) -> go.Figure:
+    """Li et al.'s 2D slice as a contour map of the loss around the trained network (the star at 0, 0)."""
     contour = go.Figure(
         go.Contour(
             x=axis, y=axis, z=np.log10(z), customdata=z, colorscale="Viridis", ncontours=25,
@@ -288,7 +287,13 @@ def landscape_figures(axis, z) -> tuple[go.Figure, go.Figure]:
         )
     )  # fmt: skip
     contour.update_yaxes(scaleanchor="x", scaleratio=1)
-    style(contour, t("loss_surface.chart.landscape_title"), a_title, b_title, height=460)
+    a_title, b_title = t("loss_surface.chart.alpha_axis"), t("loss_surface.chart.beta_axis")
+    return style(contour, t("loss_surface.chart.landscape_title"), a_title, b_title, height=460)
+
+
+def landscape_surface(axis, z) -> go.Figure:
+    """The same slice in 3D (drag to rotate)."""
+    a_title, b_title = t("loss_surface.chart.alpha_axis"), t("loss_surface.chart.beta_axis")
     surface = go.Figure(
         go.Surface(x=axis, y=axis, z=z, colorscale="Viridis", surfacecolor=np.log10(z), showscale=False)
     )
@@ -299,5 +304,4 @@ def landscape_figures(axis, z) -> tuple[go.Figure, go.Figure]:
             "zaxis": {"title": {"text": t("loss_surface.chart.ce_loss")}, "type": "log"},
         }
     )
-    style(surface, t("loss_surface.chart.landscape_3d_title"), a_title, b_title, height=460)
-    return contour, surface
+    return style(surface, t("loss_surface.chart.landscape_3d_title"), a_title, b_title, height=460)

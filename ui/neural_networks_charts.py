@@ -314,3 +314,10 @@ def gradient_norm_figure(norms: dict[str, np.ndarray]) -> go.Figure:
         t("neural_networks.chart.layer_axis"),
         t("neural_networks.chart.norm_axis"),
     )
+
+
+def update_gradient_norm_figure(fig: go.Figure, norms: dict[str, np.ndarray]) -> None:
+    """New norms (same activations, any depth) for a gradient_norm_figure, in place."""
+    with fig.batch_update():
+        for trace, values in zip(fig.data, norms.values()):
+            trace.x, trace.y = np.arange(1, len(values) + 1), np.maximum(values, 1e-300)

@@ -1,4 +1,4 @@
-"""Figures for lesson 4, built from core.overfitting's and core.overfitting_mlp's results."""
+"""Figures for lesson 4, built from core.overfitting's and core.mlp's results."""
 
 import numpy as np
 import plotly.graph_objects as go

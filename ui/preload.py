@@ -19,15 +19,24 @@ import streamlit as st
 import core
 import ui
 from core.device import get_device
+from ui.lessons import HOME_PATH, LESSONS, ROOT
 
 # Libraries the pages or Streamlit import lazily; listed so they load here, in this order, first.
 LIBRARIES = ("numpy", "pandas", "pyarrow", "plotly.graph_objects", "torch", "sklearn", "safetensors.torch")
 OPTIONAL = ("transformers", "sentence_transformers")  # MiniLM's lessons handle their absence themselves
 
 
+def page_helpers() -> list[str]:
+    """The modules in app_pages/ that hold a page's sections rather than being a page (a page runs
+    Streamlit calls when imported; these only define them)."""
+    pages = {HOME_PATH.stem} | {lesson.path.stem for lesson in LESSONS}
+    return sorted(path.stem for path in (ROOT / "app_pages").glob("*.py") if path.stem not in pages)
+
+
 @st.cache_resource(show_spinner=False)
 def preload_libraries() -> tuple[str, ...]:
-    """Import the libraries and every module of core/ and ui/; return the names imported."""
+    """Import the libraries, every module of core/ and ui/ and the pages' helper modules; return
+    the names imported."""
     loaded = []
     for name in LIBRARIES:
         importlib.import_module(name)
@@ -40,6 +49,9 @@ def preload_libraries() -> tuple[str, ...]:
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{module.name}")
             loaded.append(f"{package.__name__}.{module.name}")
+    for name in page_helpers():
+        importlib.import_module(f"app_pages.{name}")
+        loaded.append(f"app_pages.{name}")
     get_device()  # sets PyTorch's thread count for the process before any page computes
     # Streamlit runs a full garbage collection after every script run (runner.postScriptGC). With
     # torch, transformers and scikit-learn loaded, walking their millions of objects took about

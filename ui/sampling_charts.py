@@ -105,8 +105,9 @@ def update_samples_figure(fig: go.Figure, chars: str, order, probs: np.ndarray, 
         fig.data[1].error_y.array = 2 * np.sqrt(probs[order] * (1 - probs[order]) / n)
 
 
-def loss_figure(history) -> go.Figure:
-    """Training and validation loss of the learner's own small model (a core.gpt_train.TrainHistory)."""
+def loss_figure(history, mine: bool = True) -> go.Figure:
+    """Training and validation loss of a small model (a core.gpt_train.TrainHistory): the learner's
+    own, or the course's default run."""
     fig = go.Figure(
         [
             go.Scatter(
@@ -118,7 +119,11 @@ def loss_figure(history) -> go.Figure:
     fig.data[0].line.color = COLORS["data"]
     fig.data[1].line.color = COLORS["model"]
     return style(
-        fig, t("sampling.chart.loss_title"), t("sampling.chart.step_axis"), t("sampling.chart.loss_axis"), height=340
+        fig,
+        t("sampling.chart.loss_title" if mine else "sampling.chart.default_loss_title"),
+        t("sampling.chart.step_axis"),
+        t("sampling.chart.loss_axis"),
+        height=340,
     )
 
 

@@ -5,15 +5,15 @@ frames, and scrubbed in the browser with the figure's own slider, with no script
 (the data of the traces that change, the title and annotations that quote the state's numbers)
 and the state the page's Streamlit widget selects. That widget stays: it is the keyboard path,
 and a page's link or exercise preset sets it. The states are computed once per signature for all
-learners (`st.cache_resource`, bounded) and never modified; each run sends a shallow copy with the
+learners (`ui.figures.shared_spec`, bounded) and never modified; each run sends a shallow copy with the
 widget's state active, without Plotly's validation of every frame (tens of ms for a hundred).
 """
 
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
-import streamlit as st
 
+from ui.figures import PrebuiltFigure, shared_spec
 from ui.private_cache import in_session
 
 MAX_SPEC_BYTES = 2_000_000  # the budget for the states one figure carries (DESIGN.md)
@@ -26,18 +26,6 @@ class Frame:
     data: list[dict]
     title: str
     annotations: list[dict] = field(default_factory=list)
-
-
-class PrebuiltFigure(go.Figure):
-    """A figure whose dict is already complete and valid. `st.plotly_chart` takes a Figure's
-    `to_dict()` as it is, where a plain dict would be validated again, frame by frame."""
-
-    def __init__(self, spec: dict):
-        super().__init__()
-        self._spec = spec
-
-    def to_dict(self) -> dict:
-        return self._spec
 
 
 def _steps(labels: list[str]) -> list[dict]:
@@ -79,18 +67,12 @@ def build_template(base: go.Figure, traces: list[int], frames: list[Frame], labe
     return spec
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _shared(key: str, signature: tuple, _build) -> dict:
-    """Built once per key and signature for every learner; never modified (copies are shallow)."""
-    return _build()
-
-
 def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = True) -> PrebuiltFigure:
     """The figure `build()` makes (a dict from `build_template`) for this signature, showing state
     `active`: its slider there, its traces, title and annotations those of that frame. `public`:
     the states come from the course's own inputs and may be shared by every learner."""
     if public:
-        template = _shared(key, signature, build)
+        template = shared_spec(key, signature, build)
     else:  # built from what this learner typed: kept in their session (ui/private_cache.py says why)
         template = in_session("scrub_figure", (key, signature), build, entries=4)
     frame = template["frames"][active]
@@ -100,7 +82,3 @@ def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = 
     layout = {**template["layout"], **frame["layout"]}
     layout["sliders"] = [{**template["layout"]["sliders"][0], "active": active}]
     return PrebuiltFigure({**template, "data": data, "layout": layout})
-
-
-def show_scrub(figure: PrebuiltFigure, key: str) -> None:
-    st.plotly_chart(figure, theme="streamlit", key=key, config={"displaylogo": False})

@@ -20,6 +20,8 @@ import uuid
 import streamlit as st
 
 from core.device import get_device
+from core.progress import Progress
+from ui.faults import out_of_memory_guard
 from ui.i18n import t
 
 SLOTS_ENV_VAR = "LLMX_TRAINING_SLOTS"
@@ -127,3 +129,29 @@ def lower_priority(increment: int = TRAINING_NICE):
     finally:
         with contextlib.suppress(OSError):  # raising priority back may need privileges
             os.setpriority(os.PRIO_PROCESS, thread, before)
+
+
+def train_with_progress(describe, train, draw_live=None):
+    """The one way a page trains on a button press; returns `train(on_progress)`'s result, or None
+    when the device ran out of memory (the learner has been told, and may press again).
+
+    Inside a training slot, a progress bar says `describe(progress)` (a `core.progress.Progress`),
+    `draw_live(progress)`, if given, redraws a live chart under it, and both are cleared at the end.
+    The caller stores the result only once the run is over, so a stopped run changes nothing.
+    """
+    with training_slot():
+        bar = st.progress(0.0, text=describe(Progress(0, 1)))
+        live = st.empty()
+
+        def on_progress(progress: Progress) -> None:
+            bar.progress(progress.fraction, text=describe(progress))
+            if draw_live is not None:
+                with live.container():
+                    draw_live(progress)
+
+        result = None
+        with out_of_memory_guard(bar, live):
+            result = train(on_progress)
+        bar.empty()
+        live.empty()
+        return result

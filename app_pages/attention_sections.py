@@ -1,7 +1,9 @@
 """Lesson 7's hands-on sections: one head step by step with editable matrices, multi-head
-attention on the same words, why scores are divided by √d, and how big the matrices get."""
+attention on the same words, why scores are divided by √d, and how big the matrices get.
 
-import time
+Imported by app_pages/attention.py; not a page itself (ui/lessons.py names the pages).
+"""
+
 from functools import partial
 
 import numpy as np
@@ -11,30 +13,13 @@ import torch
 
 from core import attention as att
 from ui import attention_charts as charts
-from ui.figures import learner_figure, show
+from ui.figures import chart
 from ui.i18n import current_language, t
 
 SAT_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+WEIGHT_NAMES = ("Wq", "Wk", "Wv")
 QKV_TITLES = ["Q = X Wq", "K = X Wk", "V = X Wv"]
 HEAD_COUNTS = [1, 2, 4]  # ways to cut d_model = 4 into equal heads
-WO = np.random.default_rng(7).normal(0.0, 0.6, (4, 4)).round(1)  # the output projection (not editable)
-
-
-def draw(key: str, signature: tuple, build, update=None) -> None:
-    """A figure built when `signature` (its structure) changes and otherwise updated in place:
-    assigning new values takes a fraction of the tens of milliseconds a Plotly build costs.
-
-    `update` sets every value that is not fixed by the signature, so one build per signature
-    serves every learner: each session gets its own copy of the shared template (1 ms, against
-    10-40 ms for a build; the page's 16 figures cost a new learner 0.3 s of server time to build).
-    """
-    signature = (current_language(), *signature)
-    figure = learner_figure(key, signature, build)
-    if update is not None:  # on a fresh figure too: session_figure only updates one it already held
-        update(figure)
-    show(figure, key=key)
-
-
 RNN_D = 8  # word-vector size for the RNN comparison
 
 
@@ -50,7 +35,8 @@ def dependence_chart(key: str, n: int, radius: float) -> tuple[np.ndarray, np.nd
     sentence = t("attention.rnn_sentence").split()
     words = tuple(sentence[i % len(sentence)] for i in range(n))
     rnn, attn = _dependence(words, radius)
-    draw(key, (), charts.dependence_figure, lambda f: charts.update_dependence_figure(f, list(words), rnn, attn))
+    update = lambda f: charts.update_dependence_figure(f, list(words), rnn, attn)  # noqa: E731
+    chart(key, (current_language(),), charts.dependence_figure, update)
     return rnn, attn
 
 
@@ -93,9 +79,9 @@ def _matrices(words: list[str]) -> tuple[np.ndarray, ...]:
             t("attention.reset_matrices"), icon=":material/restart_alt:", key="att_reset", on_click=_fresh_editors
         )
     with right:
-        tabs = st.tabs(["Wq", "Wk", "Wv"])
+        tabs = st.tabs(list(WEIGHT_NAMES))
         out = []
-        for tab, name, default, prefix in zip(tabs, ("Wq", "Wk", "Wv"), (att.STEP_WQ, att.STEP_WK, att.STEP_WV), "qkv"):
+        for tab, name, default, prefix in zip(tabs, WEIGHT_NAMES, (att.STEP_WQ, att.STEP_WK, att.STEP_WV), "qkv"):
             with tab:
                 st.caption(t(f"attention.{name.lower()}_help"))
                 out.append(editor(name, default, features, charts.dims(4, prefix), f"att_{name.lower()}"))
@@ -105,8 +91,7 @@ def _matrices(words: list[str]) -> tuple[np.ndarray, ...]:
 def spell_out(words: list[str], head: att.Head, i: int, scale: bool) -> None:
     """Word i's row: scores, softmax, and A_i = Σ_j w_ij v_j written with the actual numbers."""
     s, w, V = head.scores[i].numpy(), head.weights[i].numpy(), head.V.numpy()
-    m = s[np.isfinite(s)].max()  # the row's largest score (a masked score is -inf)
-    e = np.exp(s - m)  # e^(s - m): 1 at the max, never overflows (e^-inf = 0); e^s would at large scores
+    m, e = att.softmax_terms(s)  # e^(s - m): a masked score (-inf) gives 0
     table = pd.DataFrame(
         {
             t("attention.col_word"): words,
@@ -147,14 +132,17 @@ def step_section() -> None:
     causal = c2.toggle(t("attention.causal_toggle"), False, key="att_causal", help=t("attention.causal_help"))
     i = c3.selectbox(t("attention.word_label"), range(len(words)), 0, format_func=words.__getitem__, key="att_word")
     head = att.one_head(X, Wq, Wk, Wv, scale=scale, causal=causal)
+    # The figures are built from zeros of the right shape (shared by every learner: the learner's
+    # matrices never reach a shared build) and the update writes this run's numbers in.
+    T = len(words)
+    signature = (current_language(), tuple(words))
     qkv = [head.Q.numpy(), head.K.numpy(), head.V.numpy()]
-    shape = (tuple(words),)
-    draw(
+    chart(
         "att_qkv",
-        shape,
+        signature,
         lambda: charts.side_by_side(
-            qkv,
-            ["Q = X Wq", "K = X Wk", "V = X Wv"],
+            [np.zeros((T, 4))] * 3,
+            QKV_TITLES,
             words,
             [charts.dims(4, p) for p in "qkv"],
             t("attention.chart.qkv_title"),
@@ -167,24 +155,26 @@ def step_section() -> None:
     title = t("attention.chart.scores_scaled_title" if scale else "attention.chart.scores_raw_title")
     weights = head.weights.numpy()
     with left:
-        draw(
+        chart(
             "att_scores",
-            shape,
-            lambda: charts.matrix_figure(scores, words, words, title),
+            signature,
+            lambda: charts.matrix_figure(np.zeros((T, T)), words, words, title),
             lambda f: charts.update_heatmaps(f, [scores], symmetric=True, title=title),
         )
     with right:
-        build = partial(charts.matrix_figure, weights, words, words, t("attention.chart.weights_title"), zmin=0, zmax=1)
-        draw("att_weights", shape, partial(build, colorscale="Blues"), lambda f: charts.update_heatmaps(f, [weights]))
+        build = lambda: charts.matrix_figure(  # noqa: E731
+            np.zeros((T, T)), words, words, t("attention.chart.weights_title"), zmin=0, zmax=1, colorscale="Blues"
+        )
+        chart("att_weights", signature, build, lambda f: charts.update_heatmaps(f, [weights]))
     if causal:
         st.caption(t("attention.masked_note"))
     st.markdown(t("attention.spell_intro", word=words[i], n=i + 1))
     spell_out(words, head, i, scale)
     output = head.output.numpy()
-    draw(
+    chart(
         "att_output",
-        shape,
-        lambda: charts.matrix_figure(output, words, charts.dims(4, "a"), t("attention.chart.output_title")),
+        signature,
+        lambda: charts.matrix_figure(np.zeros((T, 4)), words, charts.dims(4, "a"), t("attention.chart.output_title")),
         lambda f: charts.update_heatmaps(f, [output], symmetric=True),
     )
     st.markdown(t("attention.step_explain"))
@@ -198,13 +188,13 @@ def step_section() -> None:
 def saturation() -> None:
     st.subheader(t("attention.sat_header"))
     st.markdown(t("attention.sat_intro"))
-    d = st.select_slider(t("attention.sat_label"), SAT_DIMS, 64, key="att_sat_d", bind="query-params")
-    raw, scaled = att.softmax_saturation(int(d))
-    draw(
+    d = int(st.select_slider(t("attention.sat_label"), SAT_DIMS, 64, key="att_sat_d", bind="query-params"))
+    raw, scaled = att.softmax_saturation(d)
+    chart(
         "att_sat",
-        (),
-        lambda: charts.saturation_figure(raw, scaled, int(d)),
-        partial(charts.update_saturation, raw, scaled, int(d)),
+        (current_language(),),
+        lambda: charts.saturation_figure(raw, scaled, d),
+        partial(charts.update_saturation, raw, scaled, d),
     )
     m1, m2 = st.columns(2)
     m1.metric(t("attention.sat_entropy_raw"), f"{att.entropy_bits(raw):.2f}")
@@ -213,29 +203,30 @@ def saturation() -> None:
 
 @st.fragment  # the number of heads reruns only this part; the learner's matrices come in as arguments
 def multi_head(words: list[str], X, Wq, Wk, Wv, causal: bool) -> None:
-    n = st.select_slider(t("attention.heads_label"), HEAD_COUNTS, 2, key="att_heads", bind="query-params")
-    result = att.multi_head(X, Wq, Wk, Wv, torch.tensor(WO), int(n), causal=causal)
+    n = int(st.select_slider(t("attention.heads_label"), HEAD_COUNTS, 2, key="att_heads", bind="query-params"))
+    result = att.multi_head(X, Wq, Wk, Wv, torch.tensor(att.STEP_WO), n, causal=causal)
     maps = [h.weights.numpy() for h in result.heads]
-    titles = [t("attention.chart.head_n", n=k + 1) for k in range(int(n))]
-    shape = (tuple(words), int(n))
-    draw(
+    titles = [t("attention.chart.head_n", n=k + 1) for k in range(n)]
+    T = len(words)
+    signature = (current_language(), tuple(words), n)
+    chart(
         "att_heads_maps",
-        shape,
+        signature,
         lambda: charts.side_by_side(
-            maps, titles, words, [words] * int(n), t("attention.chart.heads_title"), 0, 1, colorscale="Blues"
+            [np.zeros((T, T))] * n, titles, words, [words] * n, t("attention.chart.heads_title"), 0, 1, "Blues"
         ),
         lambda f: charts.update_heatmaps(f, maps),
     )
-    hs = 4 // int(n)
+    hs = 4 // n
     concat_cols = [f"h{k // hs + 1}·{k % hs + 1}" for k in range(4)]
     mixed = [result.concat.numpy(), result.output.numpy()]
     left, right = st.columns([2, 1])
     with left:
-        draw(
+        chart(
             "att_concat",
-            shape,
+            signature,
             lambda: charts.side_by_side(
-                mixed,
+                [np.zeros((T, 4))] * 2,
                 [t("attention.chart.concat"), t("attention.chart.projected")],
                 words,
                 [concat_cols, charts.dims(4, "o")],
@@ -244,20 +235,14 @@ def multi_head(words: list[str], X, Wq, Wk, Wv, causal: bool) -> None:
             lambda f: charts.update_heatmaps(f, mixed, symmetric=True),
         )
     with right:
-        draw("att_wo", (int(n),), lambda: charts.matrix_figure(WO, concat_cols, charts.dims(4, "o"), "Wo"))
+        chart("att_wo", (n,), lambda: charts.matrix_figure(att.STEP_WO, concat_cols, charts.dims(4, "o"), "Wo"))
     st.markdown(t("attention.multi_explain", n=n, hs=hs))
 
 
 @st.cache_resource(show_spinner=False)
 def cpu_macs_per_second() -> float:
-    """Multiply-adds per second of one float32 matrix product on this server (median of 5)."""
-    a, b = torch.ones(256, 256), torch.ones(256, 256)
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - start)
-    return 256**3 / max(sorted(times)[2], 1e-9)
+    """This server's speed, measured once."""
+    return att.macs_per_second()
 
 
 def scale_section(gpt_config=None, minilm_config=None) -> None:
