@@ -1,10 +1,6 @@
-"""Lesson 7's hands-on sections: one head step by step with editable matrices, multi-head
-attention on the same words, why scores are divided by √d, and how big the matrices get.
-
-Imported by app_pages/attention.py; not a page itself (ui/lessons.py names the pages).
-"""
-
-from functools import partial
+"""Lesson 7's sections (imported by app_pages/attention.py; not a page): the one-head part as one
+fragment (the hero, the matrices to edit, every row with the √d and causal toggles, several heads),
+word order, and the RNN against attention (bench/floor_page.py draws its chart too)."""
 
 import numpy as np
 import pandas as pd
@@ -13,40 +9,43 @@ import torch
 
 from core import attention as att
 from ui import attention_charts as charts
-from ui.figures import chart
+from ui import exercise
+from ui.figures import chart, show
+from ui.frame import go_deeper, try_this, what_you_saw
 from ui.i18n import current_language, t
+from ui.scrub import scrub_figure
+from ui.widgets import slider
 
 SAT_DIMS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 WEIGHT_NAMES = ("Wq", "Wk", "Wv")
-QKV_TITLES = ["Q = X Wq", "K = X Wk", "V = X Wv"]
+DEFAULTS = (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV)
 HEAD_COUNTS = [1, 2, 4]  # ways to cut d_model = 4 into equal heads
+QUERY = (1, 5, 3)  # the word looking (min, max, default): "chased", the verb, which finds its two nouns
 RNN_D = 8  # word-vector size for the RNN comparison
+EXERCISES = 3
+CAT, MY, A, MOUSE = 1, 0, 3, 4  # exercise 1 and the order section: where the nouns look
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _dependence(words: tuple[str, ...], radius: float):
+def dependence(words: tuple[str, ...], radius: float) -> tuple[np.ndarray, np.ndarray]:
     X = att.word_vectors(list(words), RNN_D)  # (T, D)
     return att.rnn_dependence(X, radius), att.attention_dependence(X)
 
 
+def sentence(n: int) -> tuple[str, ...]:
+    """The lesson's long sentence cut (or repeated) to n words."""
+    words = t("attention.rnn_sentence").split()
+    return tuple(words[i % len(words)] for i in range(n))
+
+
 def dependence_chart(key: str, n: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """Section 1's chart for the lesson's sentence cut or repeated to n words; returns the RNN's and
-    the attention head's dependence on each word, (n,) each."""
-    sentence = t("attention.rnn_sentence").split()
-    words = tuple(sentence[i % len(sentence)] for i in range(n))
-    rnn, attn = _dependence(words, radius)
+    """The RNN against attention on n words; returns the RNN's and the attention head's dependence
+    on each word, (n,) each."""
+    words = sentence(n)
+    rnn, attn = dependence(words, radius)
     update = lambda f: charts.update_dependence_figure(f, list(words), rnn, attn)  # noqa: E731
     chart(key, (current_language(),), charts.dependence_figure, update)
     return rnn, attn
-
-
-def _num(x: float) -> str:
-    """A number for the formulas: 2 decimals, no '-0.00'."""
-    return f"{x + 0.0:.2f}"
-
-
-def _vec(v) -> str:
-    return "(" + ",\\ ".join(_num(float(x)) for x in v) + ")"
 
 
 def editor(name: str, default: np.ndarray, rows: list[str], col_labels: list[str], key: str) -> np.ndarray:
@@ -54,7 +53,7 @@ def editor(name: str, default: np.ndarray, rows: list[str], col_labels: list[str
     cols = [str(j + 1) for j in range(default.shape[1])]  # language-neutral names keep edits across languages
     frame = pd.DataFrame([[f"{v:g}" for v in row] for row in default], index=rows, columns=cols)
     version = st.session_state.get("att_editor_version", 0)
-    config = {c: st.column_config.TextColumn(label, width="small") for c, label in zip(cols, col_labels)}
+    config = {c: st.column_config.TextColumn(label) for c, label in zip(cols, col_labels)}  # sized to the label
     edited = st.data_editor(frame, key=f"{key}_{version}", column_config=config)
     try:
         return att.parse_matrix(edited.itertuples(index=False, name=None), default.shape)
@@ -79,198 +78,183 @@ def _matrices(words: list[str]) -> tuple[np.ndarray, ...]:
             t("attention.reset_matrices"), icon=":material/restart_alt:", key="att_reset", on_click=_fresh_editors
         )
     with right:
-        tabs = st.tabs(list(WEIGHT_NAMES))
         out = []
-        for tab, name, default, prefix in zip(tabs, WEIGHT_NAMES, (att.STEP_WQ, att.STEP_WK, att.STEP_WV), "qkv"):
+        for tab, name, default in zip(st.tabs(list(WEIGHT_NAMES)), WEIGHT_NAMES, DEFAULTS[1:]):
             with tab:
                 st.caption(t(f"attention.{name.lower()}_help"))
-                out.append(editor(name, default, features, charts.dims(4, prefix), f"att_{name.lower()}"))
+                out.append(editor(name, default, features, charts.dims(4, name[1].lower()), f"att_{name.lower()}"))
     return (X, *out)
 
 
-def spell_out(words: list[str], head: att.Head, i: int, scale: bool) -> None:
-    """Word i's row: scores, softmax, and A_i = Σ_j w_ij v_j written with the actual numbers."""
-    s, w, V = head.scores[i].numpy(), head.weights[i].numpy(), head.V.numpy()
-    m, e = att.softmax_terms(s)  # e^(s - m): a masked score (-inf) gives 0
-    table = pd.DataFrame(
-        {
-            t("attention.col_word"): words,
-            t("attention.col_score"): ["−∞" if np.isneginf(x) else _num(x) for x in s],
-            "e^(s − max)": [f"{x:.3g}" for x in e],
-            t("attention.col_weight"): [_num(x) for x in w],
-            "v_j": [_vec(v).replace("\\ ", " ") for v in V],
-            "w_ij · v_j": [_vec(x * v).replace("\\ ", " ") for x, v in zip(w, V)],
-        }
-    )
-    st.dataframe(table, hide_index=True)
-    d = head.K.shape[1]
-    scaled = rf"\frac{{q_{{{i + 1}}}\cdot k_j}}{{\sqrt{{{d}}}}}" if scale else rf"q_{{{i + 1}}}\cdot k_j"
-    row, col = f"{i + 1}j", f"{i + 1}k"
-    st.latex(rf"s_{{{row}}} = {scaled},\qquad m = \max_k s_{{{col}}} = {_num(m)}")
-    st.latex(
-        rf"w_{{{row}}} = \frac{{e^{{s_{{{row}}}}}}}{{\sum_k e^{{s_{{{col}}}}}}}"
-        rf" = \frac{{e^{{s_{{{row}}} - m}}}}{{\sum_k e^{{s_{{{col}}} - m}}}}"
-        rf" = \frac{{e^{{s_{{{row}}} - m}}}}{{{e.sum():.3g}}}"
-    )
-    st.caption(t("attention.softmax_minus_max"))
-    terms = [rf"{_num(w[j])}\,{_vec(V[j])}" for j in range(len(words)) if w[j] > 0]
-    lines = [" + ".join(terms[k : k + 2]) for k in range(0, len(terms), 2)]  # two terms a line: fits the page
-    body = r" \\ &\quad + ".join(lines)
-    st.latex(
-        rf"\begin{{aligned}}A_{{{i + 1}}} &= \sum_j w_{{{i + 1}j}}\, v_j \\ &= {body} \\ "
-        rf"&= {_vec(head.output[i].numpy())}\end{{aligned}}"
-    )
-
-
 @st.fragment
-def step_section() -> None:
-    """Section 3 (one head) and section 4 (several heads) share the learner's matrices."""
+def head_section() -> None:
+    """The hero and the sections after it share the learner's matrices and toggles: one fragment."""
     words = t("attention.step_words").split()
-    X, Wq, Wk, Wv = (torch.tensor(M) for M in _matrices(words))
-    c1, c2, c3 = st.columns(3)
+    hero_box = st.container()  # drawn first, filled once the matrices and the toggles are known
+    with st.expander(t("attention.edit_header"), icon=":material/table_edit:"):
+        st.markdown(t("attention.edit_intro"))
+        matrices = _matrices(words)
+    st.header(t("attention.rows_header"))
+    st.markdown(t("attention.rows_intro"))
+    c1, c2 = st.columns(2)
     scale = c1.toggle(t("attention.scale_toggle"), True, key="att_scale", help=t("attention.scale_help"))
     causal = c2.toggle(t("attention.causal_toggle"), False, key="att_causal", help=t("attention.causal_help"))
-    i = c3.selectbox(t("attention.word_label"), range(len(words)), 0, format_func=words.__getitem__, key="att_word")
+    X, Wq, Wk, Wv = (torch.tensor(M) for M in matrices)
     head = att.one_head(X, Wq, Wk, Wv, scale=scale, causal=causal)
-    # The figures are built from zeros of the right shape (shared by every learner: the learner's
-    # matrices never reach a shared build) and the update writes this run's numbers in.
-    T = len(words)
-    signature = (current_language(), tuple(words))
-    qkv = [head.Q.numpy(), head.K.numpy(), head.V.numpy()]
-    chart(
-        "att_qkv",
-        signature,
-        lambda: charts.side_by_side(
-            [np.zeros((T, 4))] * 3,
-            QKV_TITLES,
-            words,
-            [charts.dims(4, p) for p in "qkv"],
-            t("attention.chart.qkv_title"),
-        ),
-        lambda f: charts.update_heatmaps(f, qkv, symmetric=True),
-    )
-    left, right = st.columns(2)
+    public = all(np.array_equal(M, D) for M, D in zip(matrices, DEFAULTS))  # learner's numbers stay private
+    with hero_box:
+        hero(words, matrices, head, scale, causal, public)
+    rows(words, head, scale, att.one_head(X, Wq, Wk, Wv, scale=scale, causal=True))
+    with go_deeper(t("attention.multi_header")):
+        st.markdown(t("attention.multi_intro"))
+        multi_head(words, X, Wq, Wk, Wv, causal)
+
+
+def hero(words: list[str], matrices, head: att.Head, scale: bool, causal: bool, public: bool) -> None:
+    """One word's row, scrubbed over the sentence; exercise 1; its arithmetic folded away."""
+    st.header(t("attention.hero_header"))
+    text, card = st.columns([3, 2])  # the question beside the explanation, before the chart answers it
+    with text:
+        st.markdown(t("attention.hero_intro"))
+        try_this(t("attention.hero_try"))
+    n = st.slider(t("attention.query_label"), *QUERY, key="att_query", bind="query-params")
+    signature = (current_language(), tuple(words), tuple(M.tobytes() for M in matrices), scale, causal)
+    build = lambda: charts.query_template(words, t("attention.features").split(","), head, scale)  # noqa: E731
+    show(scrub_figure("att_query", signature, build, n - 1, public), "att_query_chart")
+    w = head.weights[CAT].numpy()
+    top = int(np.argmax(w))
+    tie = abs(w[MY] - w[A]) <= charts.TIE and top in (MY, A)
+    answer = "tie" if tie else {MY: "my", A: "a"}.get(top, "other")
+    options = {key: t(f"attention.ex1_{key}", my=words[MY], a=words[A]) for key in ("my", "a", "tie", "other")}
+    fields = {"cat": words[CAT], "my": words[MY], "a": words[A], "w_my": charts.num(w[MY]), "w_a": charts.num(w[A])}
+    explain = t("attention.ex1_explain_tie" if tie else "attention.ex1_explain", **fields)
+    preset = {"att_query": CAT + 1, "att_scale": True, "att_causal": False}
+    with card:
+        exercise.choice(
+            "attention", 1, EXERCISES, t("attention.ex1_question", **fields), options, answer, explain, preset
+        )
+    with go_deeper(t("attention.spell_header", n=n, word=words[n - 1])):
+        st.markdown(t("attention.spell_intro", word=words[n - 1], n=n))
+        columns = [t("attention.col_word"), t("attention.col_score"), t("attention.col_weight")]
+        st.dataframe(charts.spell_table(words, head, n - 1, columns), hide_index=True)
+        for formula in charts.spell_latex(head, n - 1, scale):
+            st.latex(formula)
+        st.caption(t("attention.softmax_minus_max"))
+
+
+def rows(words: list[str], head: att.Head, scale: bool, masked: att.Head) -> None:
+    """Every row at once: scores and weights; exercise 2 on the causal mask (`masked`: this head
+    with the mask on, whatever the toggle says); Q, K, V and √d folded away."""
+    T, signature = len(words), (current_language(), tuple(words))
     scores = head.scores.numpy().copy()
     scores[np.isneginf(scores)] = np.nan  # masked: drawn blank
     title = t("attention.chart.scores_scaled_title" if scale else "attention.chart.scores_raw_title")
-    weights = head.weights.numpy()
+    left, middle, right = st.columns([1.2, 1.2, 1])
     with left:
-        chart(
-            "att_scores",
-            signature,
-            lambda: charts.matrix_figure(np.zeros((T, T)), words, words, title),
-            lambda f: charts.update_heatmaps(f, [scores], symmetric=True, title=title),
-        )
-    with right:
-        build = lambda: charts.matrix_figure(  # noqa: E731
-            np.zeros((T, T)), words, words, t("attention.chart.weights_title"), zmin=0, zmax=1, colorscale="Blues"
-        )
-        chart("att_weights", signature, build, lambda f: charts.update_heatmaps(f, [weights]))
-    if causal:
-        st.caption(t("attention.masked_note"))
-    st.markdown(t("attention.spell_intro", word=words[i], n=i + 1))
-    spell_out(words, head, i, scale)
-    output = head.output.numpy()
-    chart(
-        "att_output",
-        signature,
-        lambda: charts.matrix_figure(np.zeros((T, 4)), words, charts.dims(4, "a"), t("attention.chart.output_title")),
-        lambda f: charts.update_heatmaps(f, [output], symmetric=True),
-    )
-    st.markdown(t("attention.step_explain"))
-    saturation()
-    st.header(t("attention.multi_header"))
-    st.markdown(t("attention.multi_intro"))
-    multi_head(words, X, Wq, Wk, Wv, causal)
+        update = lambda f: charts.update_heatmaps(f, [scores], symmetric=True, title=title)  # noqa: E731
+        chart("att_scores", signature, lambda: charts.square_figure(words, title, False), update)
+    with middle:
+        build = lambda: charts.square_figure(words, t("attention.chart.weights_title"), True)  # noqa: E731
+        chart("att_weights", signature, build, lambda f: charts.update_heatmaps(f, [head.weights.numpy()]))
+    if np.isnan(scores).any():
+        left.caption(t("attention.masked_note"))
+    first = float(masked.weights[0, 0])
+    answer = "all" if first > 0.995 else ("none" if first < 0.005 else "some")
+    options = {key: t(f"attention.ex2_{key}") for key in ("all", "some", "none")}
+    explain = t("attention.ex2_explain", word=words[0], w=charts.num(first), second=words[1], T=T)
+    with right:  # the card beside the maps it is about
+        question, preset = t("attention.ex2_question", word=words[0]), {"att_causal": True, "att_query": 1}
+        exercise.choice("attention", 2, EXERCISES, question, options, answer, explain, preset)
+    with go_deeper(t("attention.sat_header")):
+        st.markdown(t("attention.sat_intro"))
+        saturation()
+        st.markdown(t("attention.qkv_header"))
+        qkv = [head.Q.numpy(), head.K.numpy(), head.V.numpy(), head.output.numpy()]
+        titles = ["Q = X Wq", "K = X Wk", "V = X Wv", t("attention.chart.output_short")]
+        cols = [charts.dims(4, p) for p in "qkva"]
+        build = lambda: charts.row_maps_figure(words, titles, cols, t("attention.chart.qkv_title"))  # noqa: E731
+        chart("att_qkv", signature, build, lambda f: charts.update_heatmaps(f, qkv, symmetric=True))
 
 
 @st.fragment  # its slider reruns only this part, not the matrices and the head above it
 def saturation() -> None:
-    st.subheader(t("attention.sat_header"))
-    st.markdown(t("attention.sat_intro"))
     d = int(st.select_slider(t("attention.sat_label"), SAT_DIMS, 64, key="att_sat_d", bind="query-params"))
     raw, scaled = att.softmax_saturation(d)
-    chart(
-        "att_sat",
-        (current_language(),),
-        lambda: charts.saturation_figure(raw, scaled, d),
-        partial(charts.update_saturation, raw, scaled, d),
-    )
-    m1, m2 = st.columns(2)
-    m1.metric(t("attention.sat_entropy_raw"), f"{att.entropy_bits(raw):.2f}")
-    m2.metric(t("attention.sat_entropy_scaled"), f"{att.entropy_bits(scaled):.2f}")
+    update = lambda f: charts.update_saturation(raw, scaled, d, f)  # noqa: E731
+    chart("att_sat", (current_language(),), lambda: charts.saturation_figure(raw, scaled, d), update)
+    st.caption(t("attention.sat_largest", raw=charts.num(raw.max()), scaled=charts.num(scaled.max()), d=d))
 
 
 @st.fragment  # the number of heads reruns only this part; the learner's matrices come in as arguments
 def multi_head(words: list[str], X, Wq, Wk, Wv, causal: bool) -> None:
     n = int(st.select_slider(t("attention.heads_label"), HEAD_COUNTS, 2, key="att_heads", bind="query-params"))
     result = att.multi_head(X, Wq, Wk, Wv, torch.tensor(att.STEP_WO), n, causal=causal)
-    maps = [h.weights.numpy() for h in result.heads]
+    signature, hs = (current_language(), tuple(words), n), 4 // n
     titles = [t("attention.chart.head_n", n=k + 1) for k in range(n)]
-    T = len(words)
-    signature = (current_language(), tuple(words), n)
-    chart(
-        "att_heads_maps",
-        signature,
-        lambda: charts.side_by_side(
-            [np.zeros((T, T))] * n, titles, words, [words] * n, t("attention.chart.heads_title"), 0, 1, "Blues"
-        ),
-        lambda f: charts.update_heatmaps(f, maps),
+    build = lambda: charts.row_maps_figure(  # noqa: E731
+        words, titles, [words] * n, t("attention.chart.heads_title"), zmin=0, zmax=1, colorscale="Blues"
     )
-    hs = 4 // n
-    concat_cols = [f"h{k // hs + 1}·{k % hs + 1}" for k in range(4)]
+    chart("att_heads_maps", signature, build, lambda f: charts.update_heatmaps(f, [h.weights for h in result.heads]))
+    st.markdown(t("attention.multi_explain_one" if n == 1 else "attention.multi_explain", n=n, hs=hs))
+    st.markdown(t("attention.concat_intro"))
+    cols = [[f"h{k // hs + 1}·{k % hs + 1}" for k in range(4)], charts.dims(4, "o")]
+    titles = [t("attention.chart.concat"), t("attention.chart.projected")]
+    build = lambda: charts.row_maps_figure(words, titles, cols, t("attention.chart.concat_title"))  # noqa: E731
     mixed = [result.concat.numpy(), result.output.numpy()]
-    left, right = st.columns([2, 1])
+    chart("att_concat", signature, build, lambda f: charts.update_heatmaps(f, mixed, symmetric=True))
+
+
+def order_section(shown: tuple[int, int], lines: tuple[int, ...]) -> None:
+    """Attention ignores order: the tie of exercise 1, and positions breaking it (starting matrices);
+    the encoding itself folded away (`shown`: positions × dimensions drawn)."""
+    words, lang = t("attention.step_words").split(), current_language()
+    names = {"cat": words[CAT], "mouse": words[MOUSE], "my": words[MY], "a": words[A]}
+    st.markdown(t("attention.pe_intro", **names))
+    pe = att.sinusoidal_encoding(*shown)  # (T, d)
+    before, after = att.order_tie((CAT, MOUSE), (MY, A))
+    numbers = {f"{who}{to}{when}": charts.num(w[i, j]) for when, w in (("", before), ("2", after))
+               for i, who in enumerate("cm") for j, to in enumerate("ma")}  # fmt: skip
+    left, right = st.columns(2)
     with left:
-        chart(
-            "att_concat",
-            signature,
-            lambda: charts.side_by_side(
-                [np.zeros((T, 4))] * 2,
-                [t("attention.chart.concat"), t("attention.chart.projected")],
-                words,
-                [concat_cols, charts.dims(4, "o")],
-                t("attention.chart.concat_title"),
-            ),
-            lambda f: charts.update_heatmaps(f, mixed, symmetric=True),
-        )
+        chart("att_pe_lines", (lang,), lambda: charts.position_lines_figure(pe, lines))
     with right:
-        chart("att_wo", (n,), lambda: charts.matrix_figure(att.STEP_WO, concat_cols, charts.dims(4, "o"), "Wo"))
-    st.markdown(t("attention.multi_explain", n=n, hs=hs))
-
-
-@st.cache_resource(show_spinner=False)
-def cpu_macs_per_second() -> float:
-    """This server's speed, measured once."""
-    return att.macs_per_second()
-
-
-def scale_section(gpt_config=None, minilm_config=None) -> None:
-    """Multiply-adds of attention, for the lesson's models and for GPT-3, and the time on this CPU."""
-    st.markdown(t("attention.scale_intro"))
-    models = [(t("attention.scale_rows.step"), 5, 4, 1)]
-    if gpt_config is not None:
-        models.append((t("attention.scale_rows.gpt"), gpt_config.block_size, gpt_config.n_embd, gpt_config.n_layer))
-    if minilm_config is not None:
-        models.append(
-            (t("attention.scale_rows.minilm"), 256, minilm_config.hidden_size, minilm_config.num_hidden_layers)
+        build = lambda: charts.tie_figure([words[CAT], words[MOUSE]], [words[MY], words[A]], before, after)  # noqa: E731
+        chart("att_tie", (lang,), build)
+    what_you_saw(t("attention.pe_saw", **names, **numbers))
+    with go_deeper(t("attention.pe_deeper_header")):
+        st.latex(
+            r"PE_{(pos,\,2i)} = \sin\!\Big(\frac{pos}{10000^{2i/d}}\Big),\qquad "
+            r"PE_{(pos,\,2i+1)} = \cos\!\Big(\frac{pos}{10000^{2i/d}}\Big)"
         )
-    g = att.GPT3
-    models.append((t("attention.scale_rows.gpt3"), g["T"], g["d_model"], g["n_layer"]))
-    speed = cpu_macs_per_second()
-    rows = []
-    for name, T, d, layers in models:
-        per_layer = sum(att.attention_macs(T, d).values())
-        rows.append(
-            {
-                t("attention.col_model"): name,
-                t("attention.col_tokens"): f"{T:,}",
-                t("attention.col_width"): f"{d:,}",
-                t("attention.col_layer_macs"): f"{per_layer:,}",
-                t("attention.col_all_macs"): f"{per_layer * layers:.3g}",
-                t("attention.col_cpu_time"): f"{per_layer * layers / speed:.3g}",
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    gpt3_all = sum(att.attention_macs(g["T"], g["d_model"]).values()) * g["n_layer"]
-    st.markdown(t("attention.scale_explain", speed=f"{speed / 1e9:.1f}", gpt3=f"{gpt3_all / 1e12:.0f}"))
+        st.markdown(t("attention.pe_explain"))
+        left, right = st.columns(2)
+        with left:
+            chart("att_pe", (lang,), lambda: charts.encoding_figure(pe))
+        with right:
+            chart("att_pe_sim", (lang,), lambda: charts.position_similarity_figure(att.cosine_matrix(pe)))
+
+
+@st.fragment
+def rnn_section(length: tuple, strength: tuple) -> None:
+    """The RNN's dependence on each word against attention's, and exercise 3 (the longest sentence).
+    length, strength: the two sliders' (min, max, default, step)."""
+    c1, c2 = st.columns(2)
+    with c1:
+        n = slider("attention.rnn_len_label", length, "att_rnn_len", help=t("attention.rnn_len_help"))
+    with c2:
+        radius = slider("attention.radius_label", strength, "att_rnn_radius", help=t("attention.radius_help"))
+    left, right = st.columns([3, 2])
+    with left:
+        rnn, attn = dependence_chart("att_dep", n, radius)
+        spread = attn[:-1] / attn[-1]  # every earlier word against the last one, which also asks
+        lo, hi = (f"{x:.2f}" for x in (spread.min(), spread.max()))
+        what_you_saw(t("attention.rnn_saw", n=n, rnn=charts.readable(rnn[-1] / rnn[0]), lo=lo, hi=hi))
+    longest = length[1]
+    far = dependence(sentence(longest), radius)[0]
+    ratio = far[-1] / far[0]
+    answer = "ten" if ratio < 100 else ("thousand" if ratio < 3e4 else "million")
+    options = {key: t(f"attention.ex3_{key}") for key in ("ten", "thousand", "million")}
+    explain = t("attention.ex3_explain", n=longest, radius=f"{radius:.2f}", rnn=charts.readable(ratio))
+    question = t("attention.ex3_question", n=longest)
+    with right:
+        exercise.choice("attention", 3, EXERCISES, question, options, answer, explain, {"att_rnn_len": longest})

@@ -2,6 +2,9 @@
 
     python -m bench.bench_big_picture [--repeats 5]
 
+- the compression chart's states (core.big_picture.compression_states: one matrix's histogram and
+  the whole model's size for 3 bit widths × 10 pruned shares), per-tensor and per-channel: the
+  budget is 1 s for the first computation and 2 MB for what the figure carries;
 - quantization (8 and 4 bits, per-tensor and per-channel) and pruning (50 % and 90 %) of every
   compressible matrix of the shipped model, each into a fresh copy: budget < 2 s each;
 - the page's measurements of one compressed model: agreement (KL, top-1) on the reference texts,
@@ -12,6 +15,7 @@
 """
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -59,6 +63,12 @@ def main() -> None:
     print(f"model: {model.num_params():,} parameters, {compress.model_size_bytes(model) / 1000:,.0f} kB in float32")
     print(f"threads: {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"reference texts for the corpus-free measures (once per server): {reference_s:.2f} s")
+    for per_channel in (False, True):
+        seconds = median_ms(lambda pc=per_channel: bp.compression_states(model, pc), args.repeats) / 1000
+        states = bp.compression_states(model, per_channel)
+        carried = len(json.dumps(states.counts.tolist())) + len(json.dumps(states.sizes.tolist()))
+        scope = "per-channel" if per_channel else "per-tensor"
+        print(f"chart states, {scope}: {seconds:.2f} s (budget 1 s), {carried / 1000:.0f} kB of numbers (budget 2 MB)")
     if base_loss is not None:
         print(f"original validation loss (the page's 4 batches of 8): {base_loss:.4f}")
     print(

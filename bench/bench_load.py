@@ -56,7 +56,6 @@ TRAIN_BUTTONS = {
     "neural-networks": "nn_train",
     "overfitting": "of_train",
     "convolution": "conv_train",
-    "loss-surface": "loss_mlp_train",
     "big-picture": "big_distill",
 }
 

@@ -24,6 +24,20 @@ TARGETS = [
     ("fitting", "epochs 0-100", ".st-key-fit_epochs_chart .gtitle", ".st-key-fit_epochs_chart"),
     ("sampling", "temperature", ".st-key-smp_temperature_chart .gtitle", ".st-key-smp_temperature_chart"),
     ("sampling", "top-p", ".st-key-smp_top_p_chart .gtitle", ".st-key-smp_top_p_chart"),
+    ("loss-surface", "gradient descent, step by step", ".st-key-loss_walk_chart .gtitle", ".st-key-loss_walk_chart"),
+    ("loss-surface", "round bowl, step by step", ".st-key-loss_bowl_chart .gtitle", ".st-key-loss_bowl_chart"),
+    ("neural-networks", "red input: every node", ".st-key-nn_hero_chart .gtitle", ".st-key-nn_hero_chart"),
+    ("overfitting", "degree 1-15", ".st-key-of_degree_chart .gtitle", ".st-key-of_degree_chart"),
+    ("overfitting", "remedy strength", ".st-key-of_remedy_chart .gtitle", ".st-key-of_remedy_chart"),
+    ("overfitting", "training epochs", ".st-key-of_replay_chart .gtitle", ".st-key-of_replay_chart"),
+    ("convolution", "kernel slid over the digit", ".st-key-conv_slide_chart .gtitle", ".st-key-conv_slide_chart"),
+    ("convolution", "digit shifted", ".st-key-conv_shift_chart .gtitle", ".st-key-conv_shift_chart"),
+    ("convolution", "kernels over epochs", ".st-key-conv_epochs_chart .gtitle", ".st-key-conv_epochs_chart"),
+    ("embeddings", "numbers kept, d", ".st-key-emb_dims_chart .gtitle", ".st-key-emb_dims_chart"),
+    ("embeddings", "one number / one-hot / MiniLM", ".st-key-emb_repr_chart .gtitle", ".st-key-emb_repr_chart"),
+    ("attention", "query word: its row", ".st-key-att_query_chart .gtitle", ".st-key-att_query_chart"),
+    ("attention", "MiniLM layer and head", ".st-key-att_lm_chart .gtitle", ".st-key-att_lm_chart"),
+    ("big-picture", "pruned share", ".st-key-big_states_chart .gtitle", ".st-key-big_states_chart"),
 ]
 
 # Pointer time of each move, and the frame after the watched text changed; script runs meanwhile.

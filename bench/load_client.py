@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
+
+SELECT_SLIDER = Slider.Type.SELECT_SLIDER
 
 FINISHED_OK = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
@@ -117,7 +120,12 @@ class Learner:
 
     def first_slider(self) -> Element:
         """The slider nearest the top of the main area (the one a browser test presses → on)."""
-        sliders = [w for w in self.widgets.values() if w.element.WhichOneof("type") == "slider" and w.path[0] == 0]
+        # Numeric sliders only: a select_slider's value travels as its option, not as a number.
+        sliders = [
+            w
+            for w in self.widgets.values()
+            if w.element.WhichOneof("type") == "slider" and w.element.slider.type != SELECT_SLIDER and w.path[0] == 0
+        ]
         if not sliders:
             raise LoadError(f"page {self.page!r} has no slider")
         return min(sliders, key=lambda w: w.path).element

@@ -1,10 +1,11 @@
 """Lesson 7: attention and the transformer, computed step by step.
 
-Everything the page draws comes from here: a small RNN's dependence on earlier words, sinusoidal
-positional encodings, one attention head written out (Q, K, V, scores, mask, softmax, weighted
-sum), multi-head attention, the tiny GPT's and MiniLM's real attention, and the multiply-adds
-of an attention layer. The tests compare each with torch (autograd, scaled_dot_product_attention,
-nn.MultiheadAttention, the flop counter) and with the transformers library.
+Everything the page draws comes from here: one attention head written out (Q, K, V, scores, mask,
+softmax, weighted sum, and each word's share of an output), multi-head attention, sinusoidal
+positional encodings, the tiny GPT's and MiniLM's real attention (and which heads do what), a small
+RNN's dependence on earlier words, and the multiply-adds of an attention layer. The tests compare
+each with torch (autograd, scaled_dot_product_attention, nn.MultiheadAttention, the flop counter)
+and with the transformers library.
 """
 
 import copy
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import InputError
+from core.sampling import generate
 
 # --- 1. An RNN reads word by word ------------------------------------------------------------------
 
@@ -146,7 +148,9 @@ def parse_matrix(rows, shape: tuple[int, int]) -> np.ndarray:
 
 # The step-through's starting point, chosen by hand so the pattern can be read: 5 words, each a
 # vector of 4 features (noun, verb, determiner, animate); queries "look for" a kind of word, keys
-# "announce" what a word is. The verb looks for nouns, a noun for its determiner and its verb.
+# "announce" what a word is. The verb looks for nouns, a noun for a determiner and a verb. Nothing
+# here says which determiner is a noun's own: "cat" scores "my" and "a" the same (the lesson's case
+# for positional encoding, `add_positions`).
 STEP_X = np.array(
     [
         [0.0, 0.0, 1.0, 0.5],  # my
@@ -158,7 +162,7 @@ STEP_X = np.array(
 )
 STEP_WQ = np.array(  # rows: the word's features; columns: what its query looks for (noun, det, verb, animate)
     [
-        [0.0, 1.5, 1.0, 0.0],  # a noun looks for a determiner and a verb
+        [0.0, 1.5, 1.0, 0.0],  # a noun looks for a determiner (any one) and a verb
         [2.0, 0.0, 0.0, 1.0],  # a verb looks for nouns, animate ones a little more
         [1.5, 0.0, 0.0, 0.0],  # a determiner looks for a noun
         [0.0, 0.0, 0.0, 0.0],
@@ -216,6 +220,28 @@ def softmax_terms(scores: np.ndarray) -> tuple[float, np.ndarray]:
     return m, np.exp(s - m)
 
 
+def contributions(head: Head, i: int) -> np.ndarray:
+    """Word i's output taken apart: row j is w_ij · v_j, what word j adds to A_i, (T, d_v).
+    The rows add up to head.output[i]."""
+    return (head.weights[i, :, None] * head.V).numpy()
+
+
+def add_positions(X: np.ndarray) -> np.ndarray:
+    """The word vectors plus the sinusoidal encoding of their positions, as a transformer's first
+    layer receives them: (T, d)."""
+    return X + sinusoidal_encoding(*X.shape)
+
+
+def order_tie(rows=(1, 4), cols=(0, 3)) -> tuple[np.ndarray, np.ndarray]:
+    """What words `rows` ("cat", "mouse") give words `cols` ("my", "a") with the starting matrices,
+    without and with positional encoding added to X: two (len(rows), len(cols)) arrays."""
+    weights = []
+    for X in (STEP_X, add_positions(STEP_X)):
+        head = one_head(*(torch.tensor(M) for M in (X, STEP_WQ, STEP_WK, STEP_WV)))
+        weights.append(head.weights.numpy()[np.ix_(rows, cols)])
+    return weights[0], weights[1]
+
+
 @dataclass(frozen=True)
 class MultiHead:
     heads: list[Head]  # one per head, each on its own slice of Q, K, V's columns
@@ -245,11 +271,6 @@ def softmax_saturation(d: int, n_keys: int = 8, seed: int = 0) -> tuple[np.ndarr
     return F.softmax(scores, -1).numpy(), F.softmax(scores / math.sqrt(d), -1).numpy()
 
 
-def entropy_bits(p: np.ndarray) -> float:
-    p = np.asarray(p, dtype=float)
-    return float(-(p[p > 0] * np.log2(p[p > 0])).sum()) + 0.0
-
-
 # --- 5. The tiny GPT's attention ----------------------------------------------------------------------
 
 
@@ -259,6 +280,17 @@ def gpt_attention(model, ids: list[int]) -> np.ndarray:
     model.eval()
     _, _, weights = model(torch.tensor([ids]), return_weights=True)  # n_layer × (1, nh, T, T)
     return torch.stack([w[0] for w in weights]).numpy()
+
+
+@torch.no_grad()
+def gpt_continue(model, ids: list[int], n_new: int, seed: int) -> tuple[list[int], int, np.ndarray]:
+    """Continue ids by n_new characters (sampled with `seed`, top-k 10), then the attention of every
+    layer over the last block_size characters of prompt + continuation: (shown ids, characters cut
+    from the front, weights (n_layer, n_head, T, T))."""
+    start = torch.tensor([ids])  # (1, T)
+    out = generate(model, start, n_new, 1.0, top_k=10, generator=torch.Generator().manual_seed(seed))[0].tolist()
+    shown = out[-model.config.block_size :]  # the model reads at most block_size characters
+    return shown, len(out) - len(shown), gpt_attention(model, shown)
 
 
 # --- 6. MiniLM's attention: the library's, and ours from its weights -------------------------------
@@ -313,6 +345,57 @@ def minilm_head_by_hand(encoder, hidden_in: torch.Tensor, layer: int, head: int)
     scores = Q @ K.T / math.sqrt(hs)  # (T, T)
     weights = F.softmax(scores, dim=-1)
     return Head(Q, K, V, scores, weights, weights @ V)
+
+
+@torch.no_grad()
+def minilm_heads_by_hand(encoder, result: EncoderAttention) -> np.ndarray:
+    """Every head of every layer recomputed from the model's weights (minilm_head_by_hand), on the
+    hidden states of `result`: (n_layer, n_head, T, T), to compare with result.weights."""
+    n_layer, n_head = result.weights.shape[:2]
+    return np.array(
+        [
+            [minilm_head_by_hand(encoder, result.hidden[i], i, h).weights.numpy() for h in range(n_head)]
+            for i in range(n_layer)
+        ]
+    )
+
+
+def special_tokens(tokens: list[str]) -> np.ndarray:
+    """Which tokens are the encoder's markers ([CLS], [SEP], [PAD]) rather than text: (T,) booleans."""
+    return np.array([tok in ("[CLS]", "[SEP]", "[PAD]") for tok in tokens])
+
+
+def strongest_links(weights: np.ndarray, special: np.ndarray) -> np.ndarray:
+    """For every map of weights (..., T, T): the largest weight one text token gives another one
+    (neither itself nor a marker), as (i, j, w) in (..., 3); w is 0 where no such pair exists."""
+    w = np.where(special[None, :] | special[:, None] | np.eye(len(special), dtype=bool), 0.0, weights)
+    flat = w.reshape(*w.shape[:-2], -1).argmax(-1)  # (...,)
+    i, j = np.divmod(flat, w.shape[-1])
+    return np.stack([i, j, np.take_along_axis(w.reshape(*w.shape[:-2], -1), flat[..., None], -1)[..., 0]], -1)
+
+
+def head_linking(weights: np.ndarray, source: int, target: int) -> tuple[int, int]:
+    """The (layer, head), counted from 0, whose token `source` gives token `target` the most weight.
+    weights: (n_layer, n_head, T, T)."""
+    layer, head = np.unravel_index(weights[:, :, source, target].argmax(), weights.shape[:2])
+    return int(layer), int(head)
+
+
+HEAD_KINDS = ("markers", "itself", "neighbours", "elsewhere")
+
+
+def head_census(weights: np.ndarray, special: np.ndarray) -> dict[str, int]:
+    """How many heads give most of their text tokens' attention (on average) to the markers, to the
+    token itself, to the token just before or after, or elsewhere. weights: (..., T, T)."""
+    T = weights.shape[-1]
+    offset = np.abs(np.arange(T)[:, None] - np.arange(T)[None, :])  # (T, T)
+    where = [special[None, :] & np.ones((T, T), bool), offset == 0, offset == 1]  # markers win over the rest
+    where[1], where[2] = where[1] & ~where[0], where[2] & ~where[0]
+    where.append(~(where[0] | where[1] | where[2]))
+    rows = weights[..., ~special, :]  # (..., T_text, T): only the text tokens' rows
+    shares = np.stack([(rows * m[~special]).sum(-1).mean(-1) for m in where], -1)  # (..., 4)
+    kinds = shares.reshape(-1, len(HEAD_KINDS)).argmax(-1)
+    return {kind: int((kinds == k).sum()) for k, kind in enumerate(HEAD_KINDS)}
 
 
 # --- 7. Why GPUs: the multiply-adds of one attention layer ----------------------------------------

@@ -1,7 +1,8 @@
-"""Lesson 9's computations: symbolism against connectionism on lesson 1's milk-tea shop (a rule a
-person writes down, against the line least squares learns from the six teas), and the measures of
-a compressed tiny GPT (its size, how closely it agrees with the original, its validation loss and
-a sample of its text)."""
+"""Lesson 9's computations: the states of the compression chart (one weight matrix's histogram and
+the whole model's size for every bit width and pruned share), the measures of one compressed tiny
+GPT (its validation loss, how closely it agrees with the original, a sample of its text), and
+symbolism against connectionism on lesson 1's milk-tea shop (a rule a person writes down, against
+the line least squares learns from the six teas)."""
 
 import time
 from dataclasses import dataclass
@@ -32,6 +33,75 @@ def rule_error(x, y, threshold: float) -> float:
 def learned_line(x, y) -> tuple[float, float]:
     """Connectionism's answer in miniature: the slope and intercept learned from the data."""
     return fitting.least_squares(x, y)
+
+
+# --- The compression chart's states ------------------------------------------------------------------
+
+HISTOGRAM_MATRIX = "blocks.0.mlp.fc.weight"  # the first block's MLP, widening 192 numbers to 768
+STATE_BITS = (None, 8, 4)  # the chart's three panels: float32 (None), 8 bits, 4 bits
+STATE_SPARSITIES = tuple(share / 100 for share in range(0, 100, 10))  # its slider: 0 % to 90 % pruned
+HISTOGRAM_BINS = 121  # odd: the middle bin holds zero, where pruned weights go
+
+
+@dataclass(frozen=True)
+class CompressionStates:
+    """Every state of the chart, for one choice of per-channel or per-tensor steps."""
+
+    per_channel: bool
+    bits: tuple  # STATE_BITS: one panel each
+    sparsities: tuple  # STATE_SPARSITIES: one slider step each
+    shape: tuple[int, int]  # the matrix's (rows, cols)
+    edges: np.ndarray  # (bins + 1,) the same bins in every state: ±1.02 × the matrix's largest |w|
+    original: np.ndarray  # (bins,) counts of the matrix as trained
+    counts: np.ndarray  # (bits, sparsities, bins) counts of the compressed matrix
+    sizes: np.ndarray  # (bits, sparsities) bytes of the whole compressed model
+    original_size: int  # bytes of the whole model in float32
+
+
+def compression_states(
+    model,
+    per_channel: bool,
+    matrix: str = HISTOGRAM_MATRIX,
+    bits: tuple = STATE_BITS,
+    sparsities: tuple = STATE_SPARSITIES,
+    bins: int = HISTOGRAM_BINS,
+) -> CompressionStates:
+    """The histogram of `matrix` and the size of the whole model, compressed with every bit width
+    and pruned share: what the chart's slider scrubs through (core.compress does each state)."""
+    w = dict(model.named_parameters())[matrix].detach().float()  # (rows, cols)
+    edge = 1.02 * float(w.abs().max())
+    edges = np.linspace(-edge, edge, bins + 1)
+    counts = np.zeros((len(bits), len(sparsities), bins), dtype=np.int64)
+    for j, sparsity in enumerate(sparsities):
+        pruned = compress.compress_tensor(w, compress.Settings(None, per_channel, sparsity))
+        for i, b in enumerate(bits):  # pruned, then quantized: compress_tensor's own order
+            after = compress.compress_tensor(pruned, compress.Settings(b, per_channel, 0.0))
+            counts[i, j] = np.histogram(after.numpy(), edges)[0]
+    grid = [compress.Settings(b, per_channel, s) for b in bits for s in sparsities]
+    sizes = np.array(compress.sizes(model, grid)).reshape(len(bits), len(sparsities))
+    original = np.histogram(w.numpy(), edges)[0]
+    return CompressionStates(
+        per_channel, bits, sparsities, tuple(w.shape), edges, original, counts, sizes, compress.model_size_bytes(model)
+    )
+
+
+def loss_band(change: float) -> str:
+    """Exercise 1's answers: how much the validation loss rose ("small" below 0.01 nats, "medium"
+    up to 0.1, "large" beyond)."""
+    return "small" if change < 0.01 else ("medium" if change <= 0.1 else "large")
+
+
+def size_change(before: int, after: int) -> str:
+    """Exercise 2's answers: "smaller", "same" or "bigger"."""
+    return "smaller" if after < before else ("same" if after == before else "bigger")
+
+
+def lower_loss(text_loss: float, taught_loss: float, tolerance: float = 0.005) -> str:
+    """Exercise 3's answers: which student ends lower ("text" or "teacher"), or "same" within
+    `tolerance` nats (the histories' 4-batch estimates are not finer than that)."""
+    if abs(text_loss - taught_loss) <= tolerance:
+        return "same"
+    return "text" if text_loss < taught_loss else "teacher"
 
 
 # --- Measuring a compressed model -------------------------------------------------------------------
@@ -87,8 +157,9 @@ def sample(model, vocab: CharVocab) -> str:
     return vocab.decode(out[0].tolist())
 
 
-def measure_original(model, vocab: CharVocab, val_data: torch.Tensor | None) -> Measured:
-    return Measured(compress.model_size_bytes(model), val_loss(model, val_data), sample(model, vocab))
+def measure_original(model, vocab: CharVocab, val_data: torch.Tensor | None, with_sample: bool = True) -> Measured:
+    text = sample(model, vocab) if with_sample else None
+    return Measured(compress.model_size_bytes(model), val_loss(model, val_data), text)
 
 
 def measure_compressed(

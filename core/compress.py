@@ -58,22 +58,34 @@ def dequantize(quantized: Quantized) -> torch.Tensor:
 def prune(w: torch.Tensor, sparsity: float) -> torch.Tensor:
     """Zero the round(sparsity * numel) smallest-magnitude entries of w (per tensor); a new tensor.
 
-    Exactly that many entries are chosen (among equal magnitudes, whichever torch.topk picks, as
-    PyTorch's own pruner does), so the sparsity reached is within half an element of the request.
+    Exactly that many entries are zeroed, so the sparsity reached is within half an element of the
+    request. Among equal magnitudes at the cut (the shipped weights, stored as float16, have many),
+    the first in reading order go: the same entries a stable sort by magnitude puts first, which is
+    what `sizes` counts on.
     """
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"sparsity must be between 0 and 1, not {sparsity}")
     n_zero = round(sparsity * w.numel())
-    flat = w.detach().flatten().clone()
+    flat = w.detach().flatten().float().clone()
     if n_zero > 0:
-        smallest = torch.topk(flat.abs(), n_zero, largest=False, sorted=False).indices  # 5x faster than a sort
-        flat[smallest] = 0.0
+        magnitude = flat.abs()
+        cut = torch.kthvalue(magnitude, n_zero).values  # the n_zero-th smallest (faster than a sort)
+        below = magnitude < cut
+        at_cut = (magnitude == cut).nonzero().flatten()[: n_zero - int(below.sum())]
+        flat[below] = 0.0
+        flat[at_cut] = 0.0
     return flat.view_as(w)
 
 
 def compressible(name: str, p: torch.Tensor) -> bool:
     """The tensors quantization and pruning touch: 2-D matrices (embeddings, linear weights)."""
     return p.dim() == 2
+
+
+def compressible_share(model: torch.nn.Module) -> float:
+    """Share of the model's parameters that quantization and pruning touch."""
+    touched = sum(p.numel() for name, p in model.named_parameters() if compressible(name, p))
+    return touched / sum(p.numel() for p in model.parameters())
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,20 @@ def model_size_bytes(model: torch.nn.Module, settings: Settings | None = None) -
     return total
 
 
+def break_even_sparsity(bits: int | None) -> float:
+    """The pruned share above which storing only the non-zero values and a 1-bit map is smaller than
+    storing every value (tensor_bytes, rounding aside): n·(1-s)·b + n < n·b exactly when s > 1/b."""
+    return 1 / (32 if bits is None else bits)
+
+
+def compress_tensor(w: torch.Tensor, settings: Settings) -> torch.Tensor:
+    """One 2-D tensor pruned, then quantized and read back (dequantized): a new float32 tensor."""
+    w = prune(w, settings.sparsity) if settings.sparsity > 0 else w.detach().float().clone()
+    if settings.bits is not None:
+        w = dequantize(quantize(w, settings.bits, settings.per_channel))
+    return w
+
+
 @torch.no_grad()
 def compressed_model(model: torch.nn.Module, settings: Settings) -> tuple[torch.nn.Module, float]:
     """A copy of the model whose 2-D weights are pruned, then quantized and read back (dequantized),
@@ -123,13 +149,43 @@ def compressed_model(model: torch.nn.Module, settings: Settings) -> tuple[torch.
     for name, p in small.named_parameters():
         if not compressible(name, p):
             continue
-        w = prune(p, settings.sparsity) if settings.sparsity > 0 else p
-        numel += w.numel()
-        pruned += w.numel() - int(torch.count_nonzero(w))
-        if settings.bits is not None:
-            w = dequantize(quantize(w, settings.bits, settings.per_channel))
-        p.copy_(w)
+        n_zero = round(settings.sparsity * p.numel()) if settings.sparsity > 0 else 0
+        numel += p.numel()
+        pruned += max(n_zero, p.numel() - int(torch.count_nonzero(p)))  # prune's smallest include any zeros
+        p.copy_(compress_tensor(p, settings))
     return small.eval(), pruned / numel
+
+
+@torch.no_grad()
+def sizes(model: torch.nn.Module, grid: list[Settings]) -> list[int]:
+    """model_size_bytes(compressed_model(model, s)[0], s) for every s of `grid`, without compressing
+    the model once per setting: what a scrubbed chart needs for dozens of settings at once.
+
+    A weight is non-zero after pruning and quantization when pruning keeps it (it is not among the
+    round(s·n) smallest magnitudes of its tensor, where any zeros come first) and it does not round
+    to zero. Pruning never changes a row's largest magnitude unless it zeroes the whole row, so the
+    quantization step is the unpruned tensor's: sort each tensor's magnitudes once, and the count
+    for every sparsity is one look-up in a running sum.
+    """
+    total = [0] * len(grid)
+    for name, p in model.named_parameters():
+        if not compressible(name, p):
+            for i in range(len(grid)):
+                total[i] += FLOAT_BYTES * p.numel()
+            continue
+        w = p.detach().float()
+        order = torch.argsort(w.abs().flatten(), stable=True)  # smallest magnitude first
+        kept_by_rank = {None: (w.flatten()[order] != 0).cumsum(0)}  # non-zeros among the k smallest
+        for i, settings in enumerate(grid):
+            key = None if settings.bits is None else (settings.bits, settings.per_channel)
+            if key not in kept_by_rank:
+                rounds_to_nonzero = quantize(w, *key).q.flatten()[order] != 0
+                kept_by_rank[key] = rounds_to_nonzero.cumsum(0)
+            kept = kept_by_rank[key]
+            n_zero = round(settings.sparsity * w.numel()) if settings.sparsity > 0 else 0
+            nonzero = int(kept[-1]) - (int(kept[n_zero - 1]) if n_zero > 0 else 0)
+            total[i] += tensor_bytes(w.numel(), nonzero, w.shape[0], settings)
+    return total
 
 
 def sparsity_of(model: torch.nn.Module) -> float:

@@ -4,10 +4,13 @@ conv2d / max_pool2d / avg_pool2d are our own (tested against torch.nn.functional
 the MLP it is compared with are ordinary torch modules, trained with a seeded generator.
 """
 
+import argparse
 import io
+import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -200,6 +203,42 @@ def patch_products(x: np.ndarray, k: np.ndarray, stride: int, padding: int, i: i
     return patch, products, float(products.sum())
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """Every stop of a kernel over an image, in reading order (row by row): what the hero scrubs."""
+
+    y: np.ndarray  # (H_out, W_out) the feature map
+    positions: np.ndarray  # (N, 2) the output row and column of each stop, N = H_out * W_out
+    patches: np.ndarray  # (N, kh, kw) the input under the kernel at each stop (padding included)
+    products: np.ndarray  # (N, kh, kw) patch * k, element by element; products[n].sum() = y at stop n
+
+
+def sweep(x: np.ndarray, k: np.ndarray, stride: int = 1, padding: int = 0) -> Sweep:
+    """The kernel's stops one by one: each stop's patch, its products with k, and the whole feature map."""
+    xp = np.pad(x, padding)
+    windows = sliding_window_view(xp, k.shape)[::stride, ::stride]  # (H_out, W_out, kh, kw)
+    h_out, w_out = windows.shape[:2]
+    patches = windows.reshape(h_out * w_out, *k.shape).copy()  # (N, kh, kw)
+    positions = np.stack(np.divmod(np.arange(h_out * w_out), w_out), axis=1)  # (N, 2) row, column
+    return Sweep(conv2d(x, k, stride, padding), positions, patches, patches * k)
+
+
+def extremes(y: np.ndarray) -> tuple[tuple[float, int, int], tuple[float, int, int]]:
+    """The largest and the smallest value of a map, each with its row and column (the first one on a tie)."""
+    found = []
+    for index in (int(np.argmax(y)), int(np.argmin(y))):
+        row, col = np.unravel_index(index, y.shape)
+        found.append((float(y[row, col]), int(row), int(col)))
+    return found[0], found[1]
+
+
+def column_sums(patch: np.ndarray, k: np.ndarray) -> tuple[float, float]:
+    """For a kernel whose middle column is zero (Sobel x): the weighted sums of the patch's right and
+    left columns. The output is their difference: positive where the right side is brighter."""
+    weights = np.abs(k[:, -1])  # (kh,) Sobel x: 1, 2, 1
+    return float(patch[:, -1] @ weights), float(patch[:, 0] @ weights)
+
+
 def relu(x: np.ndarray) -> np.ndarray:
     """Keep positive responses, set the rest to zero."""
     return np.maximum(x, 0)
@@ -253,6 +292,7 @@ def random_fc_layer(inputs: int, neurons: int, seed: int = 0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ShiftDemo:
+    image_after: np.ndarray  # (n, n) the shifted image
     conv_before: np.ndarray  # (n, n) feature map of the image
     conv_after: np.ndarray  # (n, n) feature map of the shifted image
     conv_gap: float  # largest |conv(shift(x)) - shift(conv(x))| away from the border
@@ -270,7 +310,12 @@ def shift_demo(x: np.ndarray, k: np.ndarray, W: np.ndarray, dy: int, dx: int) ->
     gap = float(np.abs(after - shift(before, dy, dx))[inner].max(initial=0.0))
     fc_before, fc_after = W @ x.ravel(), W @ shift(x, dy, dx).ravel()  # (neurons,)
     change = float(np.linalg.norm(fc_after - fc_before) / max(np.linalg.norm(fc_before), 1e-12))
-    return ShiftDemo(before, after, gap, fc_before, fc_after, change)
+    return ShiftDemo(shift(x, dy, dx), before, after, gap, fc_before, fc_after, change)
+
+
+def shift_sweep(x: np.ndarray, k: np.ndarray, W: np.ndarray, shifts) -> list[ShiftDemo]:
+    """shift_demo for each sideways shift dx in `shifts` (negative: to the left)."""
+    return [shift_demo(x, k, W, 0, dx) for dx in shifts]
 
 
 # --- A small CNN and an MLP on the 8x8 digits ----------------------------------------------------
@@ -343,6 +388,23 @@ class TrainResult:
     parameters: int
     test_accuracy: list[float] = field(default_factory=list)  # after each epoch
     seconds: float = 0.0
+    kernels: list[np.ndarray] = field(default_factory=list)  # a CNN's first-layer kernels (c1, 3, 3): start, each epoch
+
+
+def steps_per_epoch(examples: int, batch_size: int) -> int:
+    """Weight updates in one pass over the training set: one per mini-batch, the last one may be smaller."""
+    return math.ceil(examples / batch_size)
+
+
+def kernel_changes(kernels: list[np.ndarray]) -> np.ndarray:
+    """How far the kernels moved in each epoch: the norm of their change, one number per epoch."""
+    stacked = np.stack(kernels)  # (epochs + 1, c1, 3, 3)
+    return np.linalg.norm((stacked[1:] - stacked[:-1]).reshape(len(kernels) - 1, -1), axis=1)  # (epochs,)
+
+
+def _first_kernels(model: nn.Module) -> list[np.ndarray]:
+    conv1 = getattr(model, "conv1", None)
+    return [] if conv1 is None else [conv1.weight.detach()[:, 0].cpu().numpy().copy()]  # (c1, 3, 3)
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -360,7 +422,7 @@ def train_model(
     x_test, y_test = (torch.as_tensor(a).to(device) for a in (x_test, y_test))
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)  # settle at the end
-    result = TrainResult(model, count_parameters(model))
+    result = TrainResult(model, count_parameters(model), kernels=_first_kernels(model))
     start = time.perf_counter()
     for epoch in range(config.epochs):
         model.train()
@@ -373,6 +435,7 @@ def train_model(
         schedule.step()
         model.eval()
         result.test_accuracy.append(accuracy(model, x_test, y_test))
+        result.kernels += _first_kernels(model)
         report(on_progress, epoch + 1, config.epochs, loss=loss.item())
     result.seconds = time.perf_counter() - start
     result.model = model.cpu()
@@ -387,24 +450,82 @@ class DigitsRun:
     mlp: TrainResult
     x_test: np.ndarray  # (N_test, 8, 8)
     y_test: np.ndarray  # (N_test,)
+    config: TrainConfig = TrainConfig()
+    train_size: int = 0  # digits trained on
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return steps_per_epoch(self.train_size, self.config.batch_size)
+
+
+def digit_split(config: TrainConfig):
+    """The seeded split as the trainers take it: (N, 1, 8, 8) float32 images and their labels."""
+    images, labels = load_digits_data()
+    x_train, x_test, y_train, y_test = split_digits(images, labels, config.test_fraction, config.seed)
+    return x_train[:, None].astype(np.float32), y_train, x_test[:, None].astype(np.float32), y_test
+
+
+def _models(config: TrainConfig) -> tuple[DigitCNN, DigitMLP]:
+    cnn = DigitCNN(config.channels)
+    return cnn, DigitMLP(mlp_hidden_for(count_parameters(cnn)))
 
 
 def train_digits(config: TrainConfig = TrainConfig(), device="cpu", on_progress: OnProgress = None) -> DigitsRun:
     """Train the CNN, then an MLP with about as many parameters, on one seeded split."""
-    images, labels = load_digits_data()
-    x_train, x_test, y_train, y_test = split_digits(images, labels, config.test_fraction, config.seed)
-    data = (
-        x_train[:, None].astype(np.float32),  # (N, 1, 8, 8)
-        y_train,
-        x_test[:, None].astype(np.float32),
-        y_test,
-    )
-    cnn = DigitCNN(config.channels)
-    mlp = DigitMLP(mlp_hidden_for(count_parameters(cnn)))
+    data = digit_split(config)
+    cnn, mlp = _models(config)
     total = 2 * config.epochs
     cnn_run = train_model(cnn, *data, config, device, scaled(on_progress, 0, total))
     mlp_run = train_model(mlp, *data, config, device, scaled(on_progress, config.epochs, total))
-    return DigitsRun(cnn_run, mlp_run, x_test, y_test)
+    return DigitsRun(cnn_run, mlp_run, data[2][:, 0], data[3], config, len(data[1]))
+
+
+# --- The course's default run, shipped in models/ (python -m core.convolution --out ...) --------------
+COMMAND = "python -m core.convolution --out models/convolution_digits"
+
+
+def save_run(run: DigitsRun, directory: Path, device: str = "cpu") -> None:
+    """Weights and every epoch's first-layer kernels as safetensors, the rest as JSON (never pickle)."""
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        f"{name}.{key}": p
+        for name, r in (("cnn", run.cnn), ("mlp", run.mlp))
+        for key, p in r.model.state_dict().items()
+    }
+    tensors["cnn_kernels"] = torch.as_tensor(np.stack(run.cnn.kernels))  # (epochs + 1, c1, 3, 3)
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, directory / "model.safetensors")
+    history = {
+        n: {"parameters": r.parameters, "test_accuracy": r.test_accuracy, "seconds": r.seconds}
+        for n, r in (("cnn", run.cnn), ("mlp", run.mlp))
+    }
+    info = {
+        "command": COMMAND,
+        "config": asdict(run.config),
+        "train_size": run.train_size,
+        **history,
+        "torch": torch.__version__,
+        "device": device,
+    }
+    (directory / "model.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+
+def load_run(directory: Path) -> DigitsRun:
+    """A run saved by save_run, on the CPU; the test digits are the config's split, drawn again."""
+    from safetensors.torch import load_file
+
+    info = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    config = TrainConfig(**{**info["config"], "channels": tuple(info["config"]["channels"])})
+    tensors = load_file(directory / "model.safetensors")
+    results = []
+    for name, model in zip(("cnn", "mlp"), _models(config)):
+        model.load_state_dict({k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"{name}.")})
+        saved = info[name]
+        results.append(TrainResult(model.eval(), saved["parameters"], saved["test_accuracy"], saved["seconds"]))
+    results[0].kernels = list(tensors["cnn_kernels"].numpy())
+    _, y_train, x_test, y_test = digit_split(config)
+    return DigitsRun(*results, x_test[:, 0], y_test, config, len(y_train))
 
 
 def confusion_matrix(y_true, y_pred, classes: int = 10) -> np.ndarray:
@@ -425,3 +546,19 @@ def first_layer(model: DigitCNN, image: np.ndarray) -> tuple[np.ndarray, np.ndar
     """The learned first-layer kernels (c1, 3, 3) and their feature maps (c1, 8, 8) for one digit."""
     x = torch.as_tensor(image, dtype=torch.float32)[None, None]  # (1, 1, 8, 8)
     return model.conv1.weight[:, 0].numpy().copy(), model.features(x)[0].numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train lesson 5's default CNN and MLP on the 8x8 digits.")
+    parser.add_argument("--out", type=Path, required=True, help="directory for model.safetensors and model.json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as the server trains (core.device): the recorded seconds are comparable
+    run = train_digits(
+        TrainConfig(), "cpu", lambda p: print(f"epoch {p.step}/{p.total}  loss {p.loss:.4f}", flush=True)
+    )
+    save_run(run, args.out)
+    print(f"CNN {run.cnn.test_accuracy[-1]:.1%}, MLP {run.mlp.test_accuracy[-1]:.1%}, saved to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

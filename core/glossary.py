@@ -1,6 +1,7 @@
-"""The glossary's structure: every term of the curriculum's section 9, its group, and the lesson
-that demonstrates it (None where no lesson does). The words themselves live in the catalogs
-(big_picture.glossary.<id>.term and .text), in both languages."""
+"""The glossary's entries: every term of the curriculum's section 9 and the ones the source articles
+stress, its group, and the lesson that demonstrates it (None where no lesson does). The words
+themselves live in the catalogs (big_picture.glossary.<id>.term and .text), in both languages, and
+the search looks in both: a learner reading in Chinese may type "token", one reading in English 量化."""
 
 from dataclasses import dataclass
 
@@ -24,6 +25,9 @@ TERMS = (
     Term("large_model", "foundations"),
     Term("llm", "foundations", "sampling"),
     Term("generative_ai", "foundations", "sampling"),
+    Term("chatgpt_gpt_openai", "foundations", "sampling"),
+    Term("diffusion", "foundations"),
+    Term("gan", "foundations"),
     Term("emergence", "foundations"),
     Term("agi", "foundations"),
     Term("multimodal", "foundations"),
@@ -37,9 +41,12 @@ TERMS = (
     Term("loss", "training", "loss-surface"),
     Term("gradient_descent", "training", "loss-surface"),
     Term("overfitting", "training", "overfitting"),
+    Term("hyperparameter", "training", "loss-surface"),
     Term("pre_training", "training", "sampling"),
     Term("fine_tuning", "training"),
     Term("lora", "training"),
+    Term("adapter", "training"),
+    Term("qlora", "training"),
     Term("rlhf", "training"),
     Term("quantization", "training", "big-picture"),
     Term("pruning", "training", "big-picture"),
@@ -47,15 +54,17 @@ TERMS = (
     # Architectures: the shapes of networks, and what goes in.
     Term("mlp", "architectures", "neural-networks"),
     Term("cnn", "architectures", "convolution"),
-    Term("rnn", "architectures"),
+    Term("rnn", "architectures", "attention"),
     Term("attention", "architectures", "attention"),
     Term("transformer", "architectures", "attention"),
     Term("token", "architectures", "sampling"),
+    Term("tokenizer", "architectures", "embeddings"),
     Term("word_embedding", "architectures", "embeddings"),
     Term("context", "architectures", "sampling"),
     # Using models: from a prompt to agents.
     Term("inference", "using_models", "sampling"),
     Term("prompt", "using_models", "sampling"),
+    Term("prompt_engineering", "using_models"),
     Term("temperature", "using_models", "sampling"),
     Term("top_k", "using_models", "sampling"),
     Term("top_p", "using_models", "sampling"),
@@ -77,7 +86,7 @@ TERMS = (
     Term("private_deployment", "ecosystem"),
     Term("cloud_desktop", "ecosystem"),
     Term("cloud_image", "ecosystem"),
-    Term("gpu", "ecosystem"),
+    Term("gpu", "ecosystem", "attention"),
     Term("cuda", "ecosystem"),
     Term("tpu", "ecosystem"),
     Term("npu", "ecosystem"),
@@ -93,3 +102,31 @@ def matches(query: str, *texts: str) -> bool:
     """Does any of texts contain query, ignoring case and surrounding spaces? An empty query matches."""
     needle = query.strip().casefold()
     return not needle or any(needle in text.casefold() for text in texts)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry as the table shows it: its term and explanation in every language."""
+
+    entry: Term
+    term: dict[str, str]  # language -> the term
+    text: dict[str, str]  # language -> its explanation
+
+
+def rows(catalogs: dict[str, dict[str, str]], terms: tuple[Term, ...] = TERMS) -> list[Row]:
+    """Every entry, in order, from the flat catalogs of each language (key -> text)."""
+    key = "big_picture.glossary.{}.{}"
+    return [
+        Row(
+            term,
+            {lang: catalog[key.format(term.id, "term")] for lang, catalog in catalogs.items()},
+            {lang: catalog[key.format(term.id, "text")] for lang, catalog in catalogs.items()},
+        )
+        for term in terms
+    ]
+
+
+def search(query: str, entries: list[Row]) -> list[Row]:
+    """The entries whose term or explanation contains query in any language; all of them when the
+    query is empty (never an empty table for nothing typed)."""
+    return [row for row in entries if matches(query, *row.term.values(), *row.text.values())]

@@ -6,7 +6,8 @@ Three surfaces, all from real models and data:
 - a small MLP (core.mlp, lesson 4's) trained on scikit-learn's 8x8 digits, sliced along two
   filter-normalized random directions (Li et al. 2018, "Visualizing the Loss Landscape of Neural Nets").
 
-Every optimizer step is written out and tested against torch.optim on the same problem.
+Every optimizer step is written out and tested against torch.optim on the same problem. What the
+page says about a run (smooth, zig-zag, diverging; which minimum it ended in) is decided here too.
 """
 
 import math
@@ -75,6 +76,40 @@ def surface(loss_fn: LossFn, xs, ys) -> np.ndarray:
         return loss_fn(np.stack([X, Y], axis=-1))[0]  # (ny, nx)
 
 
+# The part of the raw (k, b) plane the figures show: model v1.0's start, the valley floor it drops
+# onto, the least-squares minimum, and room for a diverging zig-zag to grow for a few steps.
+RAVINE_WINDOW = ((-20.0, -6.0), (900.0, 1010.0))
+BOWL_HALF_WIDTH = 110.0  # standardized: a square this far either side of the minimum (the bowl is round)
+
+
+def tea_window(standardized: bool, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k and b values (`points` each) of the milk-tea map, in the surface's own units."""
+    if standardized:
+        k_best, b_best = fit.least_squares(*tea_data(True))
+        half = BOWL_HALF_WIDTH
+        return np.linspace(k_best - half, k_best + half, points), np.linspace(b_best - half, b_best + half, points)
+    (k_lo, k_hi), (b_lo, b_hi) = RAVINE_WINDOW
+    return np.linspace(k_lo, k_hi, points), np.linspace(b_lo, b_hi, points)
+
+
+def thin_grid(xs, ys, z, drawn: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`drawn` evenly spread grid lines, the first and last kept, z in float32: what a browser draws."""
+    i = np.linspace(0, len(xs) - 1, drawn).round().astype(int)
+    j = np.linspace(0, len(ys) - 1, drawn).round().astype(int)
+    return np.asarray(xs)[i], np.asarray(ys)[j], np.asarray(z)[np.ix_(j, i)].astype(np.float32)
+
+
+def best_error() -> float:
+    """The least-squares line's dataset error: the lowest any (k, b) reaches (the same line standardized)."""
+    x, y = tea_data()
+    return fit.dataset_error(x, y, *fit.least_squares(x, y))
+
+
+def sgd_stall(epochs: int = 20) -> float:
+    """Lesson 1's per-sample SGD from model v1.0 at its learning rate: the dataset error after `epochs`."""
+    return fit.train(*tea_data(), epochs=epochs).errors[-1]
+
+
 def curvatures(x) -> np.ndarray:
     """Eigenvalues of E's Hessian [[mean x^2, mean x], [mean x, 1]]: the bowl's steepest and flattest bends."""
     x = np.asarray(x, dtype=float)
@@ -93,6 +128,31 @@ def gd_behaviour(lr: float, eigenvalues) -> tuple[str, float]:
     if lr * max(eigenvalues) > 1:
         return "oscillates", rate
     return "converges", rate
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a plain gradient-descent run did, in the page's words: `regime` from the curvatures
+    (gd_behaviour), `reached_at` the first step within NEAR_MIN of the lowest error (None: not in the
+    steps run), `diverged_at` the step at which the error blew up (None: it did not)."""
+
+    regime: str  # "smooth", "zigzag", "bounces" or "diverges"
+    rate: float  # the largest factor by which one step multiplies the distance to the minimum
+    reached_at: int | None
+    diverged_at: int | None
+
+    def steps_to_shrink(self, by: float = 100.0) -> int:
+        """Steps for the slowest direction's distance to shrink `by` times; 0 where it never shrinks."""
+        return math.ceil(math.log(1 / by) / math.log(self.rate)) if 0 < self.rate < 1 else 0
+
+
+def judge(path, lr: float, eigenvalues, lowest: float) -> Verdict:
+    """The verdict on a gradient-descent path `path` run at rate `lr` on a bowl with these curvatures."""
+    behaviour, rate = gd_behaviour(lr, eigenvalues)
+    regime = {"converges": "smooth", "oscillates": "zigzag"}.get(behaviour, behaviour)
+    if path.diverged_at is not None:
+        regime = "diverges"
+    return Verdict(regime, rate, path.steps_to(lowest * (1 + NEAR_MIN)), path.diverged_at)
 
 
 # --- Optimizers: each keeps its own state; step(theta, grad) returns the new theta --------------------
@@ -156,7 +216,7 @@ def make_optimizer(name: str, lr: float, x=None, y=None):
 
 
 @dataclass
-class Path:
+class Descent:
     """Where an optimizer went: the parameters, loss and (full-data) gradient at every step."""
 
     thetas: np.ndarray  # (T+1, 2); row 0 is the start
@@ -170,7 +230,7 @@ class Path:
         return int(hits[0]) if hits.size else None
 
 
-def descend(loss_fn: LossFn, optimizer, theta0, steps: int) -> Path:
+def descend(loss_fn: LossFn, optimizer, theta0, steps: int) -> Descent:
     """Run `steps` updates from theta0. Stops (marking diverged_at) once the loss is no longer a
     finite number or exceeds 1000 times the start's: the figures then stay readable."""
     theta = np.asarray(theta0, dtype=float)
@@ -188,10 +248,10 @@ def descend(loss_fn: LossFn, optimizer, theta0, steps: int) -> Path:
             thetas.append(theta)
             losses.append(loss)
             grads.append(grad)
-    return Path(np.array(thetas), np.array(losses), np.array(grads), diverged_at)
+    return Descent(np.array(thetas), np.array(losses), np.array(grads), diverged_at)
 
 
-def tea_path(name: str, lr: float, start: tuple[float, float], steps: int, standardized: bool) -> Path:
+def tea_path(name: str, lr: float, start: tuple[float, float], steps: int, standardized: bool) -> Descent:
     """One optimizer on the milk-tea loss; start is (k, b) in price units, the path in the surface's units."""
     x, y = tea_data(standardized)
     if standardized:
@@ -265,6 +325,44 @@ def basins(loss_fn: LossFn, minima, ws, vs, lr: float, steps: int) -> np.ndarray
     labels = distances.argmin(-1)
     labels[distances.min(-1) > 0.1] = -1
     return labels
+
+
+NEURON_W, NEURON_V = (-3.0, 3.0), (-2.0, 2.0)  # the (w, v) window the page maps
+BASIN_LR, BASIN_STEPS = 0.5, 400  # the basin map: plain gradient descent from every start
+
+
+@dataclass(frozen=True)
+class NeuronMap:
+    """The tanh neuron's loss over (w, v), its critical points, and the basin of every start."""
+
+    ws: np.ndarray  # (nw,)
+    vs: np.ndarray  # (nv,)
+    loss: np.ndarray  # (nv, nw)
+    minima: list  # [(2,) ...], lowest loss first: the global minimum, then the local one
+    saddles: list  # [(2,) ...]
+    basin_ws: np.ndarray  # (bw,)
+    basin_vs: np.ndarray  # (bv,)
+    basins: np.ndarray  # (bv, bw): index into minima of where descent from there ends, -1 for neither
+
+
+def neuron_map(grid: int = 200, basin_grid: tuple[int, int] = (61, 41)) -> NeuronMap:
+    """Everything the neuron's two maps show, for the teas of neuron_data()."""
+    loss_fn = neuron_loss(*neuron_data())
+    ws, vs = np.linspace(*NEURON_W, grid), np.linspace(*NEURON_V, grid)
+    starts = [(w, v) for w in np.linspace(-2.5, 2.5, 6) for v in np.linspace(-1.5, 1.5, 5)]
+    points = sorted(critical_points(loss_fn, starts), key=lambda p: float(loss_fn(p[0])[0]))
+    minima = [p for p, kind in points if kind == "minimum"]
+    saddles = [p for p, kind in points if kind == "saddle"]
+    bw, bv = np.linspace(*NEURON_W, basin_grid[0]), np.linspace(*NEURON_V, basin_grid[1])
+    labels = basins(loss_fn, minima, bw, bv, BASIN_LR, BASIN_STEPS)
+    return NeuronMap(ws, vs, surface(loss_fn, ws, vs), minima, saddles, bw, bv, labels)
+
+
+def ended_in(theta, minima, tolerance: float = 0.05) -> int | None:
+    """Index of the minimum within `tolerance` of theta (the nearest), or None if none is."""
+    distances = [float(np.linalg.norm(np.asarray(theta) - m)) for m in minima]
+    nearest = int(np.argmin(distances))
+    return nearest if distances[nearest] <= tolerance else None
 
 
 # --- A real network's landscape: an MLP on the 8x8 digits, Li et al. 2018 -------------------------------

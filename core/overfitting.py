@@ -1,10 +1,12 @@
 """Lesson 4: overfitting, and the remedies.
 
 Part 1, polynomials on a few noisy house prices. The story: flat prices fall with the distance to
-the city centre, fast near the centre and then more slowly. We know the true curve, draw a few noisy
-houses from it to train on and many more to test on, and fit polynomials of growing degree by least
-squares, with an optional L2 (ridge) or L1 (lasso) penalty. Ridge is solved in closed form; lasso by
-coordinate descent with soft thresholding. Both are tested against scikit-learn.
+the city centre, fast near the centre and then more slowly. We know the true curve and draw three
+sets of houses from it: a few to train on, many more to validate on (to choose the degree, or how
+strong a remedy should be), and as many again kept aside as a test set, for one final check of the
+chosen model. Polynomials of growing degree are fitted by least squares, with an optional L2
+(ridge) or L1 (lasso) penalty. Ridge is solved in closed form; lasso by coordinate descent with soft
+thresholding. Both are tested against scikit-learn.
 
 The loss we minimise is the one the lesson shows, a mean squared error plus a penalty:
 
@@ -14,24 +16,35 @@ The loss we minimise is the one the lesson shows, a mean squared error plus a pe
 The intercept b is never penalised (a penalty should not prefer cheap or dear houses).
 
 Part 2, a small MLP (core.mlp) classifying 2D points: the datasets (circles, moons, XOR, spirals,
-Gaussian blobs, drawn with an explicit seed, or a learner's CSV), the decision map, and what the page
-keeps of a run.
+Gaussian blobs, drawn with an explicit seed, or a learner's CSV), and a run replayed: the decision
+map at a few epochs along the way, with the loss and accuracy of every epoch.
 """
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from core.errors import InputError
-from core.mlp import MLPConfig, MLPRun, predict_proba
+from core.mlp import MLPConfig, MLPRun, predict_proba, train_mlp
+from core.progress import OnProgress, Progress
 
 MAX_DISTANCE = 10.0  # km from the centre; the sample covers 0 .. MAX_DISTANCE
 NOISE = 0.6  # standard deviation of a house's price around the curve (10k yuan per m²)
-TEST_SIZE = 300  # unseen houses used to measure generalization
-TEST_SEED = 10_000  # the test houses are always the same ones
+MAX_HOUSES = 100  # the most training houses the lesson draws; fewer are the first n of them
+N_HOUSES = 12  # the lesson's training sample
+HOUSE_SEED = 22  # which houses: a sample whose errors show the U plainly
+VAL_SIZE, VAL_SEED = 300, 10_000  # validation houses: they choose the degree and the remedy's strength
+TEST_SIZE, TEST_SEED = 300, 20_000  # test houses: kept aside, used once for the chosen model
+MAX_DEGREE = 15
+WILD_DEGREE = 12  # the degree the remedies tame
 PENALTIES = ("none", "l2", "l1")
+LAMBDAS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
+HOUSE_COUNTS = tuple(range(N_HOUSES, MAX_HOUSES + 1, 4))
+COPY_COUNTS = tuple(range(0, 11))
+JITTER = 0.3  # km: how far an augmented copy of a house moves
+REMEDIES = ("l2", "l1", "houses", "copies")
 
 
 def true_price(distance):
@@ -40,16 +53,24 @@ def true_price(distance):
     return 3.0 + 6.0 * np.exp(-d / 2.5) + 0.8 * np.sin(d / 1.6)
 
 
-def sample_houses(n: int, seed: int, noise: float = NOISE) -> tuple[np.ndarray, np.ndarray]:
-    """n houses at random distances, priced by the curve plus Gaussian noise; sorted by distance."""
+def sample_houses(n: int, seed: int = HOUSE_SEED, noise: float = NOISE) -> tuple[np.ndarray, np.ndarray]:
+    """The first n of MAX_HOUSES houses (so a bigger sample keeps the smaller one's houses), at
+    random distances, priced by the curve plus Gaussian noise; sorted by distance."""
     rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(0.0, MAX_DISTANCE, n))  # (n,)
-    y = true_price(x) + rng.normal(0.0, noise, n)  # (n,)
-    return x, y
+    size = max(n, MAX_HOUSES)
+    x = rng.uniform(0.0, MAX_DISTANCE, size)[:n]  # (n,)
+    e = rng.normal(0.0, noise, size)[:n]  # (n,)
+    order = np.argsort(x)
+    return x[order], true_price(x[order]) + e[order]
+
+
+def validation_houses(noise: float = NOISE) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed unseen houses that choose between models."""
+    return sample_houses(VAL_SIZE, VAL_SEED, noise)
 
 
 def test_houses(noise: float = NOISE) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed set of unseen houses every fit is judged on."""
+    """Other unseen houses, kept aside: they judge the chosen model once, and choose nothing."""
     return sample_houses(TEST_SIZE, TEST_SEED, noise)
 
 
@@ -58,6 +79,7 @@ def augment(x, y, copies: int, jitter: float, seed: int) -> tuple[np.ndarray, np
 
     A house 3.0 km out and one 3.1 km out should cost about the same, so each copy keeps the
     price and moves the distance by Gaussian noise of `jitter` km (clipped to the sampled range).
+    Returns the houses followed by their copies.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if copies <= 0 or jitter <= 0:
@@ -84,7 +106,7 @@ class PolyFit:
     """A fitted polynomial: price = b + features(x) . w."""
 
     degree: int
-    w: np.ndarray  # (degree,) coefficients of u, u², ...
+    w: np.ndarray  # (degree,) how much of each wiggle P1 ... P_degree
     b: float
 
     def predict(self, x) -> np.ndarray:
@@ -182,23 +204,23 @@ def mse(fit: PolyFit, x, y) -> float:
 
 @dataclass(frozen=True)
 class DegreeSweep:
-    """Fits of every degree on the same data, with their train and test errors."""
+    """Fits of every degree on the same data, with their training and validation errors."""
 
     degrees: np.ndarray  # (D,)
     fits: tuple[PolyFit, ...]
     train_mse: np.ndarray  # (D,)
-    test_mse: np.ndarray  # (D,)
+    val_mse: np.ndarray  # (D,)
 
     @property
     def best_degree(self) -> int:
-        """The degree whose fit does best on the unseen houses."""
-        return int(self.degrees[np.argmin(self.test_mse)])
+        """The degree whose fit does best on the validation houses (never on the test houses)."""
+        return int(self.degrees[np.argmin(self.val_mse)])
 
 
 def degree_sweep(
-    x, y, x_test, y_test, max_degree: int, penalty: str = "none", lam: float = 0.0, fit_on=None
+    x, y, x_val, y_val, max_degree: int = MAX_DEGREE, penalty: str = "none", lam: float = 0.0, fit_on=None
 ) -> DegreeSweep:
-    """Fit degrees 1 .. max_degree; train error on (x, y), test error on the unseen houses.
+    """Fit degrees 1 .. max_degree; training error on (x, y), validation error on the unseen houses.
 
     `fit_on` = (x_aug, y_aug) fits on augmented data instead, still scoring on the real houses.
     """
@@ -206,8 +228,56 @@ def degree_sweep(
     degrees = np.arange(1, max_degree + 1)
     fits = tuple(fit_polynomial(x_fit, y_fit, int(d), penalty, lam) for d in degrees)
     train = np.array([mse(f, x, y) for f in fits])
-    test = np.array([mse(f, x_test, y_test) for f in fits])
-    return DegreeSweep(degrees, fits, train, test)
+    val = np.array([mse(f, x_val, y_val) for f in fits])
+    return DegreeSweep(degrees, fits, train, val)
+
+
+@dataclass(frozen=True)
+class RemedyState:
+    """One strength of one remedy applied to the wild polynomial."""
+
+    value: float  # λ, the number of training houses, or the copies per house
+    fit: PolyFit
+    x: np.ndarray  # (n,) the training houses
+    y: np.ndarray
+    copies: tuple[np.ndarray, np.ndarray]  # the augmented copies the fit also saw (empty without)
+    train_mse: float  # on the real training houses
+    val_mse: float
+
+    @property
+    def zeros(self) -> int:
+        """Weights exactly zero: the wiggles the model no longer uses."""
+        return int((self.fit.w == 0).sum())
+
+
+def remedy_values(remedy: str) -> tuple:
+    """The strengths the lesson offers for a remedy, weakest (none at all) first."""
+    return {"l2": LAMBDAS, "l1": LAMBDAS, "houses": HOUSE_COUNTS, "copies": COPY_COUNTS}[remedy]
+
+
+def remedy_sweep(remedy: str, degree: int = WILD_DEGREE, seed: int = HOUSE_SEED) -> tuple[RemedyState, ...]:
+    """The degree-`degree` polynomial under every strength of one remedy: an L2 or L1 penalty of
+    growing λ, more training houses, or more augmented copies of the N_HOUSES houses."""
+    if remedy not in REMEDIES:
+        raise ValueError(f"remedy must be one of {REMEDIES}")
+    x_val, y_val = validation_houses()
+    states = []
+    for value in remedy_values(remedy):
+        x, y = sample_houses(value if remedy == "houses" else N_HOUSES, seed)
+        x_fit, y_fit = augment(x, y, value, JITTER, seed + 1) if remedy == "copies" else (x, y)
+        penalty = remedy if remedy in ("l1", "l2") else "none"
+        fit = fit_polynomial(x_fit, y_fit, degree, penalty, value if penalty != "none" else 0.0)
+        copies = (x_fit[len(x) :], y_fit[len(y) :])
+        states.append(RemedyState(value, fit, x, y, copies, mse(fit, x, y), mse(fit, x_val, y_val)))
+    return tuple(states)
+
+
+def trend(values) -> str:
+    """How a curve goes from its first value to its last: "down" (lowest at the end), "up" (lowest
+    at the start) or "down_up" (lowest in between, higher at both ends)."""
+    values = np.asarray(values, dtype=float)
+    lowest = int(np.argmin(values))
+    return "up" if lowest == 0 else ("down" if lowest == len(values) - 1 else "down_up")
 
 
 # --- Part 2: data for the network -----------------------------------------------------------------
@@ -312,8 +382,17 @@ def example_csv() -> str:
     return "x1,x2,label\n" + "".join(f"{a:.3f},{b:.3f},{'ab'[c]}\n" for (a, b), c in zip(X, y))
 
 
-# --- Part 2: what the page shows of a trained network ----------------------------------------------
-def boundary_grid(run: MLPRun, x_range, y_range, resolution: int = 60):
+# --- Part 2: a run replayed -----------------------------------------------------------------------
+# The run every learner sees on arrival: two noisy rings, half of 100 points held out, a network
+# far wider than two rings need, no remedy. Adam's step is smaller than core.mlp's default so the
+# decision map forms over tens of epochs rather than a handful, and the replay has something to show.
+LESSON_DATA = ("circles", 100, 0.2, 2)  # dataset, points, noise, classes
+HOLDOUT = 0.5
+LESSON_CONFIG = MLPConfig(width=64, depth=2, lr=0.003, epochs=400, seed=1)
+MAP_RESOLUTION = 40  # grid points per side of a replayed decision map
+
+
+def boundary_grid(run: MLPRun, x_range, y_range, resolution: int = MAP_RESOLUTION):
     """Probabilities on a resolution x resolution grid: xs (R,), ys (R,), probs (R, R, C)."""
     xs = np.linspace(*x_range, resolution, dtype=np.float32)
     ys = np.linspace(*y_range, resolution, dtype=np.float32)
@@ -329,38 +408,120 @@ def plot_range(X, margin: float = 0.15) -> tuple[tuple[float, float], tuple[floa
     return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The decision map after `epoch` epochs; `kept`: the weights early stopping went back to."""
+
+    epoch: int
+    probs: np.ndarray  # (R, R, C)
+    kept: bool = False
+
+
 @dataclass(frozen=True, eq=False)  # equal only to itself: a page can tell runs apart by the object
 class RunSummary:
-    """What the page keeps of one training run: its settings, its map, its curves and its scores."""
+    """What the page keeps of one training run: its settings and data, the replay and the scores."""
 
     config: MLPConfig
-    dataset: str  # the dataset's name as shown when it was trained
-    names: list[str]  # class names
+    dataset: str  # a DATASETS name, or "csv"
+    names: list[str] | None  # the classes' names from a learner's file; None: numbered classes
     split: tuple  # (X_train, y_train, X_val, y_val)
-    grid: tuple  # boundary_grid's (xs, ys, probs)
-    train_loss: list[float]  # per epoch
+    xs: np.ndarray  # (R,) the map's grid
+    ys: np.ndarray  # (R,)
+    snapshots: tuple[Snapshot, ...]  # in epoch order; a kept map (early stopping) last
+    train_loss: list[float]  # per epoch: index i is epoch i + 1
     val_loss: list[float]
-    best_epoch: int
+    train_acc: list[float]
+    val_acc: list[float]
+    best_epoch: int  # the epoch with the lowest validation loss
     stopped_early: bool
     restored: bool  # the kept weights are the best epoch's
-    train_acc: float  # of the kept weights
-    val_acc: float
+    final_train_acc: float  # of the kept weights
+    final_val_acc: float
+
+    @property
+    def n_classes(self) -> int:
+        return self.snapshots[-1].probs.shape[2]
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
 
 
-def summarize_run(run: MLPRun, config: MLPConfig, dataset: str, names, split, x_range, y_range) -> RunSummary:
-    """A trained run, as the page shows it: the decision map over the plot window, the accuracies."""
+def _both(*callbacks: OnProgress) -> OnProgress:
+    """One progress callback that calls each of `callbacks` that is not None."""
+
+    def call(progress: Progress) -> None:
+        for callback in callbacks:
+            if callback is not None:
+                callback(progress)
+
+    return call
+
+
+def train_replay(
+    split, n_classes: int, config: MLPConfig, dataset: str, names=None, device=None, on_progress: OnProgress = None
+) -> RunSummary:
+    """Train with core.mlp.train_mlp and keep the decision map at about twenty epochs on the way.
+
+    train_mlp reports ten times per run. A first, short run of a tenth of the epochs gives ten early
+    maps, when the map changes fastest: it starts from the same seed and trains on the same points, so
+    its epochs are the full run's first epochs, step for step. Then the full run gives the rest.
+    """
     X_train, y_train, X_val, y_val = split
+    x_range, y_range = plot_range(np.concatenate([X_train, X_val]))
+    maps: dict[int, np.ndarray] = {}
+
+    def keep(progress: Progress) -> None:
+        maps[progress.step] = boundary_grid(progress.record, x_range, y_range)[2]
+
+    short = config.epochs // 10
+    if short >= 2:  # its progress is not reported: the bar follows the full run
+        first = replace(config, epochs=short, early_stopping=False)
+        train_mlp(*split, n_classes, first, device, keep)
+    run = train_mlp(*split, n_classes, config, device, _both(keep, on_progress))
+    done = len(run.train_loss_)
+    snapshots = [Snapshot(epoch, maps[epoch]) for epoch in sorted(maps) if epoch <= done]
+    xs, ys, final = boundary_grid(run, x_range, y_range)
+    if run.restored_:  # early stopping went back to the best epoch's weights: show what is kept
+        snapshots.append(Snapshot(run.best_epoch_, final, kept=True))
+
+    def accuracy(X, y) -> float:
+        return float((predict_proba(run, X).argmax(1) == y).mean())
+
     return RunSummary(
         config=config,
         dataset=dataset,
         names=names,
         split=split,
-        grid=boundary_grid(run, x_range, y_range),
+        xs=xs,
+        ys=ys,
+        snapshots=tuple(snapshots),
         train_loss=run.train_loss_,
         val_loss=run.val_loss_,
+        train_acc=run.train_acc_,
+        val_acc=run.val_acc_,
         best_epoch=run.best_epoch_,
         stopped_early=run.stopped_early_,
         restored=run.restored_,
-        train_acc=float((predict_proba(run, X_train).argmax(1) == y_train).mean()),
-        val_acc=float((predict_proba(run, X_val).argmax(1) == y_val).mean()),
+        final_train_acc=accuracy(X_train, y_train),
+        final_val_acc=accuracy(X_val, y_val),
     )
+
+
+def early_stop_epoch(val_loss, patience: int) -> tuple[int, int]:
+    """Where early stopping would end a run with these validation losses (index i = epoch i + 1):
+    the first epoch `patience` epochs after the best so far, and that best epoch. A run that never
+    waits that long ends at its last epoch, keeping its best."""
+    best, best_loss = 0, float("inf")
+    for epoch, loss in enumerate(val_loss, start=1):
+        if loss < best_loss:
+            best, best_loss = epoch, loss
+        if epoch - best >= patience:
+            return epoch, best
+    return len(val_loss), best
+
+
+def lesson_split(kind: str, n: int, noise: float, classes: int, holdout: float, seed: int):
+    """The points of a built-in dataset, shuffled and split as the page trains on them."""
+    X, y = make_dataset(kind, n, noise, classes, seed)
+    return split(X, y, holdout, seed)

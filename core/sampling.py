@@ -6,6 +6,7 @@ same seed always gives the same text.
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -127,3 +128,51 @@ def repeated_share(text: str, n: int = 8) -> float:
     if not chunks:
         return 0.0
     return 1.0 - len(set(chunks)) / len(chunks)
+
+
+def continue_text(model, vocab, ids, settings: Settings, length: int, seed: int, on_token=None) -> str:
+    """`length` characters sampled after the prompt ids (the model reads its last block_size), with
+    a generator seeded by `seed`: the same seed and settings always give the same text."""
+    start = torch.tensor([list(ids)[-model.config.block_size :]])  # (1, T)
+    generator = torch.Generator().manual_seed(seed)
+    s = settings
+    out = generate(model, start, length, s.temperature, s.top_k, s.top_p, generator=generator, on_token=on_token)
+    return vocab.decode(out[0, start.shape[1] :].tolist())
+
+
+def draw(probs: torch.Tensor, seed: int) -> int:
+    """One token drawn from probs (vocab,) with a generator seeded by `seed`."""
+    return int(torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)))
+
+
+def bits(probs: torch.Tensor) -> float:
+    """The entropy of one distribution (vocab,) in bits, as a number; 0.0 (never -0.0) when certain."""
+    return float(entropy(probs)) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def direction(before: float, after: float, tolerance: float = 1e-6) -> str:
+    """Whether a number went "up", "down" or stayed the "same" (within the tolerance)."""
+    if after > before + tolerance:
+        return "up"
+    return "down" if after < before - tolerance else "same"
+
+
+def nucleus_choice(logits: torch.Tensor, top_p: float, shown: int = 5) -> tuple[list[int], list[int], float]:
+    """At T = 1: the `shown` most probable tokens (ties: lower id first), those of them top-p keeps,
+    and the probability mass they carry."""
+    probs = distribution(logits, 1.0)
+    ranked = [int(i) for i in torch.argsort(probs, descending=True, stable=True)[:shown]]
+    nucleus = distribution(logits, 1.0, None, top_p)
+    kept = [i for i in ranked if nucleus[i] > 0]
+    return ranked, kept, float(probs[kept].sum())
+
+
+def draw_gap(counts, probs) -> float:
+    """The largest difference between a token's share of the draws and its probability."""
+    counts = np.asarray(counts)
+    return float(np.abs(counts / counts.sum() - np.asarray(probs)).max())
+
+
+def nearest_index(values, value: float) -> int:
+    """Index of the entry of values closest to value (the first of equally close ones)."""
+    return int(np.argmin(np.abs(np.array(values) - value)))

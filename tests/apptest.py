@@ -8,6 +8,12 @@ TIMEOUT = 120
 RECORD: list = []  # what scripts run by AppTest note for their test (same process, so shared)
 
 
+def page_source(path: Path) -> str:
+    """A page's code: its file, and its sections module (app_pages/<page>_sections.py) if it has one."""
+    sections = path.with_name(f"{path.stem}_sections.py")
+    return path.read_text(encoding="utf-8") + (sections.read_text(encoding="utf-8") if sections.exists() else "")
+
+
 def open_page(path: Path, lang: str = "en", **query) -> AppTest:
     """Run the page file at `path` once, in `lang`, with `query` as the URL's query parameters."""
     at = AppTest.from_file(str(path), default_timeout=TIMEOUT)

@@ -132,8 +132,9 @@ def test_padding_mask_hides_a_position():
 def test_softmax_saturates_without_scaling():
     raw, scaled = att.softmax_saturation(256)
     assert raw.max() > 0.99 and scaled.max() < 0.9
-    assert att.entropy_bits(raw) < 0.1 < att.entropy_bits(scaled)
-    assert att.entropy_bits(np.full(8, 1 / 8)) == pytest.approx(3.0)
+    g = torch.Generator().manual_seed(0)  # the same draw, by hand
+    q, K = torch.randn(256, generator=g), torch.randn(8, 256, generator=g)
+    np.testing.assert_allclose(scaled, torch.softmax(K @ q / 16, -1).numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e9])
@@ -148,6 +149,27 @@ def test_softmax_terms_give_torch_softmax_and_never_overflow(scale):
     assert np.all(np.isfinite(e)) and e.max() == 1.0 and e[2] == 0.0
     np.testing.assert_allclose(e / e.sum(), torch.softmax(s, -1).numpy(), rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(e, torch.exp(s - s[torch.isfinite(s)].max()).numpy())
+
+
+def test_contributions_are_the_weighted_values_and_add_up_to_the_output():
+    head = att.one_head(X, *W[:3], causal=True)
+    for i in range(6):
+        parts = att.contributions(head, i)
+        np.testing.assert_allclose(parts, (head.weights[i][:, None] * head.V).numpy())
+        np.testing.assert_allclose(parts.sum(0), head.output[i].numpy(), atol=1e-12)
+        assert np.all(parts[i + 1 :] == 0)  # masked words add nothing
+
+
+def test_the_starting_matrices_tie_the_determiners_and_positions_break_the_tie():
+    """The lesson's claim (fidelity review §3.5): "cat" and "mouse" cannot tell "my" from "a"
+    without positions; with sinusoidal positions added to X the ties break, not both the right way."""
+    np.testing.assert_allclose(att.add_positions(att.STEP_X), att.STEP_X + att.sinusoidal_encoding(5, 4))
+    before, after = att.order_tie((1, 4), (0, 3))
+    head = att.one_head(*(torch.tensor(M) for M in (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV)))
+    np.testing.assert_allclose(before, head.weights.numpy()[np.ix_([1, 4], [0, 3])])
+    np.testing.assert_allclose(before[:, 0], before[:, 1], atol=1e-12)  # a tie for both nouns
+    np.testing.assert_allclose(after, [[0.59, 0.02], [0.49, 0.31]], atol=0.005)
+    assert after[0, 0] > after[0, 1] and after[1, 0] > after[1, 1]  # "mouse" now prefers "my", not its "a"
 
 
 def test_macs_per_second_is_a_positive_speed():
@@ -186,6 +208,58 @@ def test_attention_macs_match_the_flop_counter():
 # --- The tiny GPT and MiniLM -----------------------------------------------------------------------------
 
 
+def test_gpt_continue_is_generate_then_attention():
+    from core.gpt import GPT, GPTConfig
+    from core.sampling import generate
+
+    config = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    model = GPT(config, generator=torch.Generator().manual_seed(0))
+    shown, cut, weights = att.gpt_continue(model, [1, 2, 3], 7, seed=5)
+    out = generate(model, torch.tensor([[1, 2, 3]]), 7, 1.0, top_k=10, generator=torch.Generator().manual_seed(5))
+    assert shown == out[0].tolist()[-8:] and cut == 2  # 10 characters, the model reads 8
+    np.testing.assert_allclose(weights, att.gpt_attention(model, shown))
+
+
+def maps_by_loops(seed: int = 0, shape=(2, 3, 6, 6)) -> np.ndarray:
+    g = torch.Generator().manual_seed(seed)
+    return torch.softmax(torch.randn(*shape, generator=g, dtype=torch.float64) * 3, -1).numpy()
+
+
+def test_strongest_links_and_head_linking_equal_loops():
+    maps = maps_by_loops()
+    special = np.array([True, False, False, False, False, True])
+    links = att.strongest_links(maps, special)
+    for layer in range(2):
+        for head in range(3):
+            best = max(
+                (maps[layer, head, i, j], i, j) for i in range(1, 5) for j in range(1, 5) if i != j
+            )  # text tokens only, never a token and itself
+            assert (links[layer, head, 0], links[layer, head, 1]) == (best[1], best[2])
+            assert links[layer, head, 2] == pytest.approx(best[0])
+    layer, head = att.head_linking(maps, 2, 4)
+    assert maps[layer, head, 2, 4] == maps[:, :, 2, 4].max()
+
+
+def test_head_census_equals_loops():
+    maps = maps_by_loops(1, (3, 4, 7, 7))
+    special = np.array([True] + [False] * 5 + [True])
+    census = att.head_census(maps, special)
+    assert sum(census.values()) == 12
+    counted = dict.fromkeys(att.HEAD_KINDS, 0)
+    for m in maps.reshape(-1, 7, 7):
+        shares = dict.fromkeys(att.HEAD_KINDS, 0.0)
+        for i in range(1, 6):  # the text tokens' rows, averaged
+            for j in range(7):
+                kind = (
+                    "markers"
+                    if special[j]
+                    else ("itself" if i == j else "neighbours" if abs(i - j) == 1 else "elsewhere")
+                )
+                shares[kind] += m[i, j] / 5
+        counted[max(shares, key=shares.get)] += 1
+    assert census == counted
+
+
 def test_gpt_attention_shapes_and_causality():
     from core.gpt import GPT, GPTConfig
 
@@ -214,14 +288,28 @@ def test_minilm_by_hand_matches_transformers_output_attentions(minilm):
     result = att.minilm_attention(encoder, minilm.tokenizer, "The animal didn't cross the street because it was tired.")
     n_layer, n_head, T, _ = result.weights.shape
     assert (n_layer, n_head) == (6, 12) and result.tokens[0] == "[CLS]" and result.tokens[-1] == "[SEP]"
-    worst = 0.0
-    for layer in range(n_layer):
-        for head in range(n_head):
-            ours = att.minilm_head_by_hand(encoder, result.hidden[layer], layer, head)
-            worst = max(worst, float(np.abs(ours.weights.numpy() - result.weights[layer, head]).max()))
-    assert worst <= 1e-5
+    ours = att.minilm_heads_by_hand(encoder, result)
+    assert ours.shape == result.weights.shape
+    assert float(np.abs(ours - result.weights).max()) <= 1e-5
+    one = att.minilm_head_by_hand(encoder, result.hidden[3], 3, 6).weights.numpy()
+    np.testing.assert_array_equal(one, ours[3, 6])
     np.testing.assert_allclose(result.weights.sum(-1), 1.0, atol=1e-5)
     assert not np.all(np.triu(result.weights[0, 0], 1) == 0)  # bidirectional: looks ahead too
+
+
+def test_a_minilm_head_links_it_to_animal(minilm):
+    """The page opens on the head where "it" looks most at "animal"; it must be a clear link."""
+    encoder = att.eager_copy(minilm)
+    result = att.minilm_attention(
+        encoder, minilm.tokenizer, "The animal didn't cross the street because it was too tired."
+    )
+    it, animal = result.tokens.index("it"), result.tokens.index("animal")
+    layer, head = att.head_linking(result.weights, it, animal)
+    assert result.weights[layer, head, it, animal] > 0.5
+    links = att.strongest_links(result.weights, att.special_tokens(result.tokens))
+    assert tuple(links[layer, head, :2]) == (it, animal)  # it is that head's strongest link between words
+    census = att.head_census(result.weights, att.special_tokens(result.tokens))
+    assert sum(census.values()) == 72
 
 
 def test_minilm_attention_is_cut_to_max_tokens(minilm):

@@ -217,3 +217,67 @@ def test_agreement_orders_the_settings(shipped):
     kl4, top4 = c.agreement(model, c.compressed_model(model, c.Settings(4, False))[0], idx)
     assert kl8 < 0.01 and top8 > 0.95
     assert kl4 > 5 * kl8 and top4 < top8
+
+
+# --- One tensor, many settings at once (the chart's states) ----------------------------------------
+def test_compress_tensor_is_prune_then_quantize():
+    w = torch.randn(24, 10, generator=torch.Generator().manual_seed(3))
+    for settings in (c.Settings(None, True, 0.0), c.Settings(8, False, 0.3), c.Settings(4, True, 0.6)):
+        expected = c.prune(w, settings.sparsity)
+        if settings.bits is not None:
+            expected = c.dequantize(c.quantize(expected, settings.bits, settings.per_channel))
+        assert torch.equal(c.compress_tensor(w, settings), expected)
+    assert torch.equal(c.compress_tensor(w, c.Settings(None, True, 0.0)), w)
+    assert c.compress_tensor(w, c.Settings(None, True, 0.0)) is not w, "a new tensor, never the original"
+
+
+def test_pruning_breaks_ties_in_reading_order():
+    """Among equal magnitudes at the cut, the first entries go, as a stable sort would put them."""
+    w = torch.tensor([[0.5, -0.1, 0.1, 0.3], [0.1, -0.5, 0.2, -0.1]])
+    pruned = c.prune(w, 3 / 8)  # three of the four entries of magnitude 0.1
+    assert (pruned == 0).tolist() == [[False, True, True, False], [True, False, False, False]]
+    assert torch.equal(pruned[pruned != 0], w[pruned != 0])
+    order = torch.argsort(w.abs().flatten(), stable=True)
+    assert torch.equal((pruned.flatten() == 0).nonzero().flatten().sort().values, order[:3].sort().values)
+
+
+def tied_model() -> GPT:
+    """A small model whose weights sit on a coarse grid: many exact ties in magnitude, as in the
+    shipped model (stored as float16)."""
+    model = small_model(4)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.round(p * 20) / 20)
+    return model
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_sizes_are_the_compressed_models_sizes(per_channel):
+    model = tied_model()
+    grid = [c.Settings(bits, per_channel, s / 10) for bits in (None, 8, 4, 2) for s in range(0, 11)]
+    direct = [c.model_size_bytes(c.compressed_model(model, s)[0], s) for s in grid]
+    assert c.sizes(model, grid) == direct
+
+
+@needs_model
+def test_sizes_on_the_shipped_model(shipped):
+    model = shipped[0]
+    grid = [c.Settings(bits, pc, s) for bits in (None, 8, 4) for pc in (False, True) for s in (0.0, 0.3, 0.9)]
+    assert c.sizes(model, grid) == [c.model_size_bytes(c.compressed_model(model, s)[0], s) for s in grid]
+
+
+@pytest.mark.parametrize("bits", [None, 8, 4])
+def test_pruning_pays_for_its_map_above_the_break_even_share(bits):
+    numel, even = 8000, c.break_even_sparsity(bits)
+    dense = c.tensor_bytes(numel, numel, 10, c.Settings(bits, False, 0.0))
+    for share in (even - 0.02, even + 0.02):
+        nonzero = round((1 - share) * numel)
+        pruned = c.tensor_bytes(numel, nonzero, 10, c.Settings(bits, False, share))
+        assert (pruned < dense) == (share > even), share
+    assert c.break_even_sparsity(4) == 0.25 and c.break_even_sparsity(8) == 0.125
+
+
+def test_compressible_share():
+    model = small_model()
+    matrices = sum(p.numel() for n, p in model.named_parameters() if p.dim() == 2)
+    assert c.compressible_share(model) == pytest.approx(matrices / model.num_params())

@@ -403,3 +403,104 @@ def test_the_same_seed_trains_the_same_networks():
     assert first.mlp.test_accuracy == again.mlp.test_accuracy
     other = cv.train_digits(cv.TrainConfig(epochs=2, seed=1), "cpu")
     assert not np.array_equal(other.y_test, first.y_test)  # another seed, another split
+
+
+# --- The hero: every stop of the kernel -------------------------------------------------------------
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (3, 2)])
+def test_every_stop_of_a_sweep_is_its_patch_times_the_kernel(image, stride, padding):
+    k = np.random.default_rng(7).normal(size=(3, 3))
+    s = cv.sweep(image, k, stride, padding)
+    np.testing.assert_allclose(s.y, torch_conv(image, k, stride, padding), atol=1e-12)
+    assert len(s.positions) == s.y.size
+    for n, (i, j) in enumerate(s.positions):
+        assert (i, j) == divmod(n, s.y.shape[1])  # reading order, row by row
+        patch, products, value = cv.patch_products(image, k, stride, padding, i, j)
+        np.testing.assert_array_equal(s.patches[n], patch)
+        np.testing.assert_allclose(s.products[n], products)
+        assert s.products[n].sum() == pytest.approx(s.y[i, j], abs=1e-12) == pytest.approx(value, abs=1e-12)
+
+
+def test_the_hero_digit_has_36_stops_and_sobel_sees_its_strokes_edges():
+    x = cv.load_digits_data()[0][0]  # a handwritten 0
+    s = cv.sweep(x, cv.preset_kernel("sobel_x"))
+    assert s.y.shape == (6, 6) and len(s.positions) == 36
+    (hi, hi_row, hi_col), (lo, lo_row, lo_col) = cv.extremes(s.y)
+    assert (hi, lo) == (s.y.max(), s.y.min()) and s.y[hi_row, hi_col] == hi and s.y[lo_row, lo_col] == lo
+    assert hi > 0 > lo
+    right, left = cv.column_sums(s.patches[hi_row * 6 + hi_col], cv.preset_kernel("sobel_x"))
+    assert right - left == pytest.approx(hi)  # Sobel x: the right column's weighted sum minus the left one's
+
+
+def test_extremes_takes_the_first_of_ties():
+    assert cv.extremes(np.array([[1.0, 3.0], [3.0, -2.0]])) == ((3.0, 0, 1), (-2.0, 1, 1))
+
+
+def test_a_sideways_shift_sweep():
+    x = cv.resize(cv.load_digits_data()[0][0], 30)
+    W = cv.random_fc_layer(900, 1000, seed=0)
+    demos = cv.shift_sweep(x, cv.preset_kernel("sobel_x"), W, range(-4, 5))
+    assert len(demos) == 9
+    for dx, demo in zip(range(-4, 5), demos):
+        np.testing.assert_array_equal(demo.image_after, cv.shift(x, 0, dx))
+        assert demo.conv_gap < 1e-12
+        assert (demo.fc_change == 0) == (dx == 0)
+
+
+# --- Mini-batches, the recorded kernels and the shipped default run ------------------------------------
+def test_steps_per_epoch_counts_the_last_partial_batch():
+    assert cv.steps_per_epoch(1347, 64) == 22  # 21 full mini-batches and one of 3 digits
+    assert cv.steps_per_epoch(1280, 64) == 20
+    assert cv.steps_per_epoch(1, 64) == 1
+
+
+def test_kernel_changes_are_the_norms_of_each_epochs_step():
+    kernels = [np.zeros((2, 3, 3)), np.ones((2, 3, 3)), np.ones((2, 3, 3))]
+    np.testing.assert_allclose(cv.kernel_changes(kernels), [np.sqrt(18), 0.0])
+
+
+@pytest.mark.slow
+def test_training_records_the_kernels_and_a_saved_run_loads_back(tmp_path):
+    config = cv.TrainConfig(epochs=2)
+    run = cv.train_digits(config, "cpu")
+    assert len(run.cnn.kernels) == config.epochs + 1 and run.mlp.kernels == []
+    np.testing.assert_array_equal(run.cnn.kernels[-1], run.cnn.model.conv1.weight.detach()[:, 0].numpy())
+    assert not np.allclose(run.cnn.kernels[0], run.cnn.kernels[-1])  # they moved
+    assert run.train_size == 1347 and run.updates_per_epoch == 22
+    cv.save_run(run, tmp_path)
+    loaded = cv.load_run(tmp_path)
+    assert loaded.config == config and loaded.train_size == run.train_size
+    np.testing.assert_array_equal(loaded.y_test, run.y_test)
+    for a, b in zip(loaded.cnn.kernels, run.cnn.kernels):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.cnn.test_accuracy == run.cnn.test_accuracy and loaded.mlp.parameters == run.mlp.parameters
+    np.testing.assert_array_equal(cv.predict(loaded.cnn.model, run.x_test), cv.predict(run.cnn.model, run.x_test))
+    np.testing.assert_array_equal(cv.predict(loaded.mlp.model, run.x_test), cv.predict(run.mlp.model, run.x_test))
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "convolution_digits"
+
+
+def test_the_shipped_run_is_small_and_describes_itself():
+    assert (SHIPPED / "model.safetensors").stat().st_size < 100_000
+    info = json.loads((SHIPPED / "model.json").read_text(encoding="utf-8"))
+    assert info["command"] == cv.COMMAND and info["config"]["seed"] == 0
+    run = cv.load_run(SHIPPED)
+    assert run.config == cv.TrainConfig()  # the section's default settings
+    assert len(run.cnn.kernels) == run.config.epochs + 1 == len(run.cnn.test_accuracy) + 1
+    predictions = cv.predict(run.cnn.model, run.x_test)
+    assert np.mean(predictions == run.y_test) == pytest.approx(run.cnn.test_accuracy[-1], abs=1e-6)
+    assert np.mean(cv.predict(run.mlp.model, run.x_test) == run.y_test) == pytest.approx(run.mlp.test_accuracy[-1])
+    assert run.cnn.test_accuracy[-1] >= 0.97
+
+
+@pytest.mark.slow
+def test_the_shipped_run_is_what_its_command_makes(tmp_path):
+    """Retrained here from the same seed, on the CPU with one thread as the command does: the same
+    accuracies epoch by epoch and the same kernels (up to float rounding across machines)."""
+    subprocess.run([sys.executable, "-m", "core.convolution", "--out", str(tmp_path)], check=True, capture_output=True,
+                   cwd=SHIPPED.parent.parent)  # fmt: skip
+    shipped, fresh = cv.load_run(SHIPPED), cv.load_run(tmp_path)
+    for a, b in ((shipped.cnn, fresh.cnn), (shipped.mlp, fresh.mlp)):
+        assert a.test_accuracy == pytest.approx(b.test_accuracy, abs=1 / 450 + 1e-6)  # at most one digit apart
+    for a, b in zip(shipped.cnn.kernels, fresh.cnn.kernels):
+        np.testing.assert_allclose(a, b, atol=1e-3)

@@ -1,7 +1,7 @@
 """Distillation: the loss against torch's own KL divergence and its closed-form gradient; the
 text-trained student is exactly core.gpt_train's training; a student learns its teacher."""
 
-from pathlib import Path
+import json
 
 import pytest
 import torch
@@ -94,15 +94,55 @@ def test_two_students_report_progress_as_one_run():
     assert {p.total for p in heard} == {60} and heard[-1].fraction == 1.0
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"no tiny GPT at {MODEL}")
-def test_on_shakespeare_the_distilled_student_beats_the_text_student():
-    from core.distill import STUDENT, STUDENT_SETTINGS
-    from core.gpt_train import load, split_corpus
+TAUGHT = ROOT / "models" / "tiny_gpt_distilled"
+needs_models = pytest.mark.skipif(
+    not all((d / "model.json").exists() for d in (MODEL, TAUGHT)), reason="no tiny GPT or distilled student in models/"
+)
 
-    teacher, vocab, _ = load(Path(MODEL))
+
+def test_the_student_on_the_raw_text_is_lesson_8s_run():
+    """Lesson 9 shows lesson 8's shipped small model as the student on the raw text: the same preset."""
+    from core.distill import STUDENT, STUDENT_SETTINGS
+    from core.gpt_train import PRESETS
+
+    assert (STUDENT, STUDENT_SETTINGS) == PRESETS["lesson"]
+    info = json.loads((ROOT / "models" / "tiny_gpt_lesson" / "model.json").read_text(encoding="utf-8"))
+    assert info["settings"] == STUDENT_SETTINGS.__dict__
+
+
+@needs_models
+def test_the_shipped_taught_student_describes_itself():
+    from core.distill import DEFAULT_TEMPERATURE, STUDENT, STUDENT_SETTINGS, history_of
+    from core.gpt_train import load
+
+    student, vocab, info = load(TAUGHT)
+    assert student.config == GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
+    assert info["settings"] == STUDENT_SETTINGS.__dict__ and info["temperature"] == DEFAULT_TEMPERATURE
+    assert info["command"] == "python -m core.distill --out models/tiny_gpt_distilled"
+    assert info["teacher"] == "models/tiny_gpt" and info["corpus"] == "shipped"
+    history = history_of(info)
+    assert history.steps == list(range(0, STUDENT_SETTINGS.max_iters + 1, STUDENT_SETTINGS.eval_interval))
+    text = history_of(json.loads((ROOT / "models" / "tiny_gpt_lesson" / "model.json").read_text(encoding="utf-8")))
+    assert history.val_loss[0] == pytest.approx(text.val_loss[0]), "the same starting weights"
+    assert history.val_loss[-1] < text.val_loss[-1] - 0.02, "the taught student ends lower"
+    assert (TAUGHT / "model.safetensors").stat().st_size < 1_000_000
+
+
+@pytest.mark.slow
+@needs_models
+def test_the_shipped_taught_student_is_what_its_command_makes():
+    """Retrained here with the command's settings, from the same seed: the history and the
+    validation loss over the whole validation text agree with the shipped file."""
+    from core.distill import DEFAULT_TEMPERATURE, STUDENT_SETTINGS
+    from core.gpt_train import full_loss, load, split_corpus
+
+    teacher, vocab, _ = load(MODEL)
+    shipped, _, info = load(TAUGHT)
     train_data, val_data = split_corpus(read_corpus(SHIPPED), vocab)
-    config = GPTConfig(**{**STUDENT.to_dict(), "vocab_size": len(vocab)})
-    _, text = train_student(config, train_data, val_data, STUDENT_SETTINGS)
-    _, distilled = train_student(config, train_data, val_data, STUDENT_SETTINGS, teacher=teacher)
-    assert distilled.val_loss[-1] < text.val_loss[-1] - 0.02  # the same windows, the same start
+    student, history = train_student(
+        shipped.config, train_data, val_data, STUDENT_SETTINGS, teacher, DEFAULT_TEMPERATURE, torch.device("cpu")
+    )
+    assert history.steps == info["history"]["steps"]
+    assert history.val_loss == pytest.approx(info["history"]["val_loss"], abs=2e-3)
+    assert full_loss(student, val_data) == pytest.approx(info["val_loss"], abs=2e-3)
+    assert full_loss(shipped, val_data) == pytest.approx(info["val_loss"], abs=1e-6)

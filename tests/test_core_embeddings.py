@@ -222,3 +222,146 @@ def test_char_map_matches_scikit_learn_pca():
     expected = reference.transform(W)
     np.testing.assert_allclose(np.abs(coords), np.abs(expected), atol=1e-8)  # directions agree up to sign
     np.testing.assert_allclose(kept, reference.explained_variance_ratio_)
+
+
+# --- Issue 20: the hero (dimensions dropped), the pair numbers, the analogy presets, search ---------------
+def test_pair_numbers_and_the_dot_product_ranking(embedded):
+    raw = embedded.raw
+    dot, na, nb, cos = emb.pair_numbers(raw, 0, 1)
+    assert dot == pytest.approx(float(np.dot(raw[0].astype(float), raw[1])))
+    assert (na, nb) == (pytest.approx(float(np.linalg.norm(raw[0]))), pytest.approx(float(np.linalg.norm(raw[1]))))
+    assert cos == pytest.approx(sk_cosine(raw[:2].astype(float))[0, 1], abs=1e-9)
+    order, scores = emb.nearest(raw, 0, 4, "dot")
+    reference = [j for j in np.argsort(-(raw.astype(float) @ raw[0]), kind="stable") if j != 0][:4]
+    assert order.tolist() == reference
+    np.testing.assert_allclose(scores, raw[reference].astype(float) @ raw[0], rtol=1e-9)
+    assert emb.pair_numbers(np.zeros((2, 3)), 0, 1) == (0.0, 0.0, 0.0, 0.0)  # no division by zero
+
+
+def test_three_representations_and_their_off_diagonal(embedded):
+    vectors = emb.representations(embedded.X)
+    assert [V.shape[1] for V in vectors.values()] == [1, len(TEXTS), emb.DIM]
+    C = emb.cosine_similarity(vectors["id"], vectors["id"])
+    np.testing.assert_allclose(emb.off_diagonal(C), 1)  # one number: everything alike
+    np.testing.assert_array_equal(emb.off_diagonal(emb.cosine_similarity(vectors["one_hot"], vectors["one_hot"])), 0)
+    M = np.arange(9.0).reshape(3, 3)
+    assert emb.off_diagonal(M).tolist() == [1, 2, 3, 5, 6, 7]
+
+
+def reconstructed_reference(X, basis, d):
+    """sklearn's PCA of the basis words would rebuild the same way: mean + projection on d directions."""
+    C = basis.components_[:d]  # (d, DIM)
+    return basis.mean_ + (X - basis.mean_) @ C.T @ C
+
+
+def test_drop_dimensions_against_a_direct_computation(embedded):
+    X, basis = embedded.X, emb.load_basis()
+    ds = [1, 3, 8, 40, emb.DIM]
+    states = emb.drop_dimensions(X, basis, 0, ds, k=3, shown=6)
+    truth = set(np.argsort(-sk_cosine(X)[0])[1:4].tolist())  # "cat": its 3 nearest with all 384 numbers
+    for state, d in zip(states, ds):
+        S = sk_cosine(reconstructed_reference(X, basis, d))[0]  # cosine of "cat" with every entry
+        S[0] = -np.inf
+        expected = np.argsort(-S, kind="stable")[:6]
+        assert state.d == d and state.order.tolist() == expected.tolist()
+        np.testing.assert_allclose(state.cos, S[expected], atol=1e-9)
+        assert state.right == len(truth & set(expected[:3].tolist()))
+        assert state.kept == pytest.approx(basis.explained_variance_ratio_[:d].sum())
+        assert state.overlap == emb.neighbour_overlap(X, reconstructed_reference(X, basis, d), 3)
+    assert states[-1].right == 3 and states[-1].overlap == 1.0
+
+
+def fake_states(rights, overlaps):
+    ds = [1, 2, 4, 8, 16][: len(rights)]
+    return [emb.DimsState(d, 0.0, np.zeros(0), np.zeros(0), r, o) for d, r, o in zip(ds, rights, overlaps)]
+
+
+def test_from_which_d_the_neighbours_stay_right():
+    states = fake_states([0, 3, 2, 3, 3], [0.2, 0.95, 0.8, 0.9, 1.0])
+    assert emb.right_from(states, 3) == 8  # right at 2 but lost again at 4: it counts from 8
+    assert emb.overlap_from(states, 0.9) == 8
+    assert emb.right_from(fake_states([3, 3], [1, 1]), 3) == 1
+    assert emb.right_from(fake_states([3, 2], [1, 0.5]), 3) == 2  # never right: the last d
+
+
+def test_rank_analogy_ranks_with_and_without_the_inputs():
+    rng = np.random.default_rng(0)
+    words = ["king", "man", "woman", "queen", "prince", "girl"]
+    V = emb.normalize(rng.normal(size=(6, 8)))
+    ranking = emb.rank_analogy(words, V, ("king", "man", "woman"))
+    scores = emb.analogy(V[0], V[1], V[2], V)
+    assert ranking.words == [words[i] for i in np.argsort(-scores, kind="stable")]
+    np.testing.assert_allclose(ranking.scores, np.sort(scores)[::-1])
+    assert ranking.is_input == [w in ("king", "man", "woman") for w in ranking.words]
+    assert ranking.best == next(w for w in ranking.words if w not in ("king", "man", "woman"))
+    assert ranking.rank(ranking.words[0]) == 1 and ranking.rank("nowhere") is None
+    left_out = [w for w in ranking.words if w not in ("king", "man", "woman")]
+    assert ranking.rank("queen", inputs_kept=False) == left_out.index("queen") + 1
+
+
+def shipped_candidates(lang="en"):
+    from ui.i18n import load_catalog
+
+    return [e.text for e in emb.parse_entries(load_catalog(lang)["embeddings.default_candidates"], "")[0]]
+
+
+def test_the_shipped_analogy_presets_work_and_fail_as_the_page_says(model):
+    """What the caveat says of the presets with the shipped candidates: the nearest vector is often an
+    input; queen and Tokyo win once the inputs are left out; Florence and Venice beat Rome, shorter and
+    longer beat tall (and grandmother beats aunt)."""
+    assert shipped_candidates("en") == shipped_candidates("zh")
+    ranks, inputs_first = {}, 0
+    for a, b, c, expected in emb.ANALOGY_PRESETS:
+        words = list(dict.fromkeys([a, b, c, *shipped_candidates(), expected]))
+        ranking = emb.rank_analogy(words, emb.embed(model, words).X, (a, b, c))
+        ranks[expected] = (ranking.rank(expected, inputs_kept=False), ranking.words)
+        inputs_first += ranking.is_input[0]
+    assert inputs_first >= 2
+    assert ranks["queen"][0] == 1 and ranks["Tokyo"][0] == 1 and ranks["aunt"][0] > 1
+    rome, tall = ranks["Rome"][1], ranks["tall"][1]
+    assert rome.index("Florence") < rome.index("Rome") and rome.index("Venice") < rome.index("Rome")
+    assert tall.index("shorter") < tall.index("tall") and tall.index("longer") < tall.index("tall")
+
+
+@pytest.mark.slow
+def test_a_whole_vocabulary_has_more_rivals_than_the_candidate_list(model):
+    """The caveat: against MiniLM's first 5,000 whole words the expected answers rank no better than
+    among the shipped candidates, and for some of them far worse."""
+    vocabulary = emb.basis_words(model.tokenizer, 5000)
+    V = emb.embed(model, vocabulary, batch_size=256).X  # (5000, 384)
+    worse = 0
+    for a, b, c, expected in emb.ANALOGY_PRESETS:
+        words = list(dict.fromkeys([a, b, c, *shipped_candidates(), expected]))
+        listed = emb.rank_analogy(words, emb.embed(model, words).X, (a, b, c)).rank(expected, inputs_kept=False)
+        pool = list(dict.fromkeys([a, b, c, expected.lower(), *vocabulary]))
+        P = np.vstack([emb.embed(model, [a, b, c, expected]).X, V[[vocabulary.index(w) for w in pool[4:]]]])
+        whole = emb.rank_analogy(pool, P, (a, b, c)).rank(expected.lower(), inputs_kept=False)
+        assert whole >= listed, (expected, whole, listed)
+        worse += whole > listed
+    assert worse >= 2
+
+
+def test_the_default_question_finds_convolution_without_sharing_a_word(model):
+    """The page says so under the search when the default question is asked of the English FAQ."""
+    import re
+
+    from ui.i18n import load_catalog
+
+    catalog = load_catalog("en")
+    passages = [p for p in catalog["embeddings.knowledge_base"].splitlines() if p.strip()]
+    question = catalog["embeddings.default_query"]
+    order, _ = emb.top_k(emb.embed(model, [question]).X[0], emb.embed(model, passages).X, 1)
+    top = passages[int(order[0])]
+    assert top.startswith("A convolution")
+    words = lambda text: set(re.findall(r"[a-z]+", text.lower()))  # noqa: E731
+    assert words(question) & words(top) <= {"a", "in"}  # only words too small to carry meaning
+
+
+def test_embedding_table_is_the_gpts_first_layer():
+    from core.gpt import GPT, GPTConfig
+
+    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    W = emb.embedding_table(model)
+    assert W.shape == (11, 16)
+    np.testing.assert_array_equal(W, model.wte.weight.detach().numpy())
+    assert emb.parameter_count(model) == sum(p.numel() for p in model.parameters())

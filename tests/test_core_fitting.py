@@ -170,3 +170,52 @@ def test_an_overflowing_first_epoch_is_marked_at_the_step_it_diverged():
 def test_is_shop_data_only_for_the_six_teas_in_order():
     assert fit.is_shop_data(X, Y) and fit.is_shop_data(tuple(X), list(Y))
     assert not fit.is_shop_data(X[::-1], Y[::-1]) and not fit.is_shop_data(X, Y + 1)
+
+
+# --- Numbers the page quotes (moved from app_pages/fitting.py) ------------------------------------
+def test_best_line_is_the_closed_form_line_and_its_error():
+    k, b, error = fit.best_line(X, Y)
+    k_closed = np.sum((X - X.mean()) * (Y - Y.mean())) / np.sum((X - X.mean()) ** 2)
+    b_closed = Y.mean() - k_closed * X.mean()
+    assert (k, b) == pytest.approx((k_closed, b_closed))
+    assert error == pytest.approx(np.mean((k_closed * X + b_closed - Y) ** 2) / 2)
+
+
+def test_long_run_outcome_follows_the_run():
+    best = fit.best_line(X, Y)[2]
+    assert fit.long_run_outcome(fit.train(X, Y, lr=3e-2, epochs=100), best) == "explode"
+    assert fit.long_run_outcome(fit.train(X, Y, lr=1e-4, epochs=100), best) == "stall"  # SGD's noise floor
+    line_x = np.array([1.0, 2.0, 3.0, 4.0])  # points on one line: per-sample SGD can reach it
+    exact = fit.train(line_x, 2 * line_x + 1, k=0.0, b=0.0, lr=0.05, epochs=100)
+    best_exact = fit.best_line(line_x, 2 * line_x + 1)[2]
+    assert best_exact < 1e-12 and fit.long_run_outcome(exact, best_exact) == "stall"  # 1e-5 is not 1% of ~0
+    assert fit.long_run_outcome(exact, exact.errors[-1] / 1.005) == "reach"
+    # the rule itself, on hand-made runs: within 1% of the best error counts as reached
+    assert fit.long_run_outcome(fit.TrainResult([0, 0], [0, 0], [10.0, 101.0]), 100.0) == "reach"
+    assert fit.long_run_outcome(fit.TrainResult([0, 0], [0, 0], [10.0, 101.1]), 100.0) == "stall"
+    assert fit.long_run_outcome(fit.TrainResult([0], [0], [10.0], diverged_at=1), 100.0) == "explode"
+
+
+def test_first_update_effect_is_the_articles_second_tea():
+    steps = fit.sgd_epoch(X, Y, fit.K0, fit.B0, fit.ARTICLE_LR)
+    first, second, shift = fit.first_update_effect(steps)
+    assert (first, second) == (steps[0], steps[1])
+    assert second.y_hat - shift == fit.K0 * X[1] + fit.B0 == 750  # tea 2 before any update
+    # by hand: the update moves the prediction at x by -lr (de/dk x + de/db)
+    assert shift == pytest.approx(-fit.ARTICLE_LR * (first.dk * second.x + first.db)) and round(shift, 2) == -7.51
+    single = fit.sgd_epoch(X[:1], Y[:1], fit.K0, fit.B0, fit.ARTICLE_LR)
+    assert fit.first_update_effect(single)[:2] == (single[0], single[0])
+
+
+def test_gradient_ratio_is_the_mean_ratio_of_the_two_gradients():
+    steps = fit.sgd_epoch(X, Y, fit.K0, fit.B0, fit.ARTICLE_LR)
+    ratios = [abs(s.dk / s.db) for s in steps]  # de/dk over de/db, step by step
+    assert fit.gradient_ratio(X) == pytest.approx(np.mean(ratios)) == 17.5
+    assert fit.gradient_ratio([-2.0, 4.0]) == 3.0
+
+
+def test_rounded_prediction_is_the_articles_536():
+    run = fit.train(X, Y, epochs=20)
+    k2, b2, p2 = fit.rounded_prediction(run.ks[-1], run.bs[-1])
+    assert (k2, b2) == (-13.26, 999.64)
+    assert p2 == pytest.approx(-13.26 * 35 + 999.64) and round(p2) == 536

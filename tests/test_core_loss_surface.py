@@ -157,7 +157,7 @@ def test_divergence_is_detected_and_the_path_stays_finite(name):
 
 
 def test_steps_to():
-    path = ls.Path(np.zeros((4, 2)), np.array([5.0, 3.0, 1.0, 0.5]), np.zeros((4, 2)))
+    path = ls.Descent(np.zeros((4, 2)), np.array([5.0, 3.0, 1.0, 0.5]), np.zeros((4, 2)))
     assert path.steps_to(1.0) == 2 and path.steps_to(0.1) is None and path.steps_to(9) == 0
 
 
@@ -297,3 +297,88 @@ def test_standardized_bowl_at_twice_the_critical_rate_bounces_for_ever():
     assert path.diverged_at is None and path.steps_to(BEST * 1.01) is None
     np.testing.assert_allclose(path.losses, path.losses[0], rtol=1e-9)  # neither closer nor further
     np.testing.assert_allclose(path.thetas[2], path.thetas[0], rtol=1e-9)  # there and back again
+
+
+# --- what the page says about a run, and the maps' windows ---------------------------------------------
+@pytest.mark.parametrize(
+    ("lr", "regime"),
+    [(1e-5, "smooth"), (2e-3, "smooth"), (3e-3, "zigzag"), (5e-3, "zigzag"), (6e-3, "diverges"), (1e-2, "diverges")],
+)
+def test_judge_names_the_regime_from_the_curvatures_and_the_path(lr, regime):
+    path = ls.tea_path("gd", lr, (fit.K0, fit.B0), 100, standardized=False)
+    verdict = ls.judge(path, lr, ls.curvatures(X), BEST)
+    assert verdict.regime == regime
+    assert verdict.reached_at is None  # the ravine: no rate gets within 1% in 100 steps
+    assert (verdict.diverged_at is not None) == (regime == "diverges")
+    low, high = ls.curvatures(X)
+    assert verdict.rate == pytest.approx(max(abs(1 - lr * low), abs(1 - lr * high)))
+    # Across the valley (the steep eigenvector), a smooth walk stays on its side; a zig-zag changes side
+    # every step. Only the first steps count: after them the across-distance is below rounding.
+    hessian = np.array([[np.mean(X * X), np.mean(X)], [np.mean(X), 1.0]])
+    across = np.linalg.eigh(hessian)[1][:, -1]
+    sides = np.sign((path.thetas[:6] - [BEST_K, BEST_B]) @ across)
+    if regime == "smooth":
+        assert np.all(sides == sides[0])
+    if regime == "zigzag":
+        assert np.all(sides[1:] != sides[:-1])
+
+
+@pytest.mark.parametrize(
+    ("lr", "regime", "reached"),
+    [(0.1, "smooth", 22), (0.5, "smooth", 4), (1.0, "smooth", 1), (1.5, "zigzag", 4), (2.0, "bounces", None),
+     (2.5, "diverges", None)],
+)  # fmt: skip
+def test_judge_on_the_round_bowl(lr, regime, reached):
+    path = ls.tea_path("gd", lr, (fit.K0, fit.B0), 30, standardized=True)
+    verdict = ls.judge(path, lr, ls.curvatures(ls.tea_data(True)[0]), BEST)
+    assert (verdict.regime, verdict.reached_at) == (regime, reached)
+    assert verdict.rate == pytest.approx(abs(1 - lr), abs=1e-12)  # both curvatures are 1
+    if 0 < verdict.rate < 1:  # the distance after that many steps is at most 1% of the start's
+        n = verdict.steps_to_shrink(100)
+        assert verdict.rate**n <= 0.01 < verdict.rate ** (n - 1)
+    else:
+        assert verdict.steps_to_shrink(100) == 0
+
+
+def test_the_stall_of_lesson_one_and_the_lowest_error():
+    assert round(ls.sgd_stall(), 1) == 3558.4 and round(ls.best_error(), 1) == 2785.7
+    assert ls.best_error() == pytest.approx(BEST, rel=1e-12)
+
+
+@pytest.mark.parametrize("standardized", [False, True])
+def test_tea_window_holds_the_start_and_the_minimum(standardized):
+    ks, bs = ls.tea_window(standardized, 50)
+    assert len(ks) == len(bs) == 50
+    x, y = ls.tea_data(standardized)
+    k_best, b_best = fit.least_squares(x, y)
+    start = ls.tea_path("gd", 1e-3, (fit.K0, fit.B0), 0, standardized).thetas[0]
+    for k, b in [(k_best, b_best), tuple(start)]:
+        assert ks[0] < k < ks[-1] and bs[0] < b < bs[-1]
+    if standardized:  # a square around the minimum: the bowl is drawn round
+        assert ks[-1] - ks[0] == pytest.approx(bs[-1] - bs[0])
+        assert (ks[0] + ks[-1]) / 2 == pytest.approx(k_best) and (bs[0] + bs[-1]) / 2 == pytest.approx(b_best)
+
+
+def test_thin_grid_keeps_the_edges_and_the_values():
+    xs, ys = np.linspace(0, 1, 200), np.linspace(5, 6, 150)
+    z = np.add.outer(ys, 10 * xs)  # z[i, j] = ys[i] + 10 xs[j]
+    tx, ty, tz = ls.thin_grid(xs, ys, z, 60)
+    assert (tx[0], tx[-1], ty[0], ty[-1]) == (0, 1, 5, 6) and tz.shape == (60, 60) and tz.dtype == np.float32
+    np.testing.assert_allclose(tz, np.add.outer(ty, 10 * tx), rtol=1e-6)
+
+
+def test_neuron_map_orders_the_minima_and_labels_the_basins():
+    small = ls.neuron_map(grid=21, basin_grid=(7, 5))
+    loss_fn = ls.neuron_loss(*ls.neuron_data())
+    assert small.loss.shape == (21, 21) and small.basins.shape == (5, 7)
+    assert len(small.minima) == 2 and len(small.saddles) == 1
+    assert float(loss_fn(small.minima[0])[0]) < float(loss_fn(small.minima[1])[0])  # global first
+    assert small.loss[3, 7] == pytest.approx(float(loss_fn(np.array([small.ws[7], small.vs[3]]))[0]))
+    expected = ls.basins(loss_fn, small.minima, small.basin_ws, small.basin_vs, ls.BASIN_LR, ls.BASIN_STEPS)
+    np.testing.assert_array_equal(small.basins, expected)
+
+
+def test_ended_in_names_the_nearest_minimum_within_the_tolerance():
+    minima = [np.array([-1.34, 0.94]), np.array([1.63, -0.78])]
+    assert ls.ended_in((-1.33, 0.95), minima) == 0 and ls.ended_in((1.63, -0.8), minima) == 1
+    assert ls.ended_in((0.0, 0.0), minima) is None and ls.ended_in((0.0, 0.0), minima, tolerance=5) == 0

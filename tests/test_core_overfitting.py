@@ -1,5 +1,8 @@
 """Lesson 4's computations against independent references: scikit-learn's Ridge and Lasso,
-NumPy's polynomial fit, torch.nn.functional's cross-entropy, and the behaviour the lesson claims."""
+NumPy's polynomial fit, torch.nn.functional's cross-entropy, core.mlp's own trainer for the replay
+and early stopping, and the behaviour the lesson claims."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,8 +14,8 @@ from core import mlp
 from core import overfitting as of
 from core.progress import Progress
 
+X_VAL, Y_VAL = of.validation_houses()
 X_TEST, Y_TEST = of.test_houses()
-PAGE_SEED = 1  # the page's training sample (app_pages/overfitting.py HOUSE_SEED)
 
 
 # --- Polynomials ---------------------------------------------------------------------------------
@@ -49,7 +52,7 @@ def test_lasso_matches_scikit_learn(degree, lam):
 
 
 def test_lasso_drives_weights_to_exactly_zero_and_ridge_does_not():
-    x, y = of.sample_houses(12, PAGE_SEED)
+    x, y = of.sample_houses(of.N_HOUSES)
     lasso = of.fit_polynomial(x, y, 12, "l1", 0.03)
     ridge = of.fit_polynomial(x, y, 12, "l2", 0.03)
     assert (lasso.w == 0).sum() >= 6
@@ -65,37 +68,79 @@ def test_no_penalty_is_the_least_squares_polynomial():
 
 
 def test_l2_shrinks_the_weights_as_lambda_grows():
-    x, y = of.sample_houses(12, PAGE_SEED)
+    x, y = of.sample_houses(of.N_HOUSES)
     norms = [np.linalg.norm(of.fit_polynomial(x, y, 12, "l2", lam).w) for lam in (0.0, 1e-4, 1e-2, 1.0)]
     assert all(a > b for a, b in zip(norms, norms[1:]))
 
 
 def test_the_curve_through_every_house_predicts_worse_than_a_line():
     """The curriculum: a curve forced through every training point (loss 0) does worse than a line."""
-    x, y = of.sample_houses(12, PAGE_SEED)
-    sweep = of.degree_sweep(x, y, X_TEST, Y_TEST, 15)
+    x, y = of.sample_houses(of.N_HOUSES)
+    sweep = of.degree_sweep(x, y, X_VAL, Y_VAL, 15)
     through_all = sweep.fits[len(x) - 2]  # degree n - 1: n parameters for n houses
     assert of.mse(through_all, x, y) < 1e-12
-    assert of.mse(through_all, X_TEST, Y_TEST) > 10 * sweep.test_mse[0]
+    assert of.mse(through_all, X_VAL, Y_VAL) > 10 * sweep.val_mse[0]
+    assert of.mse(through_all, X_TEST, Y_TEST) > 10 * of.mse(sweep.fits[0], X_TEST, Y_TEST)
 
 
-def test_train_error_only_falls_while_test_error_is_u_shaped():
-    x, y = of.sample_houses(12, PAGE_SEED)
-    sweep = of.degree_sweep(x, y, X_TEST, Y_TEST, 15)
+def test_training_error_only_falls_while_validation_error_is_u_shaped():
+    x, y = of.sample_houses(of.N_HOUSES)
+    sweep = of.degree_sweep(x, y, X_VAL, Y_VAL)
     assert np.all(np.diff(sweep.train_mse[:11]) <= 1e-12)  # nested models: more freedom never hurts training
     best = sweep.best_degree
     assert 1 < best < 8
-    assert sweep.test_mse[0] > sweep.test_mse[best - 1] < sweep.test_mse[10]
+    assert sweep.val_mse[0] > sweep.val_mse[best - 1] < sweep.val_mse[10]
+    assert of.trend(sweep.val_mse[:11]) == "down_up"
 
 
-def test_more_houses_and_augmentation_lower_the_test_error():
-    x, y = of.sample_houses(12, PAGE_SEED)
-    base = of.degree_sweep(x, y, X_TEST, Y_TEST, 12).test_mse[-1]
-    x_more, y_more = of.sample_houses(60, PAGE_SEED)
-    more = of.degree_sweep(x_more, y_more, X_TEST, Y_TEST, 12).test_mse[-1]
-    augmented = of.augment(x, y, 10, 0.3, 2)
-    aug = of.degree_sweep(x, y, X_TEST, Y_TEST, 12, fit_on=augmented).test_mse[-1]
-    assert more < base / 10 and aug < base / 10
+def test_the_degree_is_chosen_on_validation_houses_never_on_test_houses():
+    """The fidelity review's point: the test set chooses nothing. Validation and test houses are
+    different draws, and best_degree reads only the validation error it was given."""
+    assert not np.intersect1d(X_VAL, X_TEST).size
+    x, y = of.sample_houses(of.N_HOUSES)
+    sweep = of.degree_sweep(x, y, X_VAL, Y_VAL)
+    assert sweep.best_degree == int(np.argmin([of.mse(f, X_VAL, Y_VAL) for f in sweep.fits])) + 1
+    np.testing.assert_allclose(sweep.val_mse, [of.mse(f, X_VAL, Y_VAL) for f in sweep.fits])
+
+
+def test_a_bigger_sample_keeps_the_smaller_ones_houses():
+    small, big = of.sample_houses(12), of.sample_houses(40)
+    assert set(small[0]) <= set(big[0])
+    np.testing.assert_array_equal(small[1], big[1][np.isin(big[0], small[0])])
+    assert len(of.sample_houses(300, of.VAL_SEED)[0]) == 300
+
+
+@pytest.mark.parametrize("remedy", of.REMEDIES)
+def test_every_remedy_state_is_the_direct_fit(remedy):
+    states = of.remedy_sweep(remedy)
+    assert [s.value for s in states] == list(of.remedy_values(remedy))
+    for s in states[::3]:
+        x, y = of.sample_houses(s.value if remedy == "houses" else of.N_HOUSES)
+        if remedy == "copies":
+            fit = of.fit_polynomial(*of.augment(x, y, s.value, of.JITTER, of.HOUSE_SEED + 1), of.WILD_DEGREE)
+            assert len(s.copies[0]) == s.value * len(x)
+        elif remedy == "houses":
+            fit = of.fit_polynomial(x, y, of.WILD_DEGREE)
+        else:
+            fit = of.fit_polynomial(x, y, of.WILD_DEGREE, remedy, s.value)
+        np.testing.assert_allclose(s.fit.w, fit.w, atol=1e-9)
+        assert s.train_mse == pytest.approx(of.mse(fit, x, y), abs=1e-12)
+        assert s.val_mse == pytest.approx(of.mse(fit, X_VAL, Y_VAL))
+
+
+def test_the_remedies_tame_the_wild_curve_as_the_lesson_says():
+    l2, l1 = of.remedy_sweep("l2"), of.remedy_sweep("l1")
+    wild = l2[0].val_mse
+    assert of.trend([s.val_mse for s in l2]) == "down_up"  # exercise 2: too much penalty underfits
+    assert min(s.val_mse for s in l2) < wild / 100
+    assert [s.zeros for s in l2] == [0] * len(l2)  # L2 never zeroes a weight ...
+    assert l1[-1].zeros > l1[3].zeros > 0  # ... L1 zeroes more and more of them
+    for remedy in ("houses", "copies"):
+        assert of.remedy_sweep(remedy)[-1].val_mse < wild / 100
+
+
+def test_trend_names_the_shape_of_a_curve():
+    assert of.trend([3, 2, 1]) == "down" and of.trend([1, 2, 3]) == "up" and of.trend([3, 1, 2]) == "down_up"
 
 
 def test_augment_copies_prices_and_jitters_distances():
@@ -283,15 +328,61 @@ def test_early_stopping_reports_its_last_epoch():
     assert seen[-1].step == len(run.val_loss_) < 400 and seen[-1].total == 400
 
 
-def test_summarize_run_scores_the_kept_weights():
+def test_early_stop_epoch_is_where_the_trainer_stops():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=64, epochs=400, lr=0.02)
+    full = mlp.train_mlp(*split, 2, config)
+    for patience in (10, 40):
+        stopped = mlp.train_mlp(*split, 2, replace(config, early_stopping=True, patience=patience))
+        assert of.early_stop_epoch(full.val_loss_, patience) == (len(stopped.val_loss_), stopped.best_epoch_)
+    assert of.early_stop_epoch([3.0, 2.0, 1.0], 5) == (3, 3)  # never waited long enough: the last epoch
+
+
+def test_the_replays_short_run_repeats_the_full_runs_first_epochs():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=32, epochs=200, lr=0.01, dropout=0.3, seed=2)
+    full = mlp.train_mlp(*split, 2, config)
+    short = mlp.train_mlp(*split, 2, replace(config, epochs=20))
+    assert short.train_loss_ == full.train_loss_[:20] and short.val_loss_ == full.val_loss_[:20]
+
+
+def test_a_replay_keeps_maps_along_the_way_and_scores_the_kept_weights():
+    split = _overfitting_problem()
+    config = mlp.MLPConfig(width=32, epochs=100, lr=0.02, seed=0)
+    seen: list[Progress] = []
+    replay = of.train_replay(split, 2, config, "spirals", on_progress=seen.append)
+    assert [s.epoch for s in replay.snapshots] == list(range(1, 11)) + list(range(20, 101, 10))
+    assert [p.step for p in seen] == list(range(10, 101, 10))  # the bar follows the full run only
+    window = of.plot_range(np.concatenate([split[0], split[2]]))
+    for epoch in (3, 50):  # a map equals the map of a network trained for that many epochs
+        run = mlp.train_mlp(*split, 2, replace(config, epochs=epoch))
+        snapshot = next(s for s in replay.snapshots if s.epoch == epoch)
+        np.testing.assert_allclose(snapshot.probs, of.boundary_grid(run, *window)[2], atol=1e-6)
+    full = mlp.train_mlp(*split, 2, config)
+    assert replay.val_loss == full.val_loss_ and replay.train_acc == full.train_acc_
+    assert replay.final_val_acc == pytest.approx((mlp.predict_proba(full, split[2]).argmax(1) == split[3]).mean())
+    assert replay != of.train_replay(split, 2, config, "spirals")  # equal only to itself
+    assert not any(s.kept for s in replay.snapshots) and replay.n_classes == 2 and replay.epochs == 100
+
+
+def test_an_early_stopped_replay_ends_with_the_kept_weights():
     split = _overfitting_problem()
     config = mlp.MLPConfig(width=64, epochs=400, lr=0.02, early_stopping=True, patience=40)
-    run = mlp.train_mlp(*split, 2, config)
-    summary = of.summarize_run(run, config, "Spirals", ["a", "b"], split, (-1, 1), (-1, 1))
-    assert summary.restored and summary.best_epoch == run.best_epoch_ and summary.val_loss == run.val_loss_
-    assert summary.val_acc == pytest.approx((mlp.predict_proba(run, split[2]).argmax(1) == split[3]).mean())
-    assert summary.grid[2].shape == (60, 60, 2)
-    assert summary != of.summarize_run(run, config, "Spirals", ["a", "b"], split, (-1, 1), (-1, 1))  # by identity
+    replay = of.train_replay(split, 2, config, "spirals")
+    kept = replay.snapshots[-1]
+    assert kept.kept and kept.epoch == replay.best_epoch and replay.stopped_early and replay.restored
+    assert max(s.epoch for s in replay.snapshots[:-1]) == replay.epochs == replay.best_epoch + 40
+
+
+@pytest.mark.slow
+def test_the_course_run_overfits_as_the_page_says():
+    """The run every learner sees: the validation loss turns, and the accuracy falls with it."""
+    split = of.lesson_split(*of.LESSON_DATA, of.HOLDOUT, of.LESSON_CONFIG.seed)
+    run = mlp.train_mlp(*split, of.LESSON_DATA[3], of.LESSON_CONFIG)
+    assert of.trend(run.val_loss_) == "down_up"
+    best = run.best_epoch_
+    assert best < of.LESSON_CONFIG.epochs / 4 and run.val_loss_[-1] > 2 * run.val_loss_[best - 1]
+    assert run.val_acc_[-1] < run.val_acc_[best - 1] and run.train_acc_[-1] == 1.0
 
 
 def test_the_example_csv_is_a_valid_file():

@@ -201,3 +201,90 @@ def test_generate_runs_at_tiny_temperatures(T):
     start = torch.zeros(1, 1, dtype=torch.long)
     out = generate(model, start, 12, T, generator=torch.Generator().manual_seed(3))
     assert torch.equal(out, generate(model, start, 12, 0.0)), "no ties in real logits: the greedy text"
+
+
+# --- Helpers moved from lesson 8's page ---------------------------------------------------------------
+def test_continue_text_is_nanogpts_loop_on_the_prompts_last_block():
+    """Reference: one full forward pass per new character, from the last block_size prompt ids."""
+    from core.gpt_train import CharVocab
+    from core.sampling import Settings, continue_text
+
+    vocab = CharVocab("\n abcdef")
+    model = GPT(GPTConfig(vocab_size=len(vocab), block_size=16, n_layer=1, n_head=2, n_embd=8),
+                torch.Generator().manual_seed(1))  # fmt: skip
+    ids = vocab.encode("abc dcba\nfedcba abcdef")  # 22 ids: the model reads the last 16
+    for settings in (Settings(0.0), Settings(1.0), Settings(0.7, 3, None), Settings(1.4, None, 0.8)):
+        steps = []
+        text = continue_text(model, vocab, ids, settings, 12, seed=11, on_token=steps.append)
+        start = torch.tensor([ids[-16:]])
+        expected = generate(model, start, 12, settings.temperature, settings.top_k, settings.top_p,
+                            generator=torch.Generator().manual_seed(11))  # fmt: skip
+        assert text == vocab.decode(expected[0, 16:].tolist()) and len(text) == 12 and steps == list(range(1, 13))
+    short, generator = torch.tensor([ids[:5]]), torch.Generator().manual_seed(3)
+    idx = short
+    for _ in range(10):  # while the context fits, the plain loop
+        probs = distribution(model.next_logits(idx), 1.2, None, 0.9)
+        idx = torch.cat([idx, torch.multinomial(probs, 1, generator=generator)], dim=1)
+    assert continue_text(model, vocab, tuple(ids[:5]), Settings(1.2, None, 0.9), 10, 3) == vocab.decode(
+        idx[0, 5:].tolist()
+    )
+
+
+def test_draw_is_torch_multinomial_with_that_seed():
+    from core.sampling import draw
+
+    probs = distribution(LOGITS, 1.3, top_k=4)
+    for seed in range(20):
+        reference = torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)).item()
+        assert draw(probs, seed) == reference and probs[reference] > 0
+
+
+def test_bits_is_the_entropy_as_a_number_never_minus_zero():
+    from core.sampling import bits
+
+    probs = distribution(LOGITS, 0.9)
+    assert bits(probs) == pytest.approx(-sum(p * math.log2(p) for p in probs.tolist()), rel=1e-6)
+    assert bits(torch.full((4,), 0.25)) == pytest.approx(2.0)
+    certain = bits(torch.tensor([0.0, 1.0, 0.0]))
+    assert certain == 0.0 and math.copysign(1.0, certain) == 1.0 and f"{certain:.2f}" == "0.00"
+
+
+def test_direction():
+    from core.sampling import direction
+
+    assert direction(1.0, 1.1) == "up" and direction(1.1, 1.0) == "down"
+    assert direction(1.0, 1.0 + 1e-7) == "same" and direction(1.0, 1.0 - 1e-7) == "same"
+
+
+def test_nucleus_choice_is_the_ranking_cut_where_the_mass_reaches_p():
+    from core.sampling import nucleus_choice
+
+    logits = torch.randn(30, generator=torch.Generator().manual_seed(2))
+    probs = torch.softmax(logits, -1).tolist()
+    order = sorted(range(30), key=lambda i: (-probs[i], i))
+    for p in (0.05, 0.3, 0.5, 0.8, 0.95):
+        before, n = 0.0, 0
+        while before < p:  # the smallest set of most probable characters holding at least p
+            before += probs[order[n]]
+            n += 1
+        ranked, kept, mass = nucleus_choice(logits, p)
+        assert ranked == order[:5] and kept == order[: min(n, 5)]
+        assert mass == pytest.approx(sum(probs[i] for i in kept), rel=1e-5)
+
+
+def test_draw_gap_is_the_largest_difference_of_shares():
+    from core.sampling import draw_gap, sample_counts
+
+    probs = distribution(LOGITS, 1.0)
+    counts = sample_counts(probs, 1000, torch.Generator().manual_seed(0)).numpy()
+    reference = max(abs(c / 1000 - float(p)) for c, p in zip(counts, probs))
+    assert draw_gap(counts, probs.numpy()) == pytest.approx(reference, rel=1e-6)
+    assert draw_gap([1, 3], [0.25, 0.75]) == 0.0
+
+
+def test_nearest_index():
+    from core.sampling import nearest_index
+
+    values = tuple(round(v * 0.05, 2) for v in range(61))
+    for value in (0.0, 0.02, 0.03, 1.0, 1.26, 2.99, 3.0, 7.0, -1.0):
+        assert nearest_index(values, value) == min(range(len(values)), key=lambda i: (abs(values[i] - value), i))

@@ -1,6 +1,7 @@
 """Lesson 1's page: the editable table under a paste of thousands of rows, data that overflows,
 and what the learner typed surviving a visit to another lesson (issue 17)."""
 
+import ast
 import json
 
 import pytest
@@ -127,3 +128,20 @@ def test_the_three_exercises_answered_right_and_wrong(lang):
     assert at.session_state["exercises_solved"]["fitting"] == {1, 2, 3}
     at.button(key="ex_fitting_2_preset").click().run()
     assert at.slider(key="fit_steps").value == 2
+
+
+def test_the_lessons_files_stay_thin():
+    """Issue 20: the page under 200 lines, its sections module about 250, no function over 60 (ast)."""
+    files = [
+        (PAGE, 199),
+        (PAGE.with_name("fitting_sections.py"), 250),
+        (ROOT / "ui" / "fitting_charts.py", None),
+        (ROOT / "ui" / "line_pad.py", None),
+    ]
+    for path, most in files:
+        source = path.read_text(encoding="utf-8")
+        assert most is None or len(source.splitlines()) <= most, path.name
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                assert node.end_lineno - start < 60, f"{path.name}: {node.name}"

@@ -1,6 +1,7 @@
 """Lesson 8's page in AppTest: the distribution against the model's own logits, the cut-offs,
 prompts that need handling, seeded generation, 1,000 draws, a missing model, and retraining."""
 
+import ast
 import base64
 import json
 import os
@@ -339,3 +340,15 @@ def test_a_generated_text_says_what_it_was_made_with_after_the_sliders_move():
     assert made_with in [c.value for c in at.caption]
     at.slider(key="smp_temp").set_value(2.0).run()
     assert made_with in [c.value for c in at.caption]
+
+
+def test_the_lessons_files_stay_thin():
+    """Issue 20: the page under 200 lines, its sections module about 250, no function over 60 (ast)."""
+    files = [(PAGE, 199), (PAGE.with_name("sampling_sections.py"), 250), (ROOT / "ui" / "sampling_charts.py", None)]
+    for path, most in files:
+        source = path.read_text(encoding="utf-8")
+        assert most is None or len(source.splitlines()) <= most, path.name
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                assert node.end_lineno - start < 60, f"{path.name}: {node.name}"

@@ -1,25 +1,31 @@
-"""Figures for lesson 5, built from core.convolution's results."""
+"""Figures for lesson 5, built from core.convolution's results (every number on them is core's)."""
 
 import base64
 import io
 
 import numpy as np
 import plotly.graph_objects as go
-import streamlit as st
 from PIL import Image
-from plotly.subplots import make_subplots
 
 from core import convolution as cv
 from ui.figures import COLORS, style
 from ui.i18n import t
+from ui.scrub import Frame, build_template
 
 SMALL = 40  # maps up to this side are drawn cell by cell, with their values on hover
 DIVERGING = "RdBu_r"  # negative blue, zero white, positive red
+GRAY = "gray"  # an image's brightness: 0 black, 1 white
+CLIP = 99.0  # a large map's colours saturate at this percentile of |value|: a few extreme pixels
+#              would otherwise wash every edge out to white
 _BLUE, _RED = np.array([33, 102, 172]), np.array([178, 24, 43])
 
 
 def _is_signed(x: np.ndarray) -> bool:
     return bool(np.min(x) < -1e-9)
+
+
+def _bound(x: np.ndarray, percentile: float = 100.0) -> float:
+    return float(np.percentile(np.abs(x), percentile)) or float(np.max(np.abs(x))) or 1.0
 
 
 def _lookup_tables() -> tuple[np.ndarray, np.ndarray]:
@@ -35,153 +41,199 @@ def _lookup_tables() -> tuple[np.ndarray, np.ndarray]:
 GRAY_LUT, DIVERGING_LUT = _lookup_tables()
 
 
-def _rgb(x: np.ndarray) -> np.ndarray:
-    """(H, W) values -> (H, W, 3) uint8: gray for non-negative maps, blue-white-red around 0 otherwise."""
-    if not _is_signed(x):
-        top = max(float(np.max(x)), 1e-12)
-        return GRAY_LUT[(np.clip(x / top, 0, 1) * 255).astype(np.uint8)]
-    bound = max(float(np.max(np.abs(x))), 1e-12)
+def _rgb(x: np.ndarray, image: bool, bound: float) -> np.ndarray:
+    """(H, W) values -> (H, W, 3) uint8: an image in gray (0 black, 1 white), a map blue-white-red."""
+    if image:
+        return GRAY_LUT[(np.clip(x, 0, 1) * 255).astype(np.uint8)]
     return DIVERGING_LUT[(np.clip(x / bound, -1, 1) * 127.5 + 127.5).astype(np.uint8)]
 
 
-def png_source(x: np.ndarray) -> str:
+def png_source(x: np.ndarray, image: bool = False, bound: float | None = None) -> str:
     """A map as a PNG data URI: a 512x512 image travels as tens of kilobytes, not megabytes of JSON."""
     buffer = io.BytesIO()
-    Image.fromarray(_rgb(x)).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(_rgb(x, image, bound or _bound(x, CLIP))).save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _heat_values(x: np.ndarray) -> dict:
-    """A small map's heatmap values and colours: gray when non-negative, diverging around 0 otherwise."""
-    signed = _is_signed(x)
-    bound = float(np.max(np.abs(x))) or 1.0
-    return {"z": x, "colorscale": DIVERGING if signed else "gray", "zmin": -bound if signed else 0, "zmax": bound}
+def _heat_values(x: np.ndarray, image: bool = False, bound: float | None = None) -> dict:
+    """A small map's heatmap values and colours: an image in gray, a map blue-white-red around 0."""
+    if image:
+        return {"z": x, "colorscale": GRAY, "zmin": 0, "zmax": 1}
+    bound = bound or _bound(x)
+    return {"z": x, "colorscale": DIVERGING, "zmin": -bound, "zmax": bound}
 
 
-def map_trace(x: np.ndarray, source: str | None = None) -> go.Heatmap | go.Image:
-    """A heatmap with values on hover for small maps; a PNG image (`source`, if encoded already) for large ones."""
+def map_trace(x: np.ndarray, image: bool = False, bound: float | None = None) -> go.Heatmap | go.Image:
+    """An image (brightness 0-1) or a feature map: a heatmap with values on hover when small, else a
+    PNG. A map's colours reach full strength at `bound` (default: a large map's 99th percentile)."""
     if max(x.shape) <= SMALL:
-        return go.Heatmap(**_heat_values(x), showscale=False, hovertemplate=t("convolution.chart.hover_value"))
-    return go.Image(source=source or png_source(x), hovertemplate=t("convolution.chart.hover_pixel"))
+        return go.Heatmap(
+            **_heat_values(x, image, bound), showscale=False, hovertemplate=t("convolution.chart.hover_value")
+        )
+    return go.Image(source=png_source(x, image, bound), hovertemplate=t("convolution.chart.hover_pixel"))
 
 
 def _range_note(x: np.ndarray) -> str:
     return t("convolution.chart.range", lo=f"{float(np.min(x)):.3g}", hi=f"{float(np.max(x)):.3g}")
 
 
-def map_figure(
-    x: np.ndarray, title: str, box: tuple | None = None, height: int = 380, source: str | None = None, details=True
-):
-    """One image or feature map, rows downwards, with its size and value range in the title.
-
-    box = (top, left, height, width) draws a rectangle, e.g. the patch under the kernel.
-    """
-    fig = go.Figure(map_trace(x, source))
-    full_title = f"{title} · {x.shape[0]}×{x.shape[1]} · {_range_note(x)}" if details else title
-    if box is not None:
-        top, left, h, w = box
-        fig.add_shape(
-            type="rect",
-            x0=left - 0.5,
-            x1=left + w - 0.5,
-            y0=top - 0.5,
-            y1=top + h - 0.5,
-            line={"color": COLORS["warning"], "width": 3},
-        )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
-    fig.update_xaxes(constrain="domain")
-    return style(fig, full_title, t("convolution.chart.column_axis"), t("convolution.chart.row_axis"), height)
-
-
-def move_box(fig: go.Figure, box: tuple) -> None:
-    """Move the rectangle of a map_figure drawn with a box to box = (top, left, height, width), in place."""
-    top, left, h, w = box
-    fig.layout.shapes[0].update(x0=left - 0.5, x1=left + w - 0.5, y0=top - 0.5, y1=top + h - 0.5)
-
-
-def _panels(traces: list, titles: list[str], maps: int | None = None, axis: dict | None = None) -> go.Figure:
-    """Panels side by side in one figure, laid out directly (plotly's make_subplots is slow to build).
-
-    The first `maps` panels (all by default) show images: rows downwards, square pixels.
-    """
-    n, gap = len(traces), 0.05
-    width = (1 - gap * (n - 1)) / n
-    layout = {"annotations": [], "showlegend": False}
-    for i, (trace, title) in enumerate(zip(traces, titles), start=1):
+def _panels(titles: list[str], widths: list[float], maps: int, gap: float = 0.06) -> dict:
+    """A layout of panels side by side, `widths` in proportion; the first `maps` show images (rows
+    downwards, square pixels, aligned top left under their titles). Plotly's make_subplots is slow to build."""
+    scale = (1 - gap * (len(widths) - 1)) / sum(widths)
+    layout, left = {"annotations": [], "showlegend": False}, 0.0
+    for i, (title, width) in enumerate(zip(titles, widths), start=1):
         suffix = "" if i == 1 else str(i)
-        left = (i - 1) * (width + gap)
-        trace.xaxis, trace.yaxis = f"x{suffix}", f"y{suffix}"
-        layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}", **(axis or {})}
-        layout[f"yaxis{suffix}"] = {"domain": [0, 1], "anchor": f"x{suffix}", **(axis or {})}
-        if i <= (n if maps is None else maps):
-            layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}", constrain="domain")
-        title_box = {"x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom"}
-        layout["annotations"].append({"text": title, "showarrow": False, **title_box})
-    return go.Figure(data=traces, layout=layout)
+        right = min(1.0, left + width * scale)  # rounding could pass 1
+        layout[f"xaxis{suffix}"] = {"domain": [left, right], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [0, 1], "anchor": f"x{suffix}"}
+        if i <= maps:
+            layout[f"xaxis{suffix}"].update(constrain="domain", constraintoward="left")
+            layout[f"yaxis{suffix}"].update(
+                autorange="reversed", scaleanchor=f"x{suffix}", constrain="domain", constraintoward="top"
+            )
+        box = {"x": left, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "bottom"}
+        layout["annotations"].append({"text": title, "showarrow": False, "align": "left", **box})
+        left = right + gap
+    return layout
 
 
-def _square_cells(fig: go.Figure, panels: int) -> None:
-    """Rows downwards and square pixels in every panel of a subplot figure."""
-    for n in range(1, panels + 1):
-        suffix = "" if n == 1 else str(n)
-        fig.layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}")
+def _on(trace, panel: int):
+    suffix = "" if panel == 1 else str(panel)
+    trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}")
+    return trace
 
 
-def _grid_values(values: np.ndarray) -> dict:
-    """What a grid cell shows: the values, as colours and as text."""
-    bound = float(np.max(np.abs(values))) or 1.0
-    return {"z": values, "text": np.vectorize(lambda v: f"{v:.3g}")(values), "zmin": -bound, "zmax": bound}
+def _box(top: int, left: int, size: int) -> dict:
+    """A square outline around cells [top, top + size) x [left, left + size), as a line's points."""
+    x0, x1, y0, y1 = left - 0.5, left + size - 0.5, top - 0.5, top + size - 0.5
+    return {"x": [x0, x1, x1, x0, x0], "y": [y0, y0, y1, y1, y0]}
 
 
-def _grid_trace(values: np.ndarray) -> go.Heatmap:
-    return go.Heatmap(
-        **_grid_values(values),
-        texttemplate="%{text}",
+def _outline(top: int, left: int, size: int) -> go.Scatter:
+    return go.Scatter(
+        **_box(top, left, size), mode="lines", line={"color": COLORS["warning"], "width": 4}, hoverinfo="skip"
+    )
+
+
+def _below_axis_title(spec: dict) -> dict:
+    """Room between an x-axis title and the in-figure slider's label under it."""
+    spec["layout"]["sliders"][0]["pad"] = {**spec["layout"]["sliders"][0]["pad"], "t": 70}
+    return spec
+
+
+# --- The hero: one kernel slid over a digit, stop by stop ------------------------------------------
+def _cells(z, bound: float, panel: int, **extra) -> go.Heatmap:
+    """A grid of numbered cells, blue-white-red around 0, with a gap between cells."""
+    cells = go.Heatmap(
+        z=z,
         colorscale=DIVERGING,
+        zmin=-bound,
+        zmax=bound,
+        xgap=2,
+        ygap=2,
         showscale=False,
+        texttemplate="%{text}",
         hovertemplate=t("convolution.chart.hover_value"),
+        **extra,
     )
+    return _on(cells, panel)
 
 
-def closeup_figure(patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> go.Figure:
-    """The input patch, the kernel and their element-wise products, every number in its cell."""
+def _products_text(patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> list[list[str]]:
+    return [[f"{a:.2f} × {b:.3g}<br>= {p:.2f}" for a, b, p in zip(*row)] for row in zip(patch, k, products)]
+
+
+def _filled(y: np.ndarray, stops: int) -> tuple[list, list]:
+    """The feature map as far as the kernel has gone (`stops` cells, row by row); None beyond."""
+    flat = [float(v) if n < stops else None for n, v in enumerate(y.ravel())]
+    rows = [flat[r * y.shape[1] : (r + 1) * y.shape[1]] for r in range(y.shape[0])]
+    return rows, [["" if v is None else f"{v:.2f}" for v in row] for row in rows]
+
+
+def slide_template(x: np.ndarray, k: np.ndarray, digit: int) -> dict:
+    """The input with the patch outlined, the nine products of this stop, and the feature map filling
+    in up to this stop: one frame per stop of the kernel (stride 1, no padding)."""
+    s = cv.sweep(x, k)
+    size = k.shape[0]
+    y_bound, p_bound = _bound(s.y), _bound(s.products)
+    rows, texts = _filled(s.y, 1)
     titles = [
-        t("convolution.chart.patch_title"),
-        t("convolution.chart.kernel_title"),
-        t("convolution.chart.products_title"),
+        t("convolution.chart.slide_input", digit=digit, h=x.shape[0], w=x.shape[1]),
+        t("convolution.chart.slide_products"),
+        t("convolution.chart.slide_output", h=s.y.shape[0], w=s.y.shape[1]),
     ]
-    fig = _panels([_grid_trace(values) for values in (patch, k, products)], titles, axis={"dtick": 1})
-    return style(
-        fig,
-        t("convolution.chart.closeup_title"),
-        t("convolution.chart.column_axis"),
-        t("convolution.chart.row_axis"),
-        340,
-    )
+    blank = go.Heatmap(
+        z=np.zeros(s.y.shape),
+        colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
+        xgap=2,
+        ygap=2,
+        showscale=False,
+        hoverinfo="skip",
+    )  # the cells the kernel has not reached yet
+    traces = [
+        _on(
+            go.Heatmap(
+                **_heat_values(x, image=True),
+                xgap=1,
+                ygap=1,
+                showscale=False,
+                hovertemplate=t("convolution.chart.hover_value"),
+            ),
+            1,
+        ),
+        _on(_outline(0, 0, size), 1),
+        _cells(s.products[0], p_bound, 2, text=_products_text(s.patches[0], k, s.products[0]), textfont={"size": 13}),
+        _on(blank, 3),
+        _cells(rows, y_bound, 3, text=texts),
+        _on(_outline(0, 0, 1), 3),
+    ]
+    fig = go.Figure(traces, _panels(titles, [x.shape[1], 6, s.y.shape[1]], maps=3))
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(dtick=1)
+    fig.update_layout(xaxis2={"showticklabels": False}, yaxis2={"showticklabels": False})
+    style(fig, "", t("convolution.chart.column_axis"), t("convolution.chart.row_axis"), 450)
+    frames = []
+    for n, (i, j) in enumerate(s.positions):
+        rows, texts = _filled(s.y, n + 1)
+        frames.append(
+            Frame(
+                [
+                    _box(i, j, size),
+                    {"z": s.products[n], "text": _products_text(s.patches[n], k, s.products[n])},
+                    {"z": rows, "text": texts},
+                    _box(i, j, 1),
+                ],
+                t("convolution.chart.slide_frame", row=i, col=j, value=f"{s.products[n].sum():.2f}"),
+            )
+        )
+    labels = [f"({i}, {j})" for i, j in s.positions]
+    return _below_axis_title(build_template(fig, [1, 2, 4, 5], frames, labels, t("convolution.chart.slide_prefix")))
 
 
-def update_closeup_figure(fig: go.Figure, patch: np.ndarray, k: np.ndarray, products: np.ndarray) -> None:
-    """New numbers (same kernel size) for a closeup_figure, in place."""
-    with fig.batch_update():
-        for trace, values in zip(fig.data, (patch, k, products)):
-            trace.update(_grid_values(values))
+# --- A real image and its feature map ---------------------------------------------------------------
+def images_figure(x: np.ndarray, y: np.ndarray, pooled: tuple[str, np.ndarray] | None = None) -> go.Figure:
+    """The input, the feature map and (title, map) the pooled map, side by side at their true
+    relative sizes; both maps on the feature map's colour scale."""
+    bound = _bound(y, CLIP if max(y.shape) > SMALL else 100.0)
+    maps = [(f"{t('convolution.chart.input_title')}<br>{x.shape[0]}×{x.shape[1]}", map_trace(x, image=True)),
+            (f"{t('convolution.chart.output_title')}<br>{y.shape[0]}×{y.shape[1]} · {_range_note(y)}",
+             map_trace(y, bound=bound))]  # fmt: skip
+    widths = [x.shape[1], y.shape[1]]
+    if pooled is not None:
+        title, m = pooled
+        maps.append((f"{title}<br>{m.shape[0]}×{m.shape[1]}", map_trace(m, bound=bound)))
+        widths.append(m.shape[1])
+    traces = [_on(trace, n) for n, (_, trace) in enumerate(maps, start=1)]
+    fig = go.Figure(traces, _panels([title for title, _ in maps], widths, maps=len(maps), gap=0.065))
+    style(fig, "", t("convolution.chart.column_axis"), t("convolution.chart.row_axis"), 320)
+    fig.update_layout(margin={"t": 45})
+    return fig
 
 
-def stages_figure(stages: list[tuple[str, np.ndarray, str | None]]) -> go.Figure:
-    """Feature map -> ReLU -> pooled, side by side, each titled with its size: (title, map, png source)."""
-    titles = [f"{title} · {m.shape[0]}×{m.shape[1]}" for title, m, _ in stages]
-    fig = _panels([map_trace(m, source) for _, m, source in stages], titles)
-    return style(
-        fig,
-        t("convolution.chart.stages_title"),
-        t("convolution.chart.column_axis"),
-        t("convolution.chart.row_axis"),
-        360,
-    )
-
-
+# --- Why not a fully connected layer? ------------------------------------------------------------------
 def parameters_figure(fc: int, conv: int) -> go.Figure:
-    """The two parameter counts side by side, on a log axis so the small one stays visible."""
+    """The two weight counts side by side, on a log axis so the small one stays visible."""
     names = [t("convolution.chart.fc_layer"), t("convolution.chart.conv_layer")]
     fig = go.Figure(
         go.Bar(
@@ -194,8 +246,8 @@ def parameters_figure(fc: int, conv: int) -> go.Figure:
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     )
-    fig.update_yaxes(type="log")
-    return style(fig, t("convolution.chart.parameters_title"), "", t("convolution.chart.parameters_axis"), 340)
+    fig.update_yaxes(type="log", dtick=1, tickformat=",d", range=[0, 7.3])
+    return style(fig, t("convolution.chart.parameters_title"), "", t("convolution.chart.parameters_axis"), 300)
 
 
 def update_parameters_figure(fig: go.Figure, fc: int, conv: int) -> None:
@@ -204,75 +256,127 @@ def update_parameters_figure(fig: go.Figure, fc: int, conv: int) -> None:
     bars.y, bars.text = [fc, conv], [f"{fc:,}", f"{conv:,}"]
 
 
-def shift_figure(demo, shown: int = 100) -> go.Figure:
-    """The two feature maps (the features move along) and the fully connected layer's outputs."""
+def shift_template(demos: list, shifts: list[int]) -> dict:
+    """One frame per sideways shift: the shifted digit, its feature map, and the dense layer's outputs
+    after the shift against before (on the diagonal: unchanged)."""
+    first = demos[shifts.index(0)]
+    m_bound = max(_bound(d.conv_after) for d in demos)
+    lo, hi = float(first.fc_before.min()), float(first.fc_before.max())
     titles = [
-        t("convolution.chart.conv_before"),
+        t("convolution.chart.shifted_image"),
         t("convolution.chart.conv_after"),
-        t("convolution.chart.fc_title", shown=shown),
+        t("convolution.chart.fc_title", neurons=f"{len(first.fc_before):,}"),
     ]
-    fig = make_subplots(
-        rows=1, cols=3, subplot_titles=titles, column_widths=[0.27, 0.27, 0.46], horizontal_spacing=0.05
-    )
-    fig.add_trace(map_trace(demo.conv_before), row=1, col=1)
-    fig.add_trace(map_trace(demo.conv_after), row=1, col=2)
-    for values, name, color in (
-        (demo.fc_before[:shown], t("convolution.chart.original"), COLORS["data"]),
-        (demo.fc_after[:shown], t("convolution.chart.shifted"), COLORS["model"]),
-    ):
-        fig.add_trace(
+    hover = t("convolution.chart.hover_value")
+    traces = [
+        _on(go.Heatmap(**_heat_values(first.image_after, image=True), showscale=False, hovertemplate=hover), 1),
+        _on(go.Heatmap(**_heat_values(first.conv_after, bound=m_bound), showscale=False, hovertemplate=hover), 2),
+        _on(
             go.Scatter(
-                x=np.arange(shown),
-                y=values,
-                mode="lines+markers",
-                name=name,
-                line={"color": color},
-                marker={"size": 4},
+                x=[lo, hi], y=[lo, hi], mode="lines", line={"color": COLORS["muted"], "dash": "dash"}, hoverinfo="skip"
+            ),
+            3,
+        ),
+        _on(
+            go.Scatter(
+                x=first.fc_before,
+                y=first.fc_after,
+                mode="markers",
+                marker={"size": 4, "color": COLORS["model"]},
                 hovertemplate=t("convolution.chart.hover_neuron"),
             ),
-            row=1,
-            col=3,
-        )
-    _square_cells(fig, 2)
-    fig.update_xaxes(title_text=t("convolution.chart.neuron_axis"), row=1, col=3)
-    fig.update_yaxes(title_text=t("convolution.chart.response_axis"), row=1, col=3)
-    return style(
-        fig,
-        t("convolution.chart.shift_title"),
-        t("convolution.chart.column_axis"),
-        t("convolution.chart.row_axis"),
-        380,
+            3,
+        ),
+    ]
+    fig = go.Figure(traces, _panels(titles, [1, 1, 1.3], maps=2))
+    fig.update_layout(
+        xaxis3={"title": t("convolution.chart.before_axis")},
+        yaxis3={"title": t("convolution.chart.after_axis"), "side": "right"},
+        xaxis={"showticklabels": False},
+        yaxis={"showticklabels": False},
+        xaxis2={"showticklabels": False},
+        yaxis2={"showticklabels": False},
     )
-
-
-def update_shift_figure(fig: go.Figure, demo, shown: int = 100) -> None:
-    """Another shift (same image side, kernel and layer) for a shift_figure, in place."""
-    with fig.batch_update():
-        for trace, m in zip(fig.data[:2], (demo.conv_before, demo.conv_after)):  # heatmaps: the maps are small
-            trace.update(_heat_values(m))
-        fig.data[2].y, fig.data[3].y = demo.fc_before[:shown], demo.fc_after[:shown]
-
-
-def accuracy_figure(cnn: list[float], mlp: list[float], cnn_name: str, mlp_name: str) -> go.Figure:
-    epochs = np.arange(1, len(cnn) + 1)
-    fig = go.Figure()
-    for values, name, color in ((cnn, cnn_name, COLORS["reference"]), (mlp, mlp_name, COLORS["model"])):
-        fig.add_trace(
-            go.Scatter(
-                x=epochs,
-                y=np.array(values) * 100,
-                mode="lines+markers",
-                name=name,
-                line={"color": color},
-                hovertemplate=t("convolution.chart.hover_accuracy"),
-            )
+    style(fig, "", "", "", 350)
+    frames = []
+    for dx, d in zip(shifts, demos):
+        title = t(
+            "convolution.chart.shift_frame",
+            dx=f"{dx:+d}" if dx else "0",
+            gap=f"{d.conv_gap:.2g}",
+            change=f"{d.fc_change:.0%}",
         )
-    return style(
-        fig,
-        t("convolution.chart.accuracy_title"),
-        t("convolution.chart.epoch_axis"),
-        t("convolution.chart.accuracy_axis"),
-    )
+        changing = [
+            {"z": d.image_after.astype(np.float32)},
+            {"z": d.conv_after.astype(np.float32)},
+            {"y": d.fc_after.astype(np.float32)},
+        ]  # the outputs before the shift (x) stay
+        frames.append(Frame(changing, title))
+    labels = [f"{dx:+d}" if dx else "0" for dx in shifts]
+    return _below_axis_title(build_template(fig, [0, 1, 3], frames, labels, t("convolution.chart.shift_prefix")))
+
+
+# --- The small CNN ---------------------------------------------------------------------------------------
+def _kernel_grid(first: np.ndarray, bound: float, layout: dict) -> list[go.Heatmap]:
+    """One small heatmap per kernel (C, 3, 3), two rows on the left half; their axes go into `layout`."""
+    columns = -(-len(first) // 2)
+    traces = []
+    for c, kernel in enumerate(first):
+        row, col = divmod(c, columns)
+        name, x0 = ("" if c == 0 else str(c + 1)), col * 0.5 / columns
+        layout[f"xaxis{name}"] = {"domain": [x0 + 0.01, x0 + 0.5 / columns - 0.01], "anchor": f"y{name}",
+                                  "visible": False}  # fmt: skip
+        layout[f"yaxis{name}"] = {"domain": [0.52 - row * 0.5, 0.98 - row * 0.5], "anchor": f"x{name}",
+                                  "visible": False, "autorange": "reversed", "scaleanchor": f"x{name}",
+                                  "constrain": "domain"}  # fmt: skip
+        traces.append(go.Heatmap(z=kernel, colorscale=DIVERGING, zmin=-bound, zmax=bound, showscale=False,
+                                 xaxis=f"x{name}", yaxis=f"y{name}",
+                                 hovertemplate=t("convolution.chart.hover_filter", number=c + 1)))  # fmt: skip
+    return traces
+
+
+def _accuracy_panel(cnn: list[float], mlp: list[float], axis: str, layout: dict) -> list[go.Scatter]:
+    """Both accuracy curves on the right, labelled at their ends, and a marker per network (moved per frame)."""
+    on = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
+    layout[f"xaxis{axis}"] = {"domain": [0.6, 1.0], "anchor": f"y{axis}", "title": t("convolution.chart.epoch_axis"),
+                              "range": [-0.5, len(cnn) + 0.5]}  # fmt: skip
+    layout[f"yaxis{axis}"] = {"domain": [0, 1], "anchor": f"x{axis}", "title": t("convolution.chart.accuracy_axis"),
+                              "range": [max(0.0, 100 * min(cnn + mlp) - 5), 100.5], "side": "right"}  # fmt: skip
+    lines, marks = [], []
+    for values, name, color in ((cnn, "cnn", COLORS["reference"]), (mlp, "mlp", COLORS["model"])):
+        label = t(f"convolution.chart.{name}")
+        lines.append(go.Scatter(x=np.arange(1, len(values) + 1), y=np.array(values) * 100, mode="lines", name=label,
+                                line={"color": color}, hovertemplate=t("convolution.chart.hover_accuracy"),
+                                **on))  # fmt: skip
+        marks.append(go.Scatter(x=[None], y=[None], mode="markers", marker={"size": 12, "color": color},
+                                hoverinfo="skip", **on))  # fmt: skip
+        end = {"x": len(values), "y": values[-1] * 100, "xref": f"x{axis}", "yref": f"y{axis}", "xanchor": "right"}
+        layout["annotations"].append({"text": label, "showarrow": False, "yshift": 12 if name == "cnn" else -12,
+                                      "font": {"color": color}, **end})  # fmt: skip
+    return lines + marks
+
+
+def epochs_template(kernels: list[np.ndarray], cnn: list[float], mlp: list[float], test: int) -> dict:
+    """The first layer's kernels before training and after each epoch (a 2 x 4 grid), beside both
+    networks' test accuracy, the current epoch marked."""
+    count = len(kernels[0])
+    layout = {"showlegend": False, "annotations": [], "height": 370, "hovermode": "closest",
+              "title": {"text": "", "x": 0.0, "xanchor": "left"},
+              "margin": {"l": 10, "r": 10, "t": 50, "b": 10}}  # fmt: skip
+    traces = _kernel_grid(kernels[0], _bound(np.stack(kernels)), layout)
+    traces += _accuracy_panel(cnn, mlp, str(count + 1), layout)
+    fig = go.Figure(traces, layout)
+    frames = [
+        Frame([{"z": k} for k in kernels[0]] + [{"x": [None], "y": [None]}] * 2, t("convolution.chart.epoch_zero"))
+    ]
+    for e in range(1, len(cnn) + 1):
+        marks = [{"x": [e], "y": [values[e - 1] * 100]} for values in (cnn, mlp)]
+        title = t("convolution.chart.epoch_frame", epoch=e, total=len(cnn), cnn=f"{cnn[e - 1]:.1%}",
+                  mlp=f"{mlp[e - 1]:.1%}", test=test)  # fmt: skip
+        frames.append(Frame([{"z": k} for k in kernels[e]] + marks, title))
+    changing = list(range(count)) + [count + 2, count + 3]
+    labels = [str(e) for e in range(len(cnn) + 1)]
+    return build_template(fig, changing, frames, labels, t("convolution.chart.epoch_prefix"))
 
 
 def confusion_figure(counts: np.ndarray) -> go.Figure:
@@ -295,86 +399,37 @@ def confusion_figure(counts: np.ndarray) -> go.Figure:
         t("convolution.chart.confusion_title"),
         t("convolution.chart.predicted_axis"),
         t("convolution.chart.true_axis"),
-        420,
+        380,
     )
 
 
-def small_multiples(maps: np.ndarray, title: str, columns: int = 8, height: int = 260) -> go.Figure:
-    """Several small maps (C, h, w) in a row grid: learned kernels or the feature maps they make."""
-    rows = -(-len(maps) // columns)
-    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.04)
-    bound = float(np.max(np.abs(maps))) or 1.0
-    signed = bool(np.min(maps) < 0)
-    for c, m in enumerate(maps):
-        fig.add_trace(
+def maps_figure(digit: np.ndarray, maps: np.ndarray) -> go.Figure:
+    """One test digit and what each first-layer filter makes of it (after ReLU), in one row."""
+    titles = [t("convolution.chart.digit_title")] + [
+        t("convolution.chart.filter", number=c + 1) for c in range(len(maps))
+    ]
+    traces = [
+        _on(
             go.Heatmap(
-                z=m,
-                colorscale=DIVERGING if signed else "gray",
-                zmin=-bound if signed else 0,
-                zmax=bound,
-                showscale=False,
-                name=t("convolution.chart.filter", number=c + 1),
-                hovertemplate=t("convolution.chart.hover_filter", number=c + 1),
+                **_heat_values(digit, image=True), showscale=False, hovertemplate=t("convolution.chart.hover_value")
             ),
-            row=c // columns + 1,
-            col=c % columns + 1,
+            1,
         )
-    fig.update_yaxes(showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
-    _square_cells(fig, len(maps))
-
-    fig.update_layout(showlegend=False)
-    return style(fig, title, "", "", height)
-
-
-# --- Cached values, shared read-only by every learner (cache_resource: no copy on every rerun) ---
-# Defined here, not in the page, so the decorators run once per process rather than once per rerun.
-# Images are keyed by a short id ("photo:china", "digit:12", "upload:<file id>"), not by their pixels.
-@st.cache_resource(max_entries=4, show_spinner=False)
-def photo(name: str) -> np.ndarray:
-    return cv.sample_photo(name)
-
-
-@st.cache_resource(show_spinner=False)
-def digits() -> tuple[np.ndarray, np.ndarray]:
-    return cv.load_digits_data()
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def upload(file_id: str, _data: bytes) -> np.ndarray:
-    return cv.read_upload(_data)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def fc_layer(inputs: int, neurons: int) -> np.ndarray:
-    return cv.random_fc_layer(inputs, neurons, seed=0)  # (neurons, inputs)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def shift_result(image_id: str, _x: np.ndarray, kernel: tuple, dy: int, dx: int, side: int, neurons: int):
-    """The image shrunk to side x side, shifted; a convolution and a dense layer compared."""
-    small = cv.resize(_x, side)  # (side, side)
-    return cv.shift_demo(small, np.array(kernel), fc_layer(side * side, neurons), dy, dx)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def convolve(image_id: str, _x: np.ndarray, kernel: tuple, stride: int, padding: int) -> np.ndarray:
-    return cv.conv2d(_x, np.array(kernel), stride, padding)  # (H_out, W_out)
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def relu_pool(conv_key: tuple, _y: np.ndarray, relu: bool, kind: str, pool: int):
-    """The feature map after ReLU (if chosen) and pooled (None when smaller than the window)."""
-    activated = cv.relu(_y) if relu else _y
-    pool_fn = cv.max_pool2d if kind == "max" else cv.avg_pool2d
-    return activated, pool_fn(activated, pool) if min(activated.shape) >= pool else None
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def png(key: tuple, _x: np.ndarray) -> str:
-    return png_source(_x)
-
-
-def cached_map_figure(key: tuple, x: np.ndarray, title: str, box=None) -> go.Figure:
-    """A map's figure; a large map's picture is encoded once per `key`, whatever the box or title."""
-    return map_figure(x, title, box, source=png(key, x) if max(x.shape) > SMALL else None)
+    ]
+    bound = _bound(maps)
+    for c, m in enumerate(maps, start=2):
+        traces.append(
+            _on(
+                go.Heatmap(
+                    **_heat_values(m, bound=bound),
+                    showscale=False,
+                    hovertemplate=t("convolution.chart.hover_filter", number=c - 1),
+                ),
+                c,
+            )
+        )
+    fig = go.Figure(traces, _panels(titles, [1.0] * len(traces), maps=len(traces), gap=0.015))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(font={"size": 11})
+    return style(fig, t("convolution.chart.maps_title"), "", "", 200)

@@ -132,11 +132,8 @@ def compare_figure(x, y, sgd: tuple[float, float], best: tuple[float, float]) ->
 
 
 # --- Scrub figures (ui/scrub.py): the first epoch tea by tea, and the epochs ----------------------
-def steps_template(x, y, steps, start_error: float) -> dict:
-    """The first epoch, one frame per step (0 = the starting model): the line the step started
-    from, the tea it reads highlighted with its residual, and the step's numbers in the title."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    first = steps[0]
+def _steps_base(x: np.ndarray, y: np.ndarray, first) -> go.Figure:
+    """The steps figure without its states: the teas, the line, an empty residual and highlight."""
     base = go.Figure(
         [
             _data_trace(x, y),
@@ -160,6 +157,15 @@ def steps_template(x, y, steps, start_error: float) -> dict:
     )
     style(base, "", t("fitting.chart.price_axis"), t("fitting.chart.sales_axis"), height=440)
     base.update_yaxes(range=_y_range(y))
+    return base
+
+
+def steps_template(x, y, steps, start_error: float) -> dict:
+    """The first epoch, one frame per step (0 = the starting model): the line the step started
+    from, the tea it reads highlighted with its residual, and the step's numbers in the title."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    first = steps[0]
+    base = _steps_base(x, y, first)
     xs = _x_range(x)
     frames = [
         Frame(

@@ -49,14 +49,14 @@ class Lesson:
 
 LESSONS = (
     Lesson(1, "fitting", "foundations", ":material/show_chart:", 20, ("training",), 3),
-    Lesson(2, "loss-surface", "training", ":material/landscape:", 25, ("training",)),
-    Lesson(3, "neural-networks", "networks", ":material/hub:", 30, ("blocks",)),
-    Lesson(4, "overfitting", "networks", ":material/ssid_chart:", 25, ("training",)),
-    Lesson(5, "convolution", "networks", ":material/grid_on:", 25, ("blocks",)),
-    Lesson(6, "embeddings", "language_models", ":material/scatter_plot:", 30, ("embeddings",)),
-    Lesson(7, "attention", "language_models", ":material/visibility:", 35, ("blocks",)),
+    Lesson(2, "loss-surface", "training", ":material/landscape:", 25, ("training",), 3),
+    Lesson(3, "neural-networks", "networks", ":material/hub:", 30, ("blocks",), 4),
+    Lesson(4, "overfitting", "networks", ":material/ssid_chart:", 25, ("training",), 3),
+    Lesson(5, "convolution", "networks", ":material/grid_on:", 25, ("blocks",), 3),
+    Lesson(6, "embeddings", "language_models", ":material/scatter_plot:", 30, ("embeddings",), 3),
+    Lesson(7, "attention", "language_models", ":material/visibility:", 35, ("blocks",), 3),
     Lesson(8, "sampling", "language_models", ":material/casino:", 20, ("logits", "sampling"), 3),
-    Lesson(9, "big-picture", "big_picture", ":material/public:", 25, STAGES),
+    Lesson(9, "big-picture", "big_picture", ":material/public:", 25, STAGES, 3),
 )
 # Not "pages/": Streamlit treats a pages/ folder beside the entry script as a legacy multipage
 # app, and on some reruns that overrides st.navigation (the sidebar and its links vanish).

@@ -1,28 +1,53 @@
-"""Figures for lesson 2, built from core.loss_surface's results."""
+"""Figures for lesson 2, built from core.loss_surface's results.
+
+The walk (`walk_template`) is a scrub figure (ui/scrub.py): one frame per step, the path so far on the
+contour map and the error so far on the curve beside it. The other figures are built once per
+structure and updated in place (`update_*`), as ui.figures.chart expects.
+"""
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ui.figures import COLORS, style
 from ui.i18n import t
+from ui.scrub import Frame, build_template
 
-# One colour per optimizer, the same in every chart.
+# One colour per optimizer, the same in every chart; plain gradient descent is the model walking.
 OPTIMIZER_COLORS = {
-    "sgd": COLORS["model"],
-    "gd": COLORS["data"],
+    "gd": COLORS["model"],
+    "sgd": COLORS["data"],
     "momentum": COLORS["accent"],
     "adam": COLORS["warning"],
 }
-ARROWS_PER_PATH = 8
-ARROW_LENGTH = 0.07  # as a fraction of the plot's width and height
+SURFACE_COLORS = "Blues_r"  # low error dark: the valley floor; paths in warm colours stand out on it
+ARROW_LENGTH = 0.08  # the −gradient arrow, as a fraction of the map's width and height
 MARKERS_PER_PATH = 40
+BASIN_COLORS = (COLORS["reference"], COLORS["warning"])  # the global minimum's basin, the local one's
+LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
 
 
-def _legend_below(fig: go.Figure, height: int) -> go.Figure:
-    """Long legends go under the plot, where they cannot cover the title."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0})
-    fig.update_layout(height=height + 60, margin={"b": 10})
+def _above(fig: go.Figure, height: int, top: int = 100) -> go.Figure:
+    """The title at the top, then the legend, then the plot: below the plot, the legend collided with
+    the x axis title."""
+    title = {"y": 0.98, "yanchor": "top", "yref": "container"}
+    fig.update_layout(legend=LEGEND_ABOVE, height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}, title=title)
     return fig
+
+
+def _rounded(values, digits: int) -> list:
+    """Plain floats for a frame (JSON), rounded so that 100 frames stay small."""
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
+def log_ticks(low: float, high: float) -> dict:
+    """Tick values and full-number labels for a log axis from low to high: every digit within one
+    decade, 1-2-5 over a few, powers of ten beyond (Plotly's own minor labels read "2, 5")."""
+    decades = np.log10(high / low)
+    digits = range(1, 10) if decades < 1 else (1, 2, 5) if decades < 3 else (1,)
+    values = [m * 10.0**e for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+              for m in digits if low <= m * 10.0**e <= high]  # fmt: skip
+    return {"tickvals": values, "ticktext": [f"{v:,.0f}" for v in values]}
 
 
 def _log_colorbar(z: np.ndarray, title: str) -> dict:
@@ -38,239 +63,249 @@ def _log_colorbar(z: np.ndarray, title: str) -> dict:
     }
 
 
-def contour_figure(
-    xs, ys, z, paths: dict, minima: list, labels: tuple[str, str, str], log_color: bool = True, equal_axes: bool = False
-) -> go.Figure:
-    """The loss as a contour map with each optimizer's path and arrows along -gradient.
-
-    paths: name -> (label, Path); minima: [(x, y, name, symbol)]; labels: (title, x axis, y axis).
-    """
-    xs, ys = np.asarray(xs), np.asarray(ys)
-    shown = np.log10(z) if log_color else z
-    fig = go.Figure(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=shown,
-            customdata=z,
-            colorscale="Viridis",
-            ncontours=30,
-            # Filled bands, not "heatmap": that paints a smoothed image at the plot's full pixel size,
-            # which the browser recomputes and re-encodes on every redraw (several times the SVG).
-            # The bands' edges are the contour lines: drawing lines as well doubles the paths to redraw.
-            contours={"coloring": "fill", "showlines": False},
-            colorbar=_log_colorbar(z, t("loss_surface.chart.loss"))
-            if log_color
-            else {"title": {"text": t("loss_surface.chart.loss")}},
-            hovertemplate=t("loss_surface.chart.hover_surface", x=labels[1], y=labels[2]),
-            name=t("loss_surface.chart.loss"),
-            showscale=True,
-        )
+def _contour(xs, ys, z, labels: tuple[str, str, str], colorbar: bool) -> go.Contour:
+    """The loss as filled contour bands, coloured by log10(loss); hover gives the loss itself."""
+    z = np.asarray(z)
+    return go.Contour(
+        x=xs,
+        y=ys,
+        z=np.log10(z),
+        customdata=z,
+        colorscale=SURFACE_COLORS,
+        ncontours=30,
+        # Filled bands, no lines: the bands' edges are the contour lines, and lines would double the
+        # paths the browser redraws on every frame of a drag.
+        contours={"coloring": "fill", "showlines": False},
+        showscale=colorbar,
+        colorbar=_log_colorbar(z, t("loss_surface.chart.loss")) if colorbar else None,
+        hovertemplate=t("loss_surface.chart.hover_surface", x=labels[1], y=labels[2]),
+        name=t("loss_surface.chart.loss"),
     )
+
+
+def _marker(x: float, y: float, name: str, symbol: str, size: int = 14, color: str = "white") -> go.Scatter:
+    return go.Scatter(
+        x=[x],
+        y=[y],
+        mode="markers",
+        name=name,
+        marker={"symbol": symbol, "size": size, "color": color, "line": {"width": 2, "color": "black"}},
+        hovertemplate=f"{name}<br>%{{x:.4g}}, %{{y:.4g}}<extra></extra>",
+    )
+
+
+def arrow(theta, grad, xs, ys) -> tuple[list, list]:
+    """The −gradient arrow at theta, the same length on screen whatever the axes' units: x and y of
+    its tail and tip. Empty where theta is off the map or the gradient is zero."""
     x_span, y_span = xs[-1] - xs[0], ys[-1] - ys[0]
-    for name, (label, path) in paths.items():
-        color = OPTIMIZER_COLORS.get(name, COLORS["model"])
-        fig.add_trace(
-            go.Scatter(
-                x=path.thetas[:, 0],
-                y=path.thetas[:, 1],
-                mode="lines+markers",
-                name=label,
-                line={"color": color, "width": 2},
-                # At most MARKERS_PER_PATH dots (every step when there are fewer): each dot is an SVG
-                # element the browser restyles on every redraw, and 200 of them overlap anyway.
-                marker={"size": 4, "color": color, "maxdisplayed": MARKERS_PER_PATH},
-                customdata=_path_customdata(path),
-                hovertemplate=t("loss_surface.chart.hover_path"),
-            )
-        )
-        fig.add_trace(_arrows(path, x_span, y_span, color, xs, ys))
-    for x, y, label, symbol in minima:
-        fig.add_trace(
-            go.Scatter(
-                x=[x],
-                y=[y],
-                mode="markers",
-                name=label,
-                marker={"symbol": symbol, "size": 15, "color": "white", "line": {"width": 2, "color": "black"}},
-                hovertemplate=f"{label}<br>%{{x:.4g}}, %{{y:.4g}}<extra></extra>",
-            )
-        )
+    inside = xs[0] <= theta[0] <= xs[-1] and ys[0] <= theta[1] <= ys[-1]
+    screen = -np.asarray(grad, dtype=float) / np.array([x_span, y_span])  # the direction as drawn
+    norm = float(np.linalg.norm(screen))
+    if not inside or not np.isfinite(norm) or norm == 0:
+        return [], []
+    tip = np.asarray(theta) + screen / norm * ARROW_LENGTH * np.array([x_span, y_span])
+    return [float(theta[0]), float(tip[0])], [float(theta[1]), float(tip[1])]
+
+
+# --- The walk: one frame per step -----------------------------------------------------------------------
+def walk_template(xs, ys, z, path, steps: int, labels: tuple[str, str, str], lowest: float, minimum, start_name: str,
+                  standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
+    """Gradient descent step by step: frame t holds the path up to step t, the point there and its
+    −gradient arrow on the map, and (with `curve`) the error up to step t beside it. A path that
+    diverged before `steps` keeps its last state, and the title says so. labels: (path name, k axis,
+    b axis). Standardized parameters are k′ and b′, on equal axes (the bowl is round)."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1) if curve else go.Figure()
+    on_map = {"row": 1, "col": 1} if curve else {}
+    fig.add_trace(_contour(xs, ys, z, labels, colorbar=False), **on_map)
+    fig.add_trace(_marker(*path.thetas[0], start_name, "circle", 11, COLORS["muted"]), **on_map)
+    fig.add_trace(_marker(*minimum, t("loss_surface.chart.least_squares"), "star", 16), **on_map)
+    color = COLORS["model"]
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=labels[0], line={"color": color, "width": 2.5},
+                             marker={"size": 5, "color": color, "maxdisplayed": MARKERS_PER_PATH},
+                             hoverinfo="skip"), **on_map)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker={"size": 13, "color": color, "line": {"width": 2, "color": "white"}}),
+                  **on_map)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=t("loss_surface.chart.downhill"),
+                             line={"color": COLORS["warning"], "width": 3}, hoverinfo="skip",
+                             marker={"symbol": "arrow", "angleref": "previous", "size": [0, 14],
+                                     "color": COLORS["warning"]}), **on_map)  # fmt: skip
+    style(fig, "", labels[1], labels[2], height=450 if curve else 440)
+    fig.update_xaxes(range=[xs[0], xs[-1]], **on_map)
+    fig.update_yaxes(range=[ys[0], ys[-1]], **on_map)
+    if standardized:
+        fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", **on_map)
+        fig.update_xaxes(constrain="domain", **on_map)
+    if curve:
+        _error_panel(fig, path, steps, lowest)
+    symbols = ("k′", "b′") if standardized else ("k", "b")
+    frames = [_walk_frame(path, step, xs, ys, symbols, curve) for step in range(steps + 1)]
+    traces = [3, 4, 5, 7, 8] if curve else [3, 4, 5]
+    return build_template(fig, traces, frames, [str(s) for s in range(steps + 1)], t("loss_surface.chart.step_prefix"))
+
+
+def _error_panel(fig: go.Figure, path, steps: int, lowest: float) -> None:
+    """The right-hand panel of the walk: the lowest possible error, the error so far and now (traces 6-8)."""
+    color = COLORS["model"]
+    fig.add_trace(go.Scatter(x=[0, steps], y=[lowest, lowest], mode="lines", hoverinfo="skip",
+                             name=t("loss_surface.chart.best", error=f"{lowest:,.1f}"),
+                             line={"color": COLORS["reference"], "dash": "dash"}), row=1, col=2)  # fmt: skip
+    fig.add_trace(go.Scatter(y=[], mode="lines", line={"color": color, "width": 2.5}, showlegend=False,
+                             hovertemplate=t("loss_surface.chart.hover_curve")), row=1, col=2)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker={"size": 11, "color": color, "line": {"width": 2, "color": "white"}}),
+                  row=1, col=2)  # fmt: skip
+    finite = path.losses[np.isfinite(path.losses)]
+    low, high = min(lowest, float(finite.min())) / 1.1, float(finite.max()) * 1.3
+    fig.update_xaxes(title_text=t("loss_surface.chart.step_axis"), range=[0, steps], row=1, col=2)
+    fig.update_yaxes(title_text=t("loss_surface.chart.error_log_axis"), type="log",
+                     range=[np.log10(low), np.log10(high)], **log_ticks(low, high), row=1, col=2)  # fmt: skip
+
+
+def _walk_frame(path, step: int, xs, ys, symbols: tuple[str, str], curve: bool = True) -> Frame:
+    """Step `step` of the walk; past a divergence, the last state before it."""
+    last = len(path.losses) - 1
+    at = min(step, last)
+    k, b = path.thetas[at]
+    tail = arrow(path.thetas[at], path.grads[at], xs, ys) if step <= last else ([], [])
+    data = [
+        {"x": _rounded(path.thetas[: at + 1, 0], 5), "y": _rounded(path.thetas[: at + 1, 1], 5)},
+        {"x": [float(k)], "y": [float(b)]},
+        {"x": tail[0], "y": tail[1]},
+    ]
+    if curve:
+        data += [{"y": _rounded(path.losses[: at + 1], 3)}, {"x": [at], "y": [float(path.losses[at])]}]
+    numbers = {"step": step, "k": f"{k:.2f}", "b": f"{b:.2f}", "error": f"{path.losses[at]:,.1f}",
+               "k_name": symbols[0], "b_name": symbols[1]}  # fmt: skip
+    if step > last:
+        return Frame(data, t("loss_surface.chart.walk_diverged_title", step=path.diverged_at, last=last))
+    return Frame(data, t("loss_surface.chart.walk_title", **numbers))
+
+
+# --- Several optimizers at once ----------------------------------------------------------------------------
+def race_figure(xs, ys, z, paths: dict, minimum, labels: tuple[str, str, str]) -> go.Figure:
+    """Each optimizer's path on the map; its legend entry says how the run ended.
+    paths: name -> (label, Descent); labels: (title, k axis, b axis)."""
+    fig = go.Figure([_contour(xs, ys, z, labels, colorbar=False)])
+    fig.add_trace(_marker(*minimum, t("loss_surface.chart.least_squares"), "star", 16))
+    fig.add_trace(_marker(*next(iter(paths.values()))[1].thetas[0], t("loss_surface.chart.start_v1"), "circle", 11,
+                          COLORS["muted"]))  # fmt: skip
+    fig.update_traces(showlegend=False, selector={"mode": "markers"})  # the walk above introduced ★ and ●
+    for name, (label, _) in paths.items():
+        color = OPTIMIZER_COLORS[name]
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=label, line={"color": color, "width": 2},
+                                 marker={"size": 4, "color": color, "maxdisplayed": MARKERS_PER_PATH},
+                                 hovertemplate=t("loss_surface.chart.hover_path")))  # fmt: skip
+    style(fig, *labels)
     fig.update_xaxes(range=[xs[0], xs[-1]])
     fig.update_yaxes(range=[ys[0], ys[-1]])
-    if equal_axes:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return _legend_below(style(fig, labels[0], labels[1], labels[2], height=520), 520)
+    update_race(fig, paths)
+    return _above(fig, 480, top=130)
 
 
-def _arrow_data(path, x_span: float, y_span: float, xs, ys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Arrows along -gradient (the way a gradient step goes) at a few points of a path, all of the
-    same size on screen: x, y of segments separated by gaps, and marker sizes (an arrowhead at each tip)."""
-    picks = np.unique(np.linspace(0, len(path.losses) - 1, ARROWS_PER_PATH).astype(int))
-    points, grads = path.thetas[picks], path.grads[picks]  # (m, 2)
-    inside = (points[:, 0] >= xs[0]) & (points[:, 0] <= xs[-1]) & (points[:, 1] >= ys[0]) & (points[:, 1] <= ys[-1])
-    screen = -grads / np.array([x_span, y_span])  # the direction as drawn on the plot
-    norm = np.linalg.norm(screen, axis=1, keepdims=True)
-    keep = inside & np.isfinite(norm[:, 0]) & (norm[:, 0] > 0)
-    tips = points + screen / np.where(norm > 0, norm, 1) * ARROW_LENGTH * np.array([x_span, y_span])
-    segments = np.full((int(keep.sum()), 3, 2), np.nan)  # (arrows, tail/tip/gap, xy)
-    segments[:, 0], segments[:, 1] = points[keep], tips[keep]
-    return segments[:, :, 0].ravel(), segments[:, :, 1].ravel(), np.tile([0, 11, 0], len(segments))
-
-
-def _arrows(path, x_span: float, y_span: float, color: str, xs, ys) -> go.Scatter:
-    """One trace of arrows along -gradient for a path (see _arrow_data)."""
-    x, y, sizes = _arrow_data(path, x_span, y_span, xs, ys)
-    return go.Scatter(
-        x=x,
-        y=y,
-        mode="lines+markers",
-        line={"color": color, "width": 1.5},
-        marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": color},
-        hoverinfo="skip",
-        showlegend=False,
-    )
-
-
-def _path_customdata(path) -> np.ndarray:
-    return np.column_stack([np.arange(len(path.losses)), path.losses, path.grads])
-
-
-def update_contour_paths(fig: go.Figure, xs, ys, paths: dict) -> None:
-    """Move the paths (and their arrows) of a contour_figure built with the same optimizers, in place:
-    trace 0 is the surface, then a path and its arrows per optimizer."""
-    x_span, y_span = xs[-1] - xs[0], ys[-1] - ys[0]
+def update_race(fig: go.Figure, paths: dict) -> None:
+    """New paths and labels for a race_figure built with the same optimizers, in place: trace 0 is the
+    map, 1 the minimum, 2 the start, then a path per optimizer."""
     with fig.batch_update():
-        for i, (label, path) in enumerate(paths.values()):
-            line, arrows = fig.data[1 + 2 * i], fig.data[2 + 2 * i]
+        for line, (label, path) in zip(fig.data[3:], paths.values()):
             line.x, line.y, line.name = path.thetas[:, 0], path.thetas[:, 1], label
-            line.customdata = _path_customdata(path)
-            arrows.x, arrows.y, arrows.marker.size = _arrow_data(path, x_span, y_span, xs, ys)
+            line.customdata = np.column_stack([np.arange(len(path.losses)), path.losses, path.grads])
 
 
-def surface_figure(xs, ys, z, paths: dict, labels: tuple[str, str, str], log_z: bool = True) -> go.Figure:
-    """The same loss as a 3D surface (drag to rotate, scroll to zoom) with the paths lying on it."""
+# --- The 3D view -------------------------------------------------------------------------------------------
+def surface_figure(xs, ys, z, path, labels: tuple[str, str, str]) -> go.Figure:
+    """The loss as a 3D surface (drag to rotate, scroll to zoom) with one path lying on it."""
     fig = go.Figure(
-        go.Surface(
-            x=xs,
-            y=ys,
-            z=z,
-            colorscale="Viridis",
-            surfacecolor=np.log10(z) if log_z else z,
-            showscale=False,
-            opacity=0.9,
-            name=t("loss_surface.chart.loss"),
-            hovertemplate=t("loss_surface.chart.hover_surface3d", x=labels[1], y=labels[2]),
-        )
-    )
-    for name, (label, path) in paths.items():
-        color = OPTIMIZER_COLORS.get(name, COLORS["model"])
-        x, y, z = _path_on_surface(path, xs, ys)
-        fig.add_trace(
-            go.Scatter3d(
-                x=x,
-                y=y,
-                z=z,
-                mode="lines+markers",
-                name=label,
-                line={"color": color, "width": 5},
-                marker={"size": 2, "color": color},
-            )
-        )
+        go.Surface(x=xs, y=ys, z=z, colorscale=SURFACE_COLORS, surfacecolor=np.log10(z), showscale=False,
+                   opacity=0.95, name=t("loss_surface.chart.loss"),
+                   hovertemplate=t("loss_surface.chart.hover_surface3d", x=labels[1], y=labels[2]))
+    )  # fmt: skip
+    fig.add_trace(go.Scatter3d(x=[], y=[], z=[], mode="lines+markers", name=t("loss_surface.opt.gd"),
+                               line={"color": COLORS["model"], "width": 6},
+                               marker={"size": 2, "color": COLORS["model"]}))  # fmt: skip
     fig.update_layout(
         scene={
             "xaxis": {"title": {"text": labels[1]}, "range": [xs[0], xs[-1]]},
             "yaxis": {"title": {"text": labels[2]}, "range": [ys[0], ys[-1]]},
-            "zaxis": {"title": {"text": t("loss_surface.chart.loss")}, "type": "log" if log_z else "linear"},
+            "zaxis": {"title": {"text": t("loss_surface.chart.loss")}, "type": "log"},
         }
     )
-    fig = style(fig, labels[0], labels[1], labels[2], height=520)
+    style(fig, labels[0], labels[1], labels[2], height=520)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    update_surface_path(fig, xs, ys, path)
     return fig
 
 
-def _path_on_surface(path, xs, ys) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A path's (k, b, loss), with the points outside the drawn surface left out (NaN)."""
-    inside = (
-        (path.thetas[:, 0] >= xs[0]) & (path.thetas[:, 0] <= xs[-1])
-        & (path.thetas[:, 1] >= ys[0]) & (path.thetas[:, 1] <= ys[-1])
-    )  # fmt: skip
-    return tuple(np.where(inside, values, np.nan) for values in (path.thetas[:, 0], path.thetas[:, 1], path.losses))
+def update_surface_path(fig: go.Figure, xs, ys, path) -> None:
+    """Lay `path` on a surface_figure, in place; the points off the drawn surface are left out (NaN)."""
+    k, b = path.thetas[:, 0], path.thetas[:, 1]
+    inside = (k >= xs[0]) & (k <= xs[-1]) & (b >= ys[0]) & (b <= ys[-1])
+    trace = fig.data[1]
+    trace.x, trace.y, trace.z = (np.where(inside, values, np.nan) for values in (k, b, path.losses))
 
 
-def update_surface_paths(fig: go.Figure, xs, ys, paths: dict) -> None:
-    """Move the paths of a surface_figure built with the same optimizers, in place (trace 0 is the surface)."""
+# --- One tanh neuron: two minima, a saddle, and their basins -----------------------------------------------
+def neuron_figure(xs, ys, z, minima: list, saddles: list, path, label: str) -> go.Figure:
+    """The neuron's loss over (w, v), its minima and saddle, and one path from its start (ringed)."""
+    labels = (t("loss_surface.chart.neuron_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
+    fig = go.Figure(_contour(xs, ys, z, labels, colorbar=False))
+    for i, point in enumerate(minima):
+        fig.add_trace(_marker(*point, _minimum_name(i), "star" if i == 0 else "diamond", 15))
+    for point in saddles:
+        fig.add_trace(_marker(*point, t("loss_surface.chart.saddle"), "x", 13))
+    fig.add_trace(_marker(0.0, 0.0, t("loss_surface.chart.start"), "circle", 12, COLORS["muted"]))
+    color = COLORS["model"]
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=label, line={"color": color, "width": 2.5},
+                             marker={"size": 4, "color": color, "maxdisplayed": MARKERS_PER_PATH},
+                             hovertemplate=t("loss_surface.chart.hover_path")))  # fmt: skip
+    style(fig, *labels, height=420)
+    fig.update_xaxes(range=[xs[0], xs[-1]])
+    fig.update_yaxes(range=[ys[0], ys[-1]])
+    update_neuron_figure(fig, path, label)
+    return _above(fig, 400, top=110)
+
+
+def update_neuron_figure(fig: go.Figure, path, label: str) -> None:
+    """Move the start ring and the path of a neuron_figure, in place (they are its last two traces)."""
     with fig.batch_update():
-        for trace, (label, path) in zip(fig.data[1:], paths.values()):
-            trace.x, trace.y, trace.z = _path_on_surface(path, xs, ys)
-            trace.name = label
+        start, line = fig.data[-2], fig.data[-1]
+        start.x, start.y = [float(path.thetas[0, 0])], [float(path.thetas[0, 1])]
+        line.x, line.y, line.name = path.thetas[:, 0], path.thetas[:, 1], label
+        line.customdata = np.column_stack([np.arange(len(path.losses)), path.losses, path.grads])
 
 
-def loss_curves_figure(paths: dict, best: float | None) -> go.Figure:
-    """Each optimizer's loss after every step (log scale), with the lowest possible loss."""
-    fig = go.Figure()
-    for name, (label, path) in paths.items():
-        fig.add_trace(
-            go.Scatter(
-                y=path.losses,
-                mode="lines",
-                name=label,
-                line={"color": OPTIMIZER_COLORS.get(name, COLORS["model"]), "width": 2},
-                hovertemplate=t("loss_surface.chart.hover_curve"),
-            )
-        )
-    if best is not None:  # a plain trace: far cheaper to build than add_hline's shape and annotation
-        longest = max((len(path.losses) for _, path in paths.values()), default=1)
-        fig.add_trace(
-            go.Scatter(
-                x=[0, longest - 1],
-                y=[best, best],
-                mode="lines",
-                name=t("loss_surface.chart.best", error=f"{best:.1f}"),
-                line={"color": COLORS["reference"], "dash": "dash"},
-                hoverinfo="skip",
-            )
-        )
-    fig.update_yaxes(type="log")
-    style(fig, t("loss_surface.chart.curves_title"), t("loss_surface.chart.step_axis"), t("loss_surface.chart.loss"))
-    return _legend_below(fig, 380)
+def _minimum_name(i: int) -> str:
+    return t("loss_surface.chart.global_min" if i == 0 else "loss_surface.chart.local_min")
 
 
-def update_loss_curves(fig: go.Figure, paths: dict, best: float | None) -> None:
-    """New losses (and labels) for a loss_curves_figure built with the same optimizers, in place."""
-    with fig.batch_update():
-        for trace, (label, path) in zip(fig.data, paths.values()):
-            trace.y, trace.name = path.losses, label
-        if best is not None:
-            longest = max((len(path.losses) for _, path in paths.values()), default=1)
-            reference = fig.data[len(paths)]
-            reference.x, reference.y = [0, longest - 1], [best, best]
-            reference.name = t("loss_surface.chart.best", error=f"{best:.1f}")
-
-
-def basins_figure(ws, vs, labels: np.ndarray, minima: list, names: list[str]) -> go.Figure:
-    """Which minimum gradient descent reaches from every start: the basins of attraction."""
-    palette = [COLORS["reference"], COLORS["warning"]]
-    colorscale = [[0.0, COLORS["muted"]], [0.33, COLORS["muted"]]]
-    colorscale += [[0.34, palette[0]], [0.66, palette[0]], [0.67, palette[1]], [1.0, palette[1]]]
+def basins_figure(ws, vs, labels: np.ndarray, minima: list, start) -> go.Figure:
+    """Which minimum plain gradient descent reaches from every start, with a key for the colours and
+    the learner's start ringed."""
+    colorscale = [[0.0, COLORS["muted"]], [0.33, COLORS["muted"]], [0.34, BASIN_COLORS[0]], [0.66, BASIN_COLORS[0]],
+                  [0.67, BASIN_COLORS[1]], [1.0, BASIN_COLORS[1]]]  # fmt: skip
+    names = [t("loss_surface.chart.basin_global"), t("loss_surface.chart.basin_local")]
     text = np.vectorize(lambda i: names[i] if i >= 0 else t("loss_surface.chart.nowhere"))(labels)
     fig = go.Figure(
-        go.Heatmap(
-            x=ws, y=vs, z=labels, zmin=-1, zmax=1, colorscale=colorscale, showscale=False, text=text,
-            hovertemplate=t("loss_surface.chart.hover_basin"), name="",
-        )
+        go.Heatmap(x=ws, y=vs, z=labels, zmin=-1, zmax=1, colorscale=colorscale, showscale=False, text=text,
+                   hovertemplate=t("loss_surface.chart.hover_basin"), name="", showlegend=False)
     )  # fmt: skip
-    for (w, v), label, symbol in minima:
-        fig.add_trace(
-            go.Scatter(
-                x=[w], y=[v], mode="markers", name=label,
-                marker={"symbol": symbol, "size": 14, "color": "white", "line": {"width": 2, "color": "black"}},
-            )
-        )  # fmt: skip
+    for name, color in [*zip(names, BASIN_COLORS), (t("loss_surface.chart.nowhere"), COLORS["muted"])]:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,  # a key entry: no point drawn
+                                 marker={"symbol": "square", "size": 13, "color": color}))  # fmt: skip
+    for i, point in enumerate(minima):
+        fig.add_trace(_marker(*point, _minimum_name(i), "star" if i == 0 else "diamond", 14))
+        fig.data[-1].showlegend = False
+    fig.add_trace(_marker(*start, t("loss_surface.chart.start"), "circle", 12, COLORS["muted"]))
+    fig.data[-1].showlegend = False
     style(fig, t("loss_surface.chart.basins_title"), t("loss_surface.chart.w_axis"), t("loss_surface.chart.v_axis"))
-    return _legend_below(fig, 420)
+    return _above(fig, 400, top=110)
 
 
+def update_basins_start(fig: go.Figure, start) -> None:
+    fig.data[-1].x, fig.data[-1].y = [float(start[0])], [float(start[1])]
+
+
+# --- A real network's landscape ------------------------------------------------------------------------------
 def landscape_contour(axis, z) -> go.Figure:
     """Li et al.'s 2D slice as a contour map of the loss around the trained network (the star at 0, 0)."""
     contour = go.Figure(
@@ -280,15 +315,11 @@ def landscape_contour(axis, z) -> go.Figure:
             hovertemplate=t("loss_surface.chart.hover_landscape"), name="",
         )
     )  # fmt: skip
-    contour.add_trace(
-        go.Scatter(
-            x=[0], y=[0], mode="markers", name=t("loss_surface.chart.trained"),
-            marker={"symbol": "star", "size": 15, "color": "white", "line": {"width": 2, "color": "black"}},
-        )
-    )  # fmt: skip
-    contour.update_yaxes(scaleanchor="x", scaleratio=1)
+    contour.add_trace(_marker(0.0, 0.0, t("loss_surface.chart.trained"), "star", 15))
+    contour.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
+    contour.update_xaxes(constrain="domain")
     a_title, b_title = t("loss_surface.chart.alpha_axis"), t("loss_surface.chart.beta_axis")
-    return style(contour, t("loss_surface.chart.landscape_title"), a_title, b_title, height=460)
+    return style(contour, t("loss_surface.chart.landscape_title"), a_title, b_title, height=380)
 
 
 def landscape_surface(axis, z) -> go.Figure:
@@ -304,4 +335,6 @@ def landscape_surface(axis, z) -> go.Figure:
             "zaxis": {"title": {"text": t("loss_surface.chart.ce_loss")}, "type": "log"},
         }
     )
-    return style(surface, t("loss_surface.chart.landscape_3d_title"), a_title, b_title, height=460)
+    style(surface, t("loss_surface.chart.landscape_3d_title"), a_title, b_title, height=440)
+    surface.update_layout(margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    return surface

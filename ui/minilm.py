@@ -1,6 +1,8 @@
 """MiniLM (the pretrained sentence encoder of lessons 6 and 7) and its PCA basis, loaded once per
 server and shared read-only. Both loaders raise core.artefacts.ArtefactError, and only that, when
-what they load is missing or broken; a page catches it around the section that needs the model."""
+what they load is missing or broken; a page catches it around the section that needs the model.
+Also lesson 6's embeddings of texts: shared for the texts the course ships, kept in the learner's
+session for their own (ui/private_cache.py says why)."""
 
 import os
 from pathlib import Path
@@ -9,6 +11,8 @@ import streamlit as st
 
 from core import embeddings as emb
 from core.artefacts import ArtefactError, log_failure
+from ui.i18n import LANGUAGES, load_catalog
+from ui.private_cache import private_unless
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,3 +54,38 @@ def get_minilm_eager():
     from core.attention import eager_copy
 
     return eager_copy(get_minilm())
+
+
+def knowledge_base(lang: str) -> list[str]:
+    """Lesson 6's small FAQ about the course, one passage per line, in `lang`."""
+    return [p.strip() for p in load_catalog(lang)["embeddings.knowledge_base"].splitlines() if p.strip()]
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_texts() -> frozenset[str]:
+    """Every text lesson 6 itself offers, in both languages: entries, candidates, the FAQ, the queries."""
+    texts = {word for words in emb.ANALOGY_PRESETS for word in words}
+    for lang in LANGUAGES:
+        catalog = load_catalog(lang)
+        for key in ("default_entries", "chinese_entries", "default_candidates"):
+            texts.update(entry.text for entry in emb.parse_entries(catalog[f"embeddings.{key}"], "")[0])
+        texts.update(knowledge_base(lang))
+        texts.update((catalog["embeddings.default_query"].strip(), catalog["embeddings.ex3_query"].strip()))
+    return frozenset(texts)
+
+
+def only_shipped_texts(texts: tuple[str, ...], *settings) -> bool:
+    """Results for the course's own texts are shared by every learner; a learner's own stay theirs."""
+    return shipped_texts().issuperset(texts)
+
+
+@private_unless(only_shipped_texts)
+@st.cache_data(max_entries=64, show_spinner=False)
+def embed_texts(texts: tuple[str, ...]) -> emb.Embedded:
+    """MiniLM's embeddings of `texts` (raises ArtefactError like get_minilm)."""
+    return emb.embed(get_minilm(), list(texts))
+
+
+def current_basis() -> emb.PCA:
+    """The PCA basis at basis_path() (raises ArtefactError if missing or corrupt)."""
+    return get_basis(str(basis_path()))

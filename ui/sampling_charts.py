@@ -55,6 +55,13 @@ def distribution_figure(chars: str, order: np.ndarray) -> go.Figure:
     return style(fig, t("sampling.chart.dist_title"), t("sampling.chart.char_axis"), t("sampling.chart.prob_axis"))
 
 
+def step_figure(chars: str, order: np.ndarray) -> go.Figure:
+    """A distribution_figure for one step of the loop: its cut-off lines have no legend entries."""
+    figure = distribution_figure(chars, order)
+    figure.update_traces(showlegend=False, selector={"type": "scatter", "mode": "lines"})  # no cut-off lines
+    return figure
+
+
 def update_distribution_figure(fig: go.Figure, order, model_p, temp_p, final_p, k_at, p_at, k: int, p: float) -> None:
     """New probabilities and cut-off positions (k_at, p_at: bars kept; None: no cut-off)."""
     with fig.batch_update():

@@ -15,9 +15,10 @@ def model_dir() -> Path:
     return Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def get_model(directory: str):
-    """(model, vocab, info) of a shipped model (the course's, or lesson 8's small default run), on the CPU.
+    """(model, vocab, info) of a shipped model, on the CPU: the course's, or a small one a lesson
+    shows before the learner trains their own.
 
     Raises ArtefactError, and only that, if model.json or model.safetensors is missing, truncated or
     does not match (a failed load is not cached: once the files are fixed, the next run loads them).

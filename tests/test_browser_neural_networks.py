@@ -1,0 +1,67 @@
+"""Lesson 3 in Chromium: the hero and the training replay answer a drag with no script run, and an
+exercise card works end to end."""
+
+import os
+
+import pytest
+
+from tests.harness import chromium_path, open_page, wait_idle
+from ui.lessons import lesson
+
+pytestmark = pytest.mark.browser
+
+if chromium_path() is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider  # noqa: E402
+
+
+def drag(page, key: str, fraction: float) -> tuple[str, str, int]:
+    """Drag a scrub figure's own slider; the titles before and after, and the script runs meanwhile."""
+    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
+    before = chart_title(page, key)
+    page.evaluate(WATCH_RUNS)
+    drag_figure_slider(page, key, fraction)
+    page.wait_for_timeout(300)
+    return before, chart_title(page, key), page.evaluate("window.__runs")
+
+
+def test_dragging_red_through_the_network_redraws_it_without_a_script_run(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/neural-networks?lang=en")
+    before, after, runs = drag(page, "nn_hero_chart", 0.92)
+    page.close()
+    assert before.endswith(": leaf") and "= 32 " in before, before
+    assert after != before and after.endswith(": flower"), after  # red past 124: the answer turns
+    assert runs == 0
+
+
+def test_replaying_the_training_of_the_pair_needs_no_script_run(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/neural-networks?lang=en")
+    page.locator('[data-testid="stTab"]').filter(has_text="Deep or wide?").click()
+    page.wait_for_timeout(500)
+    before, after, runs = drag(page, "nn_fit_chart", 0.2)
+    page.close()
+    assert before.startswith("After step 500") and after.startswith("After step 1"), (before, after)
+    assert runs == 0
+
+
+def test_an_exercise_card_works_end_to_end(server, browser):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/neural-networks?lang=en")
+    card = page.locator(".st-key-exercise_neural_networks_1")
+    card.scroll_into_view_if_needed()
+    card.get_by_text("flower", exact=True).click()
+    wait_idle(page)
+    card.get_by_role("button", name="Check").click()
+    wait_idle(page)
+    page.wait_for_timeout(300)
+    text = card.inner_text()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    page.close()
+    assert "Right." in text and "124" in text and "90.1%" in text
+    total = lesson("neural-networks").exercises
+    assert not total or f"1/{total}" in nav  # the sidebar counts the card once ui/lessons.py declares them
