@@ -1,6 +1,6 @@
 """Generation speed of the shipped tiny GPT on the CPU, with the app's setting of one torch thread.
 
-    python -m bench.bench_generation [--chars 500] [--threads 1] [--repeats 3]
+    python -m bench.bench_generation [--chars 500] [--threads 1] [--repeats 3] [--model models/tiny_gpt_tang]
 
 Budget (issue 7): at least 500 characters per second. Reference in the same run: nanoGPT's plain
 loop, one full forward pass over the whole context for every new character; ours reads one new
@@ -11,6 +11,7 @@ transposed once so one row vector times them reads memory in order).
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
@@ -42,10 +43,12 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=500)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", type=Path, help="a model folder; default: the course's tiny GPT")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model, vocab, info = load(model_dir())
-    start = torch.tensor([vocab.encode("ROMEO:\n")])  # (1, 7)
+    model, vocab, info = load(args.model or model_dir())
+    prompt = "ROMEO:\n" if not vocab.unknown("ROMEO:\n") else "《春晓》孟浩然\n"  # Shakespeare, else Tang poems
+    start = torch.tensor([vocab.encode(prompt)])  # (1, 7)
     cached = chars_per_second(lambda g: generate(model, start, args.chars, 1.0, generator=g), args.chars, args.repeats)
     plain = chars_per_second(lambda g: plain_loop(model, start, args.chars, g), args.chars, args.repeats)
     config = info["config"]

@@ -1,5 +1,7 @@
 """The tiny GPT: explicit attention equals PyTorch's fused kernel; training, saving and loading."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,6 +11,7 @@ from core.gpt import GPT, CausalSelfAttention, GPTConfig, KVCache
 from core.gpt_train import (
     CharVocab,
     TrainSettings,
+    bigram_loss,
     full_loss,
     get_batch,
     learning_rate,
@@ -74,6 +77,46 @@ def test_vocab_round_trip_and_unknown_characters():
     assert vocab.chars == " dehlorw"
     assert vocab.decode(vocab.encode("low")) == "low"
     assert vocab.unknown("hello, World!") == [",", "W", "!"]
+
+
+def test_a_capped_vocabulary_keeps_the_most_frequent_characters_and_one_unknown_id(tmp_path):
+    vocab = CharVocab.from_text("aaaabbbcc d", max_size=3)  # a (4), b (3) kept; c, space, d left out
+    assert vocab.chars == "ab□" and vocab.unknown_id == 2
+    assert vocab.encode("abcd") == [0, 1, 2, 2]
+    assert vocab.unknown("abcd") == ["c", "d"]
+    assert CharVocab.from_text("abc", max_size=3).unknown_id is None  # nothing left out: no unknown id
+    model = GPT(GPTConfig(vocab_size=3, block_size=4, n_layer=1, n_head=1, n_embd=8))
+    save(model, vocab, tmp_path, {})
+    assert load(tmp_path)[1].encode("abcd") == [0, 1, 2, 2]
+
+
+def test_the_bigram_baseline_is_the_interpolated_bigram_on_the_validation_text():
+    """Against a plain count, done here character by character."""
+    train_data = torch.tensor([0, 1, 0, 1, 2, 0, 1, 1, 0, 2] * 30)
+    val_data = torch.tensor([0, 1, 2, 2, 1, 0])
+    V, cut = 3, int(0.9 * len(train_data))
+
+    def model(data):
+        pairs = [[0] * V for _ in range(V)]
+        for a, b in zip(data.tolist(), data[1:].tolist()):
+            pairs[a][b] += 1
+        singles = [(data.tolist().count(b) + 1) / (len(data) + V) for b in range(V)]
+        return lambda a, b, w: w * pairs[a][b] / max(1, sum(pairs[a])) + (1 - w) * singles[b]
+
+    def nats(p, data, w):
+        pairs = list(zip(data.tolist(), data[1:].tolist()))
+        return -sum(math.log(p(a, b, w)) for a, b in pairs) / len(pairs)
+
+    weights = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+    best = min(weights, key=lambda w: nats(model(train_data[:cut]), train_data[cut:], w))
+    assert bigram_loss(train_data, val_data, V) == pytest.approx(nats(model(train_data), val_data, best))
+
+
+def test_a_batch_is_windows_of_the_text_and_their_next_characters():
+    data = torch.arange(100)
+    x, y = get_batch(data, 8, 5, torch.Generator().manual_seed(0))
+    starts = torch.randint(100 - 8, (5,), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(x, torch.stack([data[i : i + 8] for i in starts])) and torch.equal(y, x + 1)
 
 
 def test_learning_rate_schedule():

@@ -7,7 +7,7 @@ import torch
 
 from core.corpus import SHIPPED, read_corpus
 from core.gpt import GPTConfig
-from core.gpt_train import PRESETS, CharVocab, full_loss, load, split_corpus, train
+from core.gpt_train import PRESETS, CharVocab, bigram_loss, full_loss, load, split_corpus, train
 from tests.conftest import ROOT
 
 MODEL_DIR = ROOT / "models" / "tiny_gpt"
@@ -35,7 +35,7 @@ def test_validation_loss_is_remeasured_and_below_the_target():
 
 
 def test_lesson_8s_default_run_is_what_its_train_button_makes():
-    """The small model lesson 8 shows before a learner trains is the lesson preset with the slider's
+    """The small model the sampling lesson shows before a learner trains is the lesson preset with the slider's
     default steps: retrained here from the same seed, its history and validation loss agree."""
     directory = ROOT / "models" / "tiny_gpt_lesson"
     shipped, vocab, info = load(directory)
@@ -47,3 +47,34 @@ def test_lesson_8s_default_run_is_what_its_train_button_makes():
     assert history.steps == info["history"]["steps"]
     assert history.val_loss == pytest.approx(info["history"]["val_loss"], abs=2e-3)
     assert full_loss(model, val_data) == pytest.approx(info["val_loss"], abs=2e-3)
+
+
+# --- The Tang poems model (issue 21) ---------------------------------------------------------------
+TANG_DIR = ROOT / "models" / "tiny_gpt_tang"
+TANG_CORPUS = ROOT.parent / "shared" / "data" / "tang_poems.txt"  # the training text; not shipped as is
+TANG_TARGET = 4.8  # nats per character over the whole held-out 10 % (issue 21)
+
+
+def test_the_tang_model_is_small_and_describes_itself():
+    assert (TANG_DIR / "model.safetensors").stat().st_size <= 10 * 1024 * 1024
+    model, vocab, info = load(TANG_DIR)
+    assert len(vocab) == info["config"]["vocab_size"] == 4000
+    assert vocab.chars[vocab.unknown_id] == info["unknown"] == "□"
+    assert vocab.encode("床前明月光") == [vocab.index[c] for c in "床前明月光"]
+    assert vocab.unknown("床前明月光，疑是地上霜。𠀀") == ["𠀀"]  # a character left out of the vocabulary
+    assert info["val_loss"] <= TANG_TARGET < info["bigram_val_loss"]
+    assert "--vocab-size 4000" in info["command"] and "--preset tang" in info["command"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TANG_CORPUS.exists(), reason="the Tang poems corpus (../shared/data) is not on this machine")
+def test_the_tang_models_validation_loss_is_remeasured_and_below_the_target():
+    model, vocab, info = load(TANG_DIR)
+    text = TANG_CORPUS.read_text(encoding="utf-8")
+    assert CharVocab.from_text(text[: int(0.9 * len(text))], 4000).chars == vocab.chars  # counted on train only
+    train_data, val_data = split_corpus(text, vocab)
+    assert (val_data == vocab.unknown_id).float().mean().item() <= 0.01
+    measured = full_loss(model, val_data)
+    assert measured == pytest.approx(info["val_loss"], abs=1e-3)
+    assert measured <= TANG_TARGET
+    assert bigram_loss(train_data, val_data, len(vocab)) == pytest.approx(info["bigram_val_loss"], abs=1e-6)
