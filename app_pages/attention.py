@@ -1,4 +1,4 @@
-"""Lesson 7 — Attention and the transformer: one word's row of attention weights (the hero), every
+"""Lesson 8 — Attention and the transformer: one word's row of attention weights (the hero), every
 row, several heads, word order, a real model's heads (MiniLM), and why attention replaced the RNN.
 
 The one-head part is one fragment in app_pages/attention_sections.py; the sections below are

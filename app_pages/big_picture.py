@@ -1,4 +1,4 @@
-"""Lesson 9 — The big picture: the course's tiny GPT made smaller (quantized and pruned, every state
+"""Lesson 10 — The big picture: the course's tiny GPT made smaller (quantized and pruned, every state
 scrubbed in the browser, the chosen one measured), a small student distilled from it, the whole
 pipeline of an LLM with a link to each lesson, and a searchable glossary.
 

@@ -1,4 +1,4 @@
-"""Lesson 6 — Embeddings and vector search, with the real MiniLM sentence-embedding model.
+"""Lesson 7 — Embeddings and vector search, with the real MiniLM sentence-embedding model.
 
 The hero keeps d of MiniLM's 384 numbers and shows a word's nearest neighbours go wrong (scrubbed in
 the browser); then one number against one-hot, dot product and cosine, and vector search (RAG). The

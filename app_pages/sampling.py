@@ -1,4 +1,4 @@
-"""Lesson 8 — Sampling: temperature, top-k and top-p on the course's own tiny character GPT.
+"""Lesson 9 — Sampling: temperature, top-k and top-p on the course's own tiny character GPT.
 
 Each section is an st.fragment: moving a slider reruns only its own section, with the model and
 prompt of the page's last full run as its argument. The hero (temperature) and retraining a smaller
@@ -178,13 +178,13 @@ with go_deeper(t("sampling.draws_header", n=f"{sections.N_DRAWS:,}")):
 st.header(t("sampling.generate_header"))
 st.markdown(t("sampling.generate_intro"))
 sections.generation_section(lesson)
-st.header(t("sampling.extremes_header"))
-st.markdown(t("sampling.extremes"))
+with go_deeper(t("sampling.extremes_header")):
+    st.markdown(t("sampling.extremes"))
 
 # --- Retrain a smaller model ---------------------------------------------------------------------------
-st.header(t("sampling.retrain_header"))
-st.markdown(t("sampling.retrain_intro"))
-retrain_section(lesson)
+with go_deeper(t("sampling.retrain_header")):  # hands-on, but beside the lesson's path: folded away
+    st.markdown(t("sampling.retrain_intro"))
+    retrain_section(lesson)
 
 vocabulary("sampling")
 show_code(gpt.GPT.next_logits, smp.distribution, smp.entropy, smp.sample_counts, smp.generate, smp.prepare_prompt)

@@ -15,6 +15,7 @@ from core.gpt_train import CharVocab
 from ui import exercise
 from ui import sampling_charts as charts
 from ui.figures import chart, show
+from ui.frame import go_deeper
 from ui.i18n import current_language, t
 from ui.private_cache import private_unless
 from ui.scrub import scrub_figure
@@ -198,7 +199,6 @@ def default_samples(directory: str) -> tuple[str, ...]:
 
 def compare_part(lesson: Loaded, length: int, seed: int) -> None:
     """The same prompt, length and seed at three temperatures side by side."""
-    st.subheader(t("sampling.compare_header"))
     st.markdown(t("sampling.compare_intro"))
     columns = st.columns(3)
     temps = [
@@ -246,4 +246,5 @@ def generation_section(lesson: Loaded) -> None:
     else:  # never empty: an example made with the page's defaults, the same for every learner
         st.caption(t("sampling.example_note", temp="1.00", p=f"{TOP_P_SLIDER[2]:.2f}", length=LENGTH_SLIDER[2]))
         show_sample(DEFAULT_PROMPT, default_samples(str(model_dir()))[0])
-    compare_part(lesson, length, int(seed))
+    with go_deeper(t("sampling.compare_header")):  # an aside: folded away
+        compare_part(lesson, length, int(seed))

@@ -33,6 +33,7 @@ TARGETS = [
     ("convolution", "kernel slid over the digit", ".st-key-conv_slide_chart .gtitle", ".st-key-conv_slide_chart"),
     ("convolution", "digit shifted", ".st-key-conv_shift_chart .gtitle", ".st-key-conv_shift_chart"),
     ("convolution", "kernels over epochs", ".st-key-conv_epochs_chart .gtitle", ".st-key-conv_epochs_chart"),
+    ("tokens", "BPE merges 0-300", ".st-key-tok_hero_chart .gtitle", ".st-key-tok_hero_chart"),
     ("embeddings", "numbers kept, d", ".st-key-emb_dims_chart .gtitle", ".st-key-emb_dims_chart"),
     ("embeddings", "one number / one-hot / MiniLM", ".st-key-emb_repr_chart .gtitle", ".st-key-emb_repr_chart"),
     ("attention", "query word: its row", ".st-key-att_query_chart .gtitle", ".st-key-att_query_chart"),

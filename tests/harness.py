@@ -176,7 +176,7 @@ def nudge_slider(page, index: int = 0, timeout_ms: float = 30_000, key: str = "A
 
     The clock runs from the key press to the moment the script is idle again and a chart has been
     redrawn: what a learner waits for. The redraw is then checked to have changed a plotted value (the
-    charts' fingerprint differs from before), off the clock: hashing lesson 7's SVG takes ~9 ms, work
+    charts' fingerprint differs from before), off the clock: hashing the attention lesson's SVG takes ~9 ms, work
     no learner waits for. If nothing had changed yet, the wait goes on until a value has.
     """
     thumb = page.locator(SLIDER_THUMB).nth(index)
@@ -192,3 +192,42 @@ def nudge_slider(page, index: int = 0, timeout_ms: float = 30_000, key: str = "A
         return redrawn
     page.wait_for_function(CHART_CHANGED_JS, arg=[APP_IDLE, before], timeout=timeout_ms, polling=10)
     return time.perf_counter() - start
+
+
+# Counts every change of the app's run state from now on: a script run shows as "running".
+WATCH_RUNS = """() => {
+  window.__runs = 0;
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def chart_title(page, key: str) -> str:
+    return page.locator(f".st-key-{key} .gtitle").first.text_content()
+
+
+def drag_figure_slider(page, key: str, fraction: float) -> None:
+    """Press the in-figure slider's grip and drag it to `fraction` of the rail, in small moves."""
+    page.locator(f".st-key-{key} .slider-rail-rect").first.scroll_into_view_if_needed()
+    grip = page.locator(f".st-key-{key} .slider-grip-rect").first.bounding_box()
+    rail = page.locator(f".st-key-{key} .slider-rail-rect").first.bounding_box()
+    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    target = rail["x"] + fraction * rail["width"]
+    for step in range(1, 11):
+        page.mouse.move(x + (target - x) * step / 10, y)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+
+
+def drag_and_read(page, key: str, fraction: float, read=chart_title) -> tuple[str, str, int]:
+    """Drag scrub figure `key`'s own slider to `fraction`: (what `read` gives before, after, script runs meanwhile)."""
+    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
+    before = read(page, key)
+    page.evaluate(WATCH_RUNS)
+    drag_figure_slider(page, key, fraction)
+    page.wait_for_timeout(300)
+    return before, read(page, key), page.evaluate("window.__runs")

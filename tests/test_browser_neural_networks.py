@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.harness import chromium_path, open_page, wait_idle
+from tests.harness import chromium_path, drag_and_read, open_page, wait_idle
 from ui.lessons import lesson
 
 pytestmark = pytest.mark.browser
@@ -15,23 +15,11 @@ if chromium_path() is None:
         pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider  # noqa: E402
-
-
-def drag(page, key: str, fraction: float) -> tuple[str, str, int]:
-    """Drag a scrub figure's own slider; the titles before and after, and the script runs meanwhile."""
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before = chart_title(page, key)
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, fraction)
-    page.wait_for_timeout(300)
-    return before, chart_title(page, key), page.evaluate("window.__runs")
-
 
 def test_dragging_red_through_the_network_redraws_it_without_a_script_run(server, browser):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/neural-networks?lang=en")
-    before, after, runs = drag(page, "nn_hero_chart", 0.92)
+    before, after, runs = drag_and_read(page, "nn_hero_chart", 0.92)
     page.close()
     assert before.endswith(": leaf") and "= 32 " in before, before
     assert after != before and after.endswith(": flower"), after  # red past 124: the answer turns
@@ -43,7 +31,7 @@ def test_replaying_the_training_of_the_pair_needs_no_script_run(server, browser)
     open_page(page, f"{server}/neural-networks?lang=en")
     page.locator('[data-testid="stTab"]').filter(has_text="Deep or wide?").click()
     page.wait_for_timeout(500)
-    before, after, runs = drag(page, "nn_fit_chart", 0.2)
+    before, after, runs = drag_and_read(page, "nn_fit_chart", 0.2)
     page.close()
     assert before.startswith("After step 500") and after.startswith("After step 1"), (before, after)
     assert runs == 0

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.harness import chromium_path, open_page, wait_idle
+from tests.harness import chart_title, chromium_path, drag_and_read, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -13,8 +13,6 @@ if chromium_path() is None:
     if os.environ.get("CI"):
         pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -28,13 +26,7 @@ from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider
 def test_dragging_a_scrub_figure_redraws_it_without_a_script_run(server, browser, key, fraction, expect):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/overfitting?lang=en")
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before = chart_title(page, key)
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, fraction)
-    page.wait_for_timeout(300)
-    after = chart_title(page, key)
-    runs = page.evaluate("window.__runs")
+    before, after, runs = drag_and_read(page, key, fraction)
     page.close()
     assert after != before and after.startswith(expect), (before, after)
     assert runs == 0

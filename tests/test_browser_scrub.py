@@ -5,7 +5,15 @@ import os
 
 import pytest
 
-from tests.harness import chromium_path, open_page, wait_idle
+from tests.harness import (  # noqa: F401  (re-exported)
+    WATCH_RUNS,
+    chart_title,
+    chromium_path,
+    drag_and_read,
+    drag_figure_slider,
+    open_page,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -13,34 +21,6 @@ if chromium_path() is None:
     if os.environ.get("CI"):
         pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-# Counts every change of the app's run state from now on: a script run shows as "running".
-WATCH_RUNS = """() => {
-  window.__runs = 0;
-  const app = document.querySelector('[data-testid="stApp"]');
-  new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
-def chart_title(page, key: str) -> str:
-    return page.locator(f".st-key-{key} .gtitle").first.text_content()
-
-
-def drag_figure_slider(page, key: str, fraction: float) -> None:
-    """Press the in-figure slider's grip and drag it to `fraction` of the rail, in small moves."""
-    page.locator(f".st-key-{key} .slider-rail-rect").first.scroll_into_view_if_needed()
-    grip = page.locator(f".st-key-{key} .slider-grip-rect").first.bounding_box()
-    rail = page.locator(f".st-key-{key} .slider-rail-rect").first.bounding_box()
-    x, y = grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    target = rail["x"] + fraction * rail["width"]
-    for step in range(1, 11):
-        page.mouse.move(x + (target - x) * step / 10, y)
-        page.wait_for_timeout(30)
-    page.mouse.up()
 
 
 @pytest.mark.parametrize(
@@ -55,13 +35,7 @@ def drag_figure_slider(page, key: str, fraction: float) -> None:
 def test_dragging_a_scrub_figure_redraws_it_without_a_script_run(server, browser, path, key, fraction, expect):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/{path}?lang=en")
-    page.locator(f".st-key-{key}").scroll_into_view_if_needed()
-    before = chart_title(page, key)
-    page.evaluate(WATCH_RUNS)
-    drag_figure_slider(page, key, fraction)
-    page.wait_for_timeout(300)
-    after = chart_title(page, key)
-    runs = page.evaluate("window.__runs")
+    before, after, runs = drag_and_read(page, key, fraction)
     page.close()
     assert after != before and expect in after, (before, after)
     assert runs == 0

@@ -96,7 +96,7 @@ def test_a_trained_model_stays_with_its_learner(server):
     assert mine not in theirs, "the other learner never sees it"
 
 
-@pytest.mark.skipif("sampling" not in SLUGS, reason="lesson 8 is absent")
+@pytest.mark.skipif("sampling" not in SLUGS, reason="the sampling lesson is absent")
 def test_training_waits_for_a_free_slot_and_stop_frees_it(server):
     """With one training slot (the default), B's training waits with a message in B's language
     while A trains; A presses Stop, and B's training then runs to the end."""

@@ -1,4 +1,4 @@
-"""Lesson 7's computations against independent references: autograd, scaled_dot_product_attention,
+"""The attention lesson's computations against independent references: autograd, scaled_dot_product_attention,
 nn.MultiheadAttention, PyTorch's flop counter, the positional-encoding formula, and the
 transformers library's own attention weights for MiniLM."""
 

@@ -1,4 +1,4 @@
-"""Lesson 9's computations are core.compress's and core.fitting's own numbers: every state of the
+"""The big-picture lesson's computations are core.compress's and core.fitting's own numbers: every state of the
 compression chart against a direct call, the measures of a compressed model, the rule and the line,
 and the exercises' answers."""
 

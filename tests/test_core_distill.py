@@ -100,8 +100,8 @@ needs_models = pytest.mark.skipif(
 )
 
 
-def test_the_student_on_the_raw_text_is_lesson_8s_run():
-    """Lesson 9 shows lesson 8's shipped small model as the student on the raw text: the same preset."""
+def test_the_student_on_the_raw_text_is_the_sampling_lessons_run():
+    """The big picture shows the sampling lesson's shipped small model as the raw-text student: the same preset."""
     from core.distill import STUDENT, STUDENT_SETTINGS
     from core.gpt_train import PRESETS
 

@@ -1,4 +1,4 @@
-"""Lesson 6's computations against sentence-transformers, scikit-learn and plain definitions."""
+"""The embeddings lesson's computations against sentence-transformers, scikit-learn and plain definitions."""
 
 import os
 import subprocess

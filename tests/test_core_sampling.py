@@ -76,7 +76,7 @@ def test_generate_same_seed_same_text():
     assert torch.equal(greedy, generate(model, start, 20, 0.0)), "greedy needs no seed"
 
 
-# --- Helpers of lesson 8's page -------------------------------------------------------------------
+# --- Helpers of the sampling page -----------------------------------------------------------------
 class _Vocab:
     """A stand-in vocabulary with CharVocab's interface, independent of it."""
 
@@ -203,7 +203,7 @@ def test_generate_runs_at_tiny_temperatures(T):
     assert torch.equal(out, generate(model, start, 12, 0.0)), "no ties in real logits: the greedy text"
 
 
-# --- Helpers moved from lesson 8's page ---------------------------------------------------------------
+# --- Helpers moved from the sampling page -------------------------------------------------------------
 def test_continue_text_is_nanogpts_loop_on_the_prompts_last_block():
     """Reference: one full forward pass per new character, from the last block_size prompt ids."""
     from core.gpt_train import CharVocab

@@ -66,7 +66,7 @@ def settings(at: AppTest) -> dict:
 
 
 def ranges(at: AppTest) -> dict:
-    """What each widget may take: a widget whose range follows other input (lesson 6's k goes up to
+    """What each widget may take: a widget whose range follows other input (the embeddings lesson's k goes up to
     the number of entries) may be clamped by it, which is not losing the learner's setting."""
     return {(kind, w.key): str(w.proto).split("value")[0] for kind in SETTING_KINDS for w in at.get(kind) if w.key}
 

@@ -1,4 +1,4 @@
-"""Lesson 7's page in AppTest: the hero's frames are core's rows, the exercises answer right and
+"""The attention lesson's page in AppTest: the hero's frames are core's rows, the exercises answer right and
 wrong in both languages, the prose follows the state, the toggles and editors work, bad cells and
 long or empty texts get messages, and the real models' maps are their attention."""
 

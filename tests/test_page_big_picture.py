@@ -1,4 +1,4 @@
-"""Lesson 9's page in AppTest: the compression chart's every state and the measures against core
+"""The big-picture lesson's page in AppTest: the compression chart's every state and the measures against core
 computed here directly, prose that follows the controls, the exercises, the shipped students on
 arrival, the whole picture's links, the glossary (a collapsed table, searched in both languages),
 and the sections stepping aside when a file is missing."""
@@ -341,7 +341,8 @@ def test_the_glossary_is_a_collapsed_table_of_every_entry(lang):
     assert shown.iloc[:, 0].tolist() == [catalog[f"big_picture.glossary.{term.id}.term"] for term in glossary.TERMS]
     rnn = shown.iloc[[term.id for term in glossary.TERMS].index("rnn"), 2]
     name = catalog["common.lesson_names.attention"]
-    assert rnn == f"[7. {name}](./attention?lang={lang})"
+    number = next(item.number for item in LESSONS if item.slug == "attention")
+    assert rnn == f"[{number}. {name}](./attention?lang={lang})"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -433,7 +434,8 @@ def test_missing_model_is_explained(lang, monkeypatch, tmp_path):
         path="nowhere", problem="FileNotFoundError"
     )
     assert len(table(at)) == len(glossary.TERMS), "the glossary still works"
-    assert any(m.value.startswith("[8. ") for m in at.markdown), "and the whole picture"
+    sampling = next(item.number for item in LESSONS if item.slug == "sampling")
+    assert any(m.value.startswith(f"[{sampling}. ") for m in at.markdown), "and the whole picture"
 
 
 def test_state_comes_from_the_url_and_bad_values_fall_back():

@@ -1,4 +1,4 @@
-"""Lesson 6's page in AppTest: every scrubbed state against a direct core call, the exercises, prose
+"""The embeddings lesson's page in AppTest: every scrubbed state against a direct core call, the exercises, prose
 whose numbers follow the state, the honest messages and bad input, in both languages."""
 
 import json

@@ -1,4 +1,4 @@
-"""Lesson 8's page in AppTest: the distribution against the model's own logits, the cut-offs,
+"""The sampling lesson's page in AppTest: the distribution against the model's own logits, the cut-offs,
 prompts that need handling, seeded generation, 1,000 draws, a missing model, and retraining."""
 
 import ast

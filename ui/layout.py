@@ -17,7 +17,7 @@ def setup_page(slug: str | None = None) -> str:
     if slug is not None:
         item = lesson(slug)
         st.title(t(f"{item.namespace}.title"))
-        st.caption(t("common.lesson_number", number=item.number))
+        st.caption(t("common.lesson_number", number=item.number, total=len(built_lessons())))
         lesson_header(slug)
     return lang
 

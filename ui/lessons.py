@@ -53,10 +53,11 @@ LESSONS = (
     Lesson(3, "neural-networks", "networks", ":material/hub:", 30, ("blocks",), 4),
     Lesson(4, "overfitting", "networks", ":material/ssid_chart:", 25, ("training",), 3),
     Lesson(5, "convolution", "networks", ":material/grid_on:", 25, ("blocks",), 3),
-    Lesson(6, "embeddings", "language_models", ":material/scatter_plot:", 30, ("embeddings",), 3),
-    Lesson(7, "attention", "language_models", ":material/visibility:", 35, ("blocks",), 3),
-    Lesson(8, "sampling", "language_models", ":material/casino:", 20, ("logits", "sampling"), 3),
-    Lesson(9, "big-picture", "big_picture", ":material/public:", 25, STAGES, 3),
+    Lesson(6, "tokens", "language_models", ":material/token:", 25, ("tokens",), 3),
+    Lesson(7, "embeddings", "language_models", ":material/scatter_plot:", 30, ("embeddings",), 3),
+    Lesson(8, "attention", "language_models", ":material/visibility:", 35, ("blocks",), 3),
+    Lesson(9, "sampling", "language_models", ":material/casino:", 20, ("logits", "sampling"), 3),
+    Lesson(10, "big-picture", "big_picture", ":material/public:", 25, STAGES, 3),
 )
 # Not "pages/": Streamlit treats a pages/ folder beside the entry script as a legacy multipage
 # app, and on some reruns that overrides st.navigation (the sidebar and its links vanish).

@@ -63,19 +63,20 @@ def _log_colorbar(z: np.ndarray, title: str) -> dict:
     }
 
 
-def _contour(xs, ys, z, labels: tuple[str, str, str], colorbar: bool) -> go.Contour:
-    """The loss as filled contour bands, coloured by log10(loss); hover gives the loss itself."""
+def _contour(xs, ys, z, labels: tuple[str, str, str], colorbar: bool) -> go.Heatmap:
+    """The loss as a smooth colour map of log10(loss); hover gives the loss itself.
+
+    A heatmap rather than filled contour bands: the browser draws it as one image, where 30 bands are
+    paths it recomputes on every redraw (a drag's frame, a new learning rate).
+    """
     z = np.asarray(z)
-    return go.Contour(
+    return go.Heatmap(
         x=xs,
         y=ys,
         z=np.log10(z),
         customdata=z,
         colorscale=SURFACE_COLORS,
-        ncontours=30,
-        # Filled bands, no lines: the bands' edges are the contour lines, and lines would double the
-        # paths the browser redraws on every frame of a drag.
-        contours={"coloring": "fill", "showlines": False},
+        zsmooth="best",
         showscale=colorbar,
         colorbar=_log_colorbar(z, t("loss_surface.chart.loss")) if colorbar else None,
         hovertemplate=t("loss_surface.chart.hover_surface", x=labels[1], y=labels[2]),

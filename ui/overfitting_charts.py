@@ -242,7 +242,15 @@ def remedy_template(x_val, y_val, states: tuple[RemedyState, ...], remedy: str) 
         col=3,
     )
     _error_axis(fig, 1, 3, "overfitting.chart.error_axis_short")
-    frames = [
+    frames = _remedy_frames(states, remedy, labels, at)
+    prefix = t(f"overfitting.chart.strength_prefix.{remedy}")
+    return build_template(fig, [1, 2, 4, 5, 6, 7, 8, 9], frames, labels, prefix)
+
+
+def _remedy_frames(states: tuple[RemedyState, ...], remedy: str, labels: list[str], at: list[int]) -> list[Frame]:
+    """One frame per strength: houses, copies, fit, weights, and the errors up to that strength."""
+    trains, vals = [s.train_mse for s in states], [s.val_mse for s in states]
+    return [
         Frame(
             [
                 {"x": s.x.tolist(), "y": s.y.tolist()},
@@ -265,8 +273,6 @@ def remedy_template(x_val, y_val, states: tuple[RemedyState, ...], remedy: str) 
         )
         for i, (s, label) in enumerate(zip(states, labels))
     ]
-    prefix = t(f"overfitting.chart.strength_prefix.{remedy}")
-    return build_template(fig, [1, 2, 4, 5, 6, 7, 8, 9], frames, labels, prefix)
 
 
 # --- The network: a run replayed ------------------------------------------------------------------
