@@ -1,14 +1,14 @@
 """Lesson 8 — Attention and the transformer: one word's row of attention weights (the hero), every
 row, several heads, word order, a real model's heads (MiniLM), and why attention replaced the RNN.
-
-The one-head part is one fragment in app_pages/attention_sections.py; the sections below are
-fragments of their own. The tiny GPT's attention and the cost of attention are "Go deeper" asides.
+The one-head part is one fragment in app_pages/attention_sections.py, word order and the RNN are in
+attention_sequence.py; all are fragments. The tiny GPT's attention and the cost of attention are asides.
 """
 
 import numpy as np
 import streamlit as st
 
 from app_pages import attention_sections as sections
+from app_pages import attention_sequence as sequence
 from core import attention as att
 from core import sampling as smp
 from core.artefacts import ArtefactError, shown_path
@@ -20,7 +20,7 @@ from ui.layout import setup_page, show_code, vocabulary
 from ui.minilm import get_minilm, get_minilm_eager
 from ui.private_cache import private_unless
 from ui.scrub import scrub_figure
-from ui.tiny_gpt import get_model, model_dir
+from ui.tiny_gpt import get_model, model_dir, model_switch
 from ui.widgets import slider
 
 # Ranges and defaults, in one place: (min, max, default, step).
@@ -34,19 +34,25 @@ MAX_MINILM_TOKENS = 32
 MAX_TEXT = 2000  # characters a learner may type in the text boxes
 SENTENCE = "The animal didn't cross the street because it was too tired."  # MiniLM reads English
 PRONOUN, ANTECEDENT = "it", "animal"  # the default head is the one that links these most strongly
-GPT_PROMPT = "ROMEO: But soft, what light"  # the tiny GPT reads Shakespeare's characters
+# Each tiny GPT's prompt: its own kind of text (Tang: a poem's title, poet and lines, 杜甫《月夜》).
+GPT_PROMPTS = {
+    "shakespeare": "ROMEO: But soft, what light",
+    "tang": "《月夜》杜甫\n今夜鄜州月，闺中只独看。\n遥怜小儿女，未解忆长",
+}
 
 
-def shipped_prompt(directory: str, ids: tuple[int, ...], *_) -> bool:
+def shipped_prompt(directory: str, name: str, ids: tuple[int, ...], *_) -> bool:
     """Whether ids are the aside's default prompt (then its result is shared by every learner)."""
     model, vocab, _ = get_model(directory)
-    return ids == tuple(smp.prepare_prompt(GPT_PROMPT, vocab, model.config.block_size).ids)
+    return ids == tuple(smp.prepare_prompt(GPT_PROMPTS[name], vocab, model.config.block_size).ids)
 
 
 @private_unless(shipped_prompt)
 @st.cache_data(max_entries=64, show_spinner=False)
-def gpt_run(directory: str, ids: tuple[int, ...], n_new: int):
-    return att.gpt_continue(get_model(directory)[0], list(ids), n_new, seed=0)
+def gpt_run(directory: str, name: str, ids: tuple[int, ...], n_new: int):
+    """The continuation (never the unknown id □) and every head's attention."""
+    model, vocab, _ = get_model(directory)
+    return att.gpt_continue(model, list(ids), n_new, seed=0, banned=vocab.unknown_id)
 
 
 @private_unless(lambda text: text == SENTENCE)
@@ -78,7 +84,7 @@ sections.head_section()
 
 # --- Word order ------------------------------------------------------------------------------------
 st.header(t("attention.pe_header"))
-sections.order_section(PE_SHOWN, PE_LINES)
+sequence.order_section(PE_SHOWN, PE_LINES)
 
 
 # --- A real model: MiniLM ---------------------------------------------------------------------------
@@ -130,7 +136,7 @@ minilm_section()
 # --- Why attention replaced the RNN ----------------------------------------------------------------
 st.header(t("attention.rnn_header"))
 st.markdown(t("attention.rnn_intro"))
-sections.rnn_section(RNN_LEN_SLIDER, RADIUS_SLIDER)
+sequence.rnn_section(RNN_LEN_SLIDER, RADIUS_SLIDER)
 st.markdown(t("attention.gpu"))
 with go_deeper(t("attention.scale_header")):
     speed, g = cpu_macs_per_second(), att.GPT3
@@ -143,14 +149,15 @@ with go_deeper(t("attention.scale_header")):
 @st.fragment
 def gpt_section() -> None:
     """The tiny GPT continues a prompt; every layer and head of its attention, scrubbed."""
+    name = model_switch()
     try:
         model, vocab, _ = get_model(str(model_dir()))
     except ArtefactError as problem:  # missing or corrupt files: explain, keep the rest of the page
-        st.error(
-            t("attention.gpt_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:"
-        )
+        message = t("attention.gpt_missing", path=shown_path(model_dir()), problem=problem.reason)
+        st.error(message, icon=":material/error:")
         return
-    text = st.text_input(t("attention.gpt_prompt_label"), GPT_PROMPT, max_chars=MAX_TEXT, key="att_gpt_prompt")
+    label = t("attention.gpt_prompt_label")  # each model keeps its own prompt while the learner switches
+    text = st.text_input(label, GPT_PROMPTS[name], max_chars=MAX_TEXT, key=f"att_gpt_prompt_{name}")
     n_new = slider("attention.gpt_new_label", GPT_NEW_SLIDER, "att_gpt_new", help=t("attention.gpt_new_help"))
     if len(text) > MAX_GPT_PROMPT:
         st.info(t("attention.gpt_cut", limit=MAX_GPT_PROMPT, cut=len(text) - MAX_GPT_PROMPT), icon=":material/cut:")
@@ -159,10 +166,10 @@ def gpt_section() -> None:
     if prompt.unknown:
         st.warning(t("attention.gpt_unknown", chars=" ".join(prompt.unknown[:20])), icon=":material/translate:")
     if not prompt.ids:
-        st.warning(t("attention.gpt_empty"), icon=":material/edit_note:")
+        st.warning(t(f"attention.gpt_empty_{name}"), icon=":material/edit_note:")
         return
     directory, ids = str(model_dir()), tuple(prompt.ids)
-    shown, cut, weights = gpt_run(directory, ids, int(n_new))
+    shown, cut, weights = gpt_run(directory, name, ids, int(n_new))
     if cut:
         st.info(t("attention.gpt_block_cut", block=model.config.block_size, cut=cut), icon=":material/cut:")
     st.code(vocab.decode(shown), language=None, wrap_lines=True)  # learner text: never as Markdown
@@ -176,8 +183,8 @@ def gpt_section() -> None:
     with c2:
         head = slider("attention.head_label", (1, n_head, 1, 1), "att_gpt_head")
     build = lambda: charts.heads_template(labels, weights, title, generated_from)  # noqa: E731
-    signature, active = (current_language(), tuple(shown), generated_from), (layer - 1) * n_head + head - 1
-    show(scrub_figure("att_gpt", signature, build, active, shipped_prompt(directory, ids)), "att_gpt_chart")
+    signature, active = (current_language(), directory, tuple(shown), generated_from), (layer - 1) * n_head + head - 1
+    show(scrub_figure("att_gpt", signature, build, active, shipped_prompt(directory, name, ids)), "att_gpt_chart")
     st.markdown(t("attention.gpt_explain"))
 
 
@@ -187,12 +194,6 @@ with go_deeper(t("attention.gpt_header")):
 
 st.markdown(t("attention.llm_place"))
 vocabulary("attention")
-show_code(
-    att.one_head,
-    att.contributions,
-    att.multi_head,
-    att.sinusoidal_encoding,
-    att.minilm_head_by_hand,
-    att.rnn_jacobian_norms,
-)
+show_code(att.one_head, att.contributions, att.multi_head, att.sinusoidal_encoding, att.minilm_head_by_hand,
+          att.rnn_jacobian_norms)  # fmt: skip
 lesson_footer("attention")

@@ -4,13 +4,14 @@ The page is a short sequence of experiments: a 3×3 kernel slid over a handwritt
 stop (scrubbed in the browser), the same on any image with stride and padding, ReLU and pooling,
 why a fully connected layer is no match (weights, shifts), and a small CNN learning its own
 kernels (its epochs scrubbed). Three predict-then-check cards go with them. The last two sections
-live in app_pages/convolution_sections.py.
+live in app_pages/convolution_sections.py and app_pages/convolution_cnn.py.
 """
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app_pages import convolution_cnn as cnn
 from app_pages import convolution_sections as sections
 from core import convolution as cv
 from ui import convolution_charts as charts
@@ -180,7 +181,7 @@ st.header(t("convolution.image_header"))
 st.markdown(t("convolution.image_intro"))
 image_section()
 sections.fc_section()
-sections.cnn_section()
+cnn.cnn_section()
 
 st.markdown(t("convolution.llm_bridge"))
 vocabulary("convolution")

@@ -1,12 +1,12 @@
-"""Lesson 7 — Embeddings and vector search, with the real MiniLM sentence-embedding model.
-
-The hero keeps d of MiniLM's 384 numbers and shows a word's nearest neighbours go wrong (scrubbed in
-the browser); then one number against one-hot, dot product and cosine, and vector search (RAG). The
-later sections and the asides are in app_pages/embeddings_sections.py. Sections are fragments.
+"""Lesson 7 — Embeddings and vector search, with the real MiniLM sentence-embedding model: the hero keeps d of
+MiniLM's 384 numbers and shows a word's nearest neighbours go wrong (scrubbed in the browser); then one number
+against one-hot, dot product and cosine, and vector search (RAG, in app_pages/embeddings_search.py). The later
+sections and the asides are in embeddings_sections.py. Sections are fragments.
 """
 
 import streamlit as st
 
+from app_pages import embeddings_search as search
 from app_pages import embeddings_sections as sections
 from app_pages.embeddings_sections import EXERCISES, names
 from core import embeddings as emb
@@ -21,7 +21,7 @@ from ui.minilm import basis_path, embed_texts, get_minilm, knowledge_base, only_
 from ui.minilm import current_basis as get_basis
 from ui.private_cache import private_unless
 from ui.scrub import scrub_figure
-from ui.tiny_gpt import model_dir as tiny_gpt_dir
+from ui.tiny_gpt import model_dir, model_switch
 
 DIMS = tuple(emb.dimension_ladder())  # the hero's states: d = 1, 2, 3, 4, 5, 6, 8 ... 384
 DIMS_DEFAULT = 3  # so few that a word's nearest neighbours are wrong on arrival
@@ -43,16 +43,11 @@ def dims_feedback(texts: tuple[str, ...], i: int, states: list[emb.DimsState], t
     low, gap = float(min(states[0].cos)), "" if current_language() == "zh" else " "
     what_you_saw(saw + (gap + t("embeddings.dims_saw_alike", low=f"{low:.2f}") if low >= 0.9 else ""))
     d = emb.right_from(states, k)
-    exercise.choice(
-        "embeddings",
-        1,
-        EXERCISES,
-        t("embeddings.ex1_question", word=word, k=k, dim=emb.DIM),
-        {key: t(f"embeddings.ex1_{key}") for key in ("few", "dozens", "most")},
-        answer="few" if d < 10 else "dozens" if d <= 100 else "most",
-        explain=t("embeddings.ex1_explain", word=word, k=k, d=d, kept=kept[d], names=names(texts, truth)),
-        preset={"emb_dims": DIMS[0]},
-    )
+    options = {key: t(f"embeddings.ex1_{key}") for key in ("few", "dozens", "most")}
+    explain = t("embeddings.ex1_explain", word=word, k=k, d=d, kept=kept[d], names=names(texts, truth))
+    exercise.choice("embeddings", 1, EXERCISES, t("embeddings.ex1_question", word=word, k=k, dim=emb.DIM), options,
+                    answer="few" if d < 10 else "dozens" if d <= 100 else "most", explain=explain,
+                    preset={"emb_dims": DIMS[0]})  # fmt: skip
 
 
 @st.fragment
@@ -97,16 +92,11 @@ def representations_section(texts: tuple[str, ...], X) -> None:
     numbers = {key: f"{C[0, 1]:.2f}" for key, C in cos.items()} | {"far_cos": f"{cos['minilm'][0, 2]:.2f}"}
     a, b, c = (names(texts, [j]) for j in (0, near, far))
     with c2:
-        exercise.choice(
-            "embeddings",
-            2,
-            EXERCISES,
-            t("embeddings.ex2_question", a=a, b=b, mini=numbers["minilm"], n=len(texts)),
-            {key: t(f"embeddings.ex2_{key}") for key in ("one", "between", "zero")},
-            answer="zero" if abs(one_hot) < 1e-9 else "one" if one_hot > 0.999 else "between",
-            explain=t("embeddings.ex2_explain", a=a, b=b, c=c, **numbers),
-            preset={"emb_repr": "one_hot"},
-        )
+        options = {key: t(f"embeddings.ex2_{key}") for key in ("one", "between", "zero")}
+        question = t("embeddings.ex2_question", a=a, b=b, mini=numbers["minilm"], n=len(texts))
+        exercise.choice("embeddings", 2, EXERCISES, question, options, preset={"emb_repr": "one_hot"},
+                        answer="zero" if abs(one_hot) < 1e-9 else "one" if one_hot > 0.999 else "between",
+                        explain=t("embeddings.ex2_explain", a=a, b=b, c=c, **numbers))  # fmt: skip
 
 
 def set_entries(catalog_key: str) -> None:
@@ -160,8 +150,8 @@ def minilm_sections(model) -> None:
     st.header(t("embeddings.search_header"))
     st.markdown(t("embeddings.search_intro", n=len(knowledge_base("en"))))
     try_this(t("embeddings.search_try"))
-    sections.search_section()
-    sections.search_exercise()
+    search.search_section()
+    search.search_exercise()
     st.markdown(t("embeddings.rag_explain"))
     with go_deeper(t("embeddings.analogy_header")):
         sections.analogy_section()
@@ -182,16 +172,24 @@ except ArtefactError as problem:  # the sections that embed text need MiniLM; th
 if minilm is not None:
     minilm_sections(minilm)
 
+
+@st.fragment
+def chars_aside() -> None:
+    """The chosen tiny GPT's character vectors (a switch picks the model; only this aside reruns)."""
+    name = model_switch()
+    st.markdown(t(f"embeddings.chars_intro_{name}", shown=charts.MAX_CHARS_SHOWN))
+    try:
+        directory = str(model_dir())
+        chart("emb_chars", (current_language(), directory, name), lambda: charts.chars_figure(directory, name))
+        st.markdown(t("embeddings.chars_explain"))
+    except ArtefactError as problem:  # missing or corrupt model files or text: only this aside is affected
+        st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")
+
+
 st.header(t("embeddings.chars_header"))
 st.markdown(t("embeddings.chars_bridge"))
 with go_deeper(t("embeddings.chars_deeper")):
-    st.markdown(t("embeddings.chars_intro"))
-    try:
-        directory = str(tiny_gpt_dir())
-        chart("emb_chars", (current_language(), directory), lambda: charts.chars_figure(directory))
-        st.markdown(t("embeddings.chars_explain"))
-    except ArtefactError as problem:  # missing or corrupt model files: only this aside is affected
-        st.info(t("embeddings.chars_missing", problem=problem.reason), icon=":material/info:")
+    chars_aside()
 vocabulary("embeddings")
 show_code(emb.embed, emb.cosine_similarity, emb.PCA.reconstruct, emb.drop_dimensions, emb.neighbour_overlap,
           emb.top_k, emb.rank_analogy)  # fmt: skip

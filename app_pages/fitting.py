@@ -3,7 +3,7 @@
 The page is a short sequence of experiments: guess a line (k and b scrubbed in the browser), watch
 one epoch of SGD tea by tea, then many epochs (both scrubbed in their figures), and compare with the
 exact answer. Three predict-then-check cards go with them. The sections live in
-app_pages/fitting_sections.py.
+app_pages/fitting_sections.py and app_pages/fitting_training.py.
 """
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import fitting_sections as sections
+from app_pages import fitting_training as training
 from core import fitting as fit
 from ui.frame import go_deeper, lesson_footer, try_this, what_you_saw
 from ui.i18n import t
@@ -123,7 +124,7 @@ sections.steps_section(x, y)
 st.header(t("fitting.epochs_header"))
 st.markdown(t("fitting.epochs_intro"))
 try_this(t("fitting.epochs_try"))
-sections.training_section(x, y)
+training.training_section(x, y)
 st.markdown(t("fitting.ravine_explain", ratio=fit.gradient_ratio(x)))
 
 # --- Asides ----------------------------------------------------------------------------------------

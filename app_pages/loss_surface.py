@@ -3,14 +3,17 @@
 The hero is gradient descent on lesson 1's milk-tea surface, scrubbed step by step, with the learning
 rate from smooth through zig-zag to divergence. Then the same walk on standardized prices (a round
 bowl), other optimizers on the ravine, a surface with two minima (one tanh neuron), and a slice of a
-real network's loss. The first three sections live in app_pages/loss_surface_sections.py.
+real network's loss. The first three sections live in app_pages/loss_surface_sections.py, the cached
+calls into core in app_pages/loss_surface_data.py.
 """
 
 import numpy as np
 import streamlit as st
 
+from app_pages import loss_surface_data as data
 from app_pages import loss_surface_sections as sections
-from app_pages.loss_surface_sections import EXERCISES, NEURON_LR, NEURON_LRS, NEURON_STEPS, NEURON_V, NEURON_W
+from app_pages.loss_surface_data import NEURON_LR, NEURON_LRS, NEURON_STEPS, NEURON_V, NEURON_W
+from app_pages.loss_surface_sections import EXERCISES
 from core import loss_surface as ls
 from core.device import get_device
 from ui import exercise
@@ -40,8 +43,8 @@ def neuron_section() -> None:
     with c4:
         lr = st.select_slider(t("loss_surface.lr_label"), NEURON_LRS, NEURON_LR, format_func=lambda v: f"{v:g}",
                               key="loss_nn_lr", bind="query-params")  # fmt: skip
-    landscape, (ws, vs, z) = sections.neuron_map(), sections.neuron_drawn()
-    path = sections.neuron_path(name, lr, (w0, v0))
+    landscape, (ws, vs, z) = data.neuron_map(), data.neuron_drawn()
+    path = data.neuron_path(name, lr, (w0, v0))
     label = f"{names[name]} (η = {lr:g})"
     c1, c2 = st.columns([3, 2])
     with c1:
@@ -63,7 +66,7 @@ def neuron_section() -> None:
 
 def neuron_exercise(landscape: ls.NeuronMap) -> None:
     """Card 3: where plain gradient descent from the default start ends."""
-    default = sections.neuron_path("gd", NEURON_LR, (NEURON_W[2], NEURON_V[2]))
+    default = data.neuron_path("gd", NEURON_LR, (NEURON_W[2], NEURON_V[2]))
     where = ls.ended_in(default.thetas[-1], landscape.minima) if default.diverged_at is None else None
     end = default.thetas[-1]
     exercise.choice(
@@ -144,7 +147,7 @@ def show_landscape(result: ls.Landscape, device: str) -> None:
 
 
 setup_page("loss-surface")
-numbers = sections.lesson_numbers()
+numbers = data.lesson_numbers()
 st.markdown(t("loss_surface.intro", stall=f"{numbers['stall']:,.1f}", best=f"{numbers['best']:,.1f}"))
 
 st.header(t("loss_surface.walk_header"))

@@ -1,8 +1,10 @@
-"""Lesson 2's sections, each an st.fragment (a slider move reruns only its own section), and the
-cached calls into core they share. The page (app_pages/loss_surface.py) puts them in order."""
+"""Lesson 2's sections, each an st.fragment (a slider move reruns only its own section). The page
+(app_pages/loss_surface.py) puts them in order; the cached calls into core they share are in
+app_pages/loss_surface_data.py."""
 
 import streamlit as st
 
+from app_pages.loss_surface_data import lesson_numbers, tea_map, tea_path
 from core import fitting as fit
 from core import loss_surface as ls
 from ui import exercise
@@ -13,7 +15,7 @@ from ui.i18n import current_language, t
 from ui.scrub import scrub_figure
 from ui.widgets import slider
 
-# Ranges and defaults, in one place.
+# Ranges and defaults of these sections (the neuron's are in app_pages/loss_surface_data.py).
 WALK_LRS = (1e-5, 1e-4, 1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 1e-2)  # smooth, zig-zag and diverging on the ravine
 WALK_LR, WALK_STEPS, EARLY = 2e-3, 100, 10  # the default rate; steps in the figure; "the first steps"
 EXERCISE_LR = 6e-3  # exercise 1: three times the default rate
@@ -22,55 +24,7 @@ BOWL_LR, BOWL_STEPS = 0.5, 30
 RACE_LRS = tuple(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5))  # 1e-6, 2e-6, 5e-6 ... 5
 RACE_DEFAULT_LRS = {"sgd": fit.ARTICLE_LR, "gd": 2e-3, "momentum": 5e-4, "adam": 2.0}
 RACE_SHOWN, RACE_STEPS = ("gd", "momentum", "adam"), 200
-NEURON_W, NEURON_V = (-3.0, 3.0, 1.0, 0.1), (-2.0, 2.0, -1.0, 0.1)  # the start (w, v): (min, max, default, step)
-NEURON_LRS, NEURON_LR, NEURON_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0), 0.5, 300
-DRAWN = 60  # grid lines the browser draws of each map (core computes 200)
 EXERCISES = 3
-START = (fit.K0, fit.B0)  # every walk on the milk-tea surface starts at lesson 1's model v1.0
-
-
-# --- Cached core calls -----------------------------------------------------------------------------------
-@st.cache_resource(max_entries=2, show_spinner=False)
-def tea_map(standardized: bool):
-    """(ks, bs, z) the browser draws of the milk-tea error surface; shared read-only by every learner."""
-    ks, bs = ls.tea_window(standardized, 200)
-    return ls.thin_grid(ks, bs, ls.surface(ls.line_loss(*ls.tea_data(standardized)), ks, bs), DRAWN)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def tea_path(name: str, lr: float, steps: int, standardized: bool) -> ls.Descent:
-    return ls.tea_path(name, lr, START, steps, standardized)
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def lesson_numbers() -> dict:
-    """The fixed numbers the text quotes, from core: lesson 1's stall, the lowest error, the scaling and
-    the ravine's two curvatures' ratio."""
-    x, _ = ls.tea_data()
-    _, mean, std = ls.standardize(x)
-    k_s, b_s = fit.least_squares(*ls.tea_data(True))
-    k, b = ls.to_price_units(k_s, b_s, mean, std)
-    low, high = ls.curvatures(x)
-    return {"stall": ls.sgd_stall(), "best": ls.best_error(), "mean": mean, "std": std, "k_s": k_s, "b_s": b_s,
-            "k": k, "b": b, "prediction": float(fit.predict(fit.NEW_PRICE, k, b)), "ratio": high / low}  # fmt: skip
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def neuron_map() -> ls.NeuronMap:
-    return ls.neuron_map()
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def neuron_drawn():
-    """(ws, vs, loss) of the neuron's map as the browser draws it."""
-    landscape = neuron_map()
-    return ls.thin_grid(landscape.ws, landscape.vs, landscape.loss, 100)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def neuron_path(name: str, lr: float, start: tuple) -> ls.Descent:
-    x, y = ls.neuron_data()
-    return ls.descend(ls.neuron_loss(x, y), ls.make_optimizer(name, lr), start, NEURON_STEPS)
 
 
 def factor(value: float) -> str:

@@ -4,11 +4,12 @@ step of backpropagation, why starting weights are random and scaled, and deep ag
 default pair replayed over training).
 
 Everything the inputs, weights and activation drive is one fragment; its sections live in
-app_pages/neural_networks_sections.py.
+app_pages/neural_networks_sections.py and app_pages/neural_networks_backprop.py.
 """
 
 import streamlit as st
 
+from app_pages import neural_networks_backprop as backprop
 from app_pages import neural_networks_sections as sections
 from core import neural_networks as nnc
 from ui import neural_networks_charts as charts
@@ -74,10 +75,10 @@ def leaf_network(activation_names: dict) -> None:
         what_you_saw(charts.sweep_story(sweep, names, activation, sections.SWEEP))
         sections.hero_exercise(net, sweep)
     sections.collapse_section(net)
-    sections.softmax_section(net)
+    backprop.softmax_section(net)
     tabs = st.tabs([t(f"neural_networks.{k}_header") for k in ("backprop", "weights", "fit")])
     with tabs[0]:
-        sections.backprop_section(net)
+        backprop.backprop_section(net)
     with tabs[1]:
         weights_section()
     with tabs[2]:

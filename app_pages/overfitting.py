@@ -2,11 +2,12 @@
 
 Three experiments: the polynomial degree scrubbed over a few noisy house prices (the hero), one
 remedy's strength scrubbed on the wild degree-12 curve, and a small network's training replayed epoch
-by epoch (app_pages/overfitting_sections.py), with a predict-then-check card for each.
+by epoch (app_pages/overfitting_sections.py, overfitting_replay.py), with a predict-then-check card for each.
 """
 
 import streamlit as st
 
+from app_pages import overfitting_replay as replay
 from app_pages import overfitting_sections as sections
 from core import mlp
 from core import overfitting as of
@@ -132,7 +133,7 @@ def remedy_exercise() -> None:
 
 def network_exercise() -> None:
     """Card 3: where early stopping would have stopped the course's run."""
-    course = sections.course_run()
+    course = replay.course_run()
     stop, best = of.early_stop_epoch(course.val_loss, sections.EX_PATIENCE)
     patience = sections.EX_PATIENCE
     exercise.number(
@@ -142,7 +143,7 @@ def network_exercise() -> None:
         t("overfitting.ex3_question", patience=patience),
         answer=float(stop),
         tolerance=0.5,
-        explain=t("overfitting.ex3_explain", stop=stop, patience=patience, **sections.numbers(course, best)),
+        explain=t("overfitting.ex3_explain", stop=stop, patience=patience, **replay.numbers(course, best)),
         # The course's settings with early stopping on: pressing Train then shows where it stops.
         preset={**sections.COURSE_SETTINGS, "of_early": True, "of_patience": patience},
     )

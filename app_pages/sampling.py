@@ -1,18 +1,22 @@
-"""Lesson 9 — Sampling: temperature, top-k and top-p on the course's own tiny character GPT.
+"""Lesson 9 — Sampling: temperature, top-k and top-p on the course's own tiny character GPTs
+(Shakespeare or Tang poems, the learner's choice).
 
 Each section is an st.fragment: moving a slider reruns only its own section, with the model and
 prompt of the page's last full run as its argument. The hero (temperature) and retraining a smaller
-model are here; the sections between live in app_pages/sampling_sections.py.
+model are here; the sections between live in app_pages/sampling_sections.py, generating text in
+app_pages/sampling_text.py, the defaults and caches in app_pages/sampling_data.py.
 """
 
 import streamlit as st
 
+from app_pages import sampling_data as data
 from app_pages import sampling_sections as sections
+from app_pages import sampling_text as text_section
 from core import gpt
 from core import sampling as smp
 from core.artefacts import ArtefactError, shown_path
 from core.device import describe_device, get_device
-from core.gpt_train import PRESETS, TrainHistory, TrainSettings, train
+from core.gpt_train import PRESETS, TrainSettings, train
 from ui import exercise
 from ui import sampling_charts as charts
 from ui.corpus import corpus_split, shown_corpus
@@ -22,7 +26,7 @@ from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code, vocabulary
 from ui.lessons import ROOT
 from ui.scrub import scrub_figure
-from ui.tiny_gpt import get_model, model_dir
+from ui.tiny_gpt import get_model, model_dir, model_switch
 from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
@@ -33,16 +37,15 @@ STEPS_SLIDER = (100, 600, SMALL_SETTINGS.max_iters, 100)
 
 
 @st.fragment
-def temperature_section(lesson: sections.Loaded) -> None:
+def temperature_section(lesson: data.Loaded) -> None:
     """The hero: the temperature scrubbed over the next character's distribution."""
-    vocab, ids = lesson.vocab, lesson.ids
-    temperature = slider("sampling.temp_label", sections.TEMP_SLIDER, "smp_temp", help=t("sampling.temp_help"))
-    directory = str(model_dir())
-    logits = sections.next_logits(directory, ids)  # (vocab,)
+    vocab, ids, directory = lesson.vocab, lesson.ids, lesson.directory
+    temperature = slider("sampling.temp_label", data.TEMP_SLIDER, "smp_temp", help=t("sampling.temp_help"))
+    logits = data.next_logits(directory, ids)  # (vocab,), □ masked
     signature = (directory, ids, current_language())
-    build = lambda: charts.temperature_template(vocab.chars, logits, sections.TEMPERATURES)  # noqa: E731
-    active = smp.nearest_index(sections.TEMPERATURES, temperature)
-    public = sections.shipped_prompt(directory, ids)
+    build = lambda: charts.temperature_template(vocab.chars, logits, data.TEMPERATURES)  # noqa: E731
+    active = smp.nearest_index(data.TEMPERATURES, temperature)
+    public = data.shipped_prompt(directory, ids)
     show(scrub_figure("smp_temperature", signature, build, active, public), "smp_temperature_chart")
     if temperature == 0:
         st.caption(t("sampling.greedy_note", char=charts.show_char(vocab.chars[int(logits.argmax())])))
@@ -59,14 +62,6 @@ def temperature_section(lesson: sections.Loaded) -> None:
                     {"up": t("sampling.ex2_up"), "down": t("sampling.ex2_down"), "same": t("sampling.ex2_same")},
                     answer=smp.direction(h1, h2), explain=t("sampling.ex2_explain", h1=f"{h1:.2f}", h2=f"{h2:.2f}"),
                     preset={"smp_temp": 2.0})  # fmt: skip
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def default_small_run(directory: str) -> tuple[gpt.GPT, TrainHistory]:
-    """The run the section shows before a learner trains: the lesson preset with its default steps,
-    made by `python -m core.gpt_train --preset lesson` and shipped (models/README.md). Read-only."""
-    small_model, _, info = get_model(directory)
-    return small_model, TrainHistory(**info["history"])
 
 
 def small_trainer(vocab_chars: str, vocab_size: int) -> None:
@@ -97,25 +92,28 @@ def small_trainer(vocab_chars: str, vocab_size: int) -> None:
 
 
 @st.fragment
-def retrain_section(lesson: sections.Loaded) -> None:
-    small_trainer(lesson.vocab.chars, len(lesson.vocab))
-    own = st.session_state.get("smp_small")
+def retrain_section(chosen: data.Loaded) -> None:
+    """The small Shakespeare model, whichever model the page shows: its own 65 characters, its text
+    and, with the Tang poems chosen, its own default prompt."""
     try:
-        small_model, history = own or default_small_run(str(SMALL_DIR))
-    except ArtefactError as problem:
-        st.error(
-            t("sampling.model_missing", path=shown_path(SMALL_DIR), problem=problem.reason), icon=":material/error:"
-        )
+        lesson = data.shakespeare_lesson(chosen)
+        if chosen.name != "shakespeare":
+            st.caption(t("sampling.retrain_other", n=len(lesson.vocab), prompt=lesson.shown.replace("\n", " / ")))
+        small_trainer(lesson.vocab.chars, len(lesson.vocab))
+        own = st.session_state.get("smp_small")
+        small_model, history = own or data.default_small_run(str(SMALL_DIR))
+    except ArtefactError as problem:  # the small model's files, or Shakespeare's with the Tang poems chosen
+        folder = SMALL_DIR if chosen.name == "shakespeare" else model_dir("shakespeare")
+        st.error(t("sampling.model_missing", path=shown_path(folder), problem=problem.reason), icon=":material/error:")
         return
     show(charts.loss_figure(history, mine=own is not None), key="smp_small_loss")
-    figures = {"steps": history.steps[-1], "seconds": f"{history.seconds:.1f}", "loss": f"{history.val_loss[-1]:.2f}"}
+    figures = {"steps": history.steps[-1], "seconds": f"{history.seconds:.1f}", "loss": f"{history.val_loss[-1]:.2f}",
+               "big": f"{lesson.val_loss:.2f}"}  # fmt: skip
     st.markdown(t("sampling.retrained" if own else "sampling.retrained_default", **figures))
     if st.button(t("sampling.sample_small"), icon=":material/play_arrow:", key="smp_sample_small"):
         settings = sections.chosen_settings(len(lesson.vocab))
-        length, seed = (
-            st.session_state.get("smp_length", sections.LENGTH_SLIDER[2]),
-            int(st.session_state.get("smp_seed", 0)),
-        )
+        length = st.session_state.get("smp_length", data.LENGTH_SLIDER[2])
+        seed = int(st.session_state.get("smp_seed", 0))
         text = sections.sample_text(small_model, lesson, settings, length, seed)
         st.session_state["smp_small_text"] = (lesson.shown, text, sections.describe(settings, seed))
     if "smp_small_text" in st.session_state:
@@ -126,33 +124,33 @@ def retrain_section(lesson: sections.Loaded) -> None:
 
 setup_page("sampling")
 st.markdown(t("sampling.intro"))
+directory = str(model_dir(model_switch()))
 try:
-    model, vocab, info = get_model(str(model_dir()))
+    model, vocab, info = get_model(directory)
 except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
     st.error(t("sampling.model_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:")
     st.stop()
-config = model.config
+name, config = data.kind(vocab), model.config  # the model loaded (LLMX_TINY_GPT may name one for both)
 card = {"params": f"{model.num_params():,}", "layers": config.n_layer, "heads": config.n_head, "width": config.n_embd,
-        "block": config.block_size, "vocab": len(vocab), "steps": info.get("settings", {}).get("max_iters", "?"),
+        "block": config.block_size, "vocab": f"{len(vocab):,}", "steps": info.get("settings", {}).get("max_iters", "?"),
         "loss": f"{info.get('val_loss', float('nan')):.3f}",
         "device": str(info.get("device", "cpu")).split(":")[0].upper()}  # fmt: skip
-st.info(t("sampling.model_card", **card), icon=":material/smart_toy:")
+st.info(t(f"sampling.{name}.model_card", **card), icon=":material/smart_toy:")
 
 # --- The prompt -------------------------------------------------------------------------------------
 st.header(t("sampling.prompt_header"))
-prompt_text = st.text_area(t("sampling.prompt_label"), sections.DEFAULT_PROMPT, max_chars=MAX_PROMPT, key="smp_prompt",
-                           help=t("sampling.prompt_help"))  # fmt: skip
+prompt_text = st.text_area(t("sampling.prompt_label"), data.DEFAULT_PROMPTS[name], max_chars=MAX_PROMPT,
+                           key=data.PROMPT_KEYS[name], help=t("sampling.prompt_help"))  # fmt: skip
 prompt = smp.prepare_prompt(prompt_text, vocab, config.block_size)
 if prompt.unknown:
-    st.warning(t("sampling.unknown_chars", count=len(prompt.unknown)), icon=":material/translate:")
+    unknown = t(f"sampling.{name}.unknown_chars", count=len(prompt.unknown), known=f"{data.writable(vocab):,}")
+    st.warning(unknown, icon=":material/translate:")
     st.code(" ".join(prompt.unknown[:60]) + (" …" if len(prompt.unknown) > 60 else ""), language=None)
 if prompt.cut:
     st.info(t("sampling.prompt_cut", cut=prompt.cut, block=config.block_size), icon=":material/cut:")
-ids = prompt.ids
-if not ids:
+if not prompt.ids:
     st.warning(t("sampling.prompt_empty"), icon=":material/edit_note:")
-    ids = vocab.encode("\n")
-lesson = sections.Loaded(model, vocab, tuple(ids), vocab.decode(ids))
+lesson = data.lesson_for(name, directory, prompt.ids)  # "\n" for an empty prompt
 
 # --- The next character's distribution ---------------------------------------------------------------
 st.header(t("sampling.dist_header"))
@@ -177,9 +175,9 @@ with go_deeper(t("sampling.draws_header", n=f"{sections.N_DRAWS:,}")):
 # --- Generating text -----------------------------------------------------------------------------------
 st.header(t("sampling.generate_header"))
 st.markdown(t("sampling.generate_intro"))
-sections.generation_section(lesson)
+text_section.generation_section(lesson)
 with go_deeper(t("sampling.extremes_header")):
-    st.markdown(t("sampling.extremes"))
+    st.markdown(t("sampling.extremes", too_hot=t(f"sampling.{name}.too_hot"), invents=t(f"sampling.{name}.invents")))
 
 # --- Retrain a smaller model ---------------------------------------------------------------------------
 with go_deeper(t("sampling.retrain_header")):  # hands-on, but beside the lesson's path: folded away

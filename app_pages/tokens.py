@@ -3,12 +3,13 @@
 The hero learns a byte-pair encoding (BPE) on the lesson's corpus and scrubs its merges in the
 browser; then the learner learns one of their own, cuts their sentence every way (characters,
 words, our BPE, GPT-4's and GPT-4o's real vocabularies, MiniLM's WordPiece), and measures what
-tokens cost. The sections live in app_pages/tokens_sections.py and app_pages/tokens_costs.py.
+tokens cost. The sections live in app_pages/tokens_sections.py, tokens_cuts.py and tokens_costs.py.
 """
 
 import streamlit as st
 
 from app_pages import tokens_costs as costs
+from app_pages import tokens_cuts as cuts
 from app_pages import tokens_sections as sections
 from core import corpus
 from core import tokens as T
@@ -91,7 +92,7 @@ learned = learn(lang)
 st.header(t("tokens.cut_header"))
 st.markdown(t("tokens.cut_intro", **costs.vocab_sizes()))
 try_this(t("tokens.cut_try"))
-sections.cut_section(lang, learned)
+cuts.cut_section(lang, learned)
 what_you_saw(t("tokens.cut_saw"))
 
 # --- What tokens cost ----------------------------------------------------------------------------------

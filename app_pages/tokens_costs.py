@@ -5,6 +5,7 @@ context limits count tokens), and "strawberry" as a model sees it. Imported by a
 
 import streamlit as st
 
+from app_pages import tokens_cuts
 from app_pages import tokens_sections as sections
 from core import tokens as T
 from core.artefacts import ArtefactError
@@ -80,6 +81,11 @@ def tradeoff_section(learned: sections.Learned) -> None:
     if o200k:
         text += " " + t("tokens.tradeoff_real", v=f"{o200k:,}", d=D_MODEL, p=f"{o200k * D_MODEL:,}")
     right.markdown(text)
+    if learned.corpus == "tang":  # the curve is nearly flat: say why, against English at the same merges
+        english = shipped_tradeoff("shakespeare", last.merges)
+        shorter = f"{1 - last.tokens / max(first.tokens, 1):.1%}"
+        english_shorter = f"{1 - english[-1].tokens / max(english[0].tokens, 1):.0%}"
+        st.markdown(t("tokens.tradeoff_chinese", merges=last.merges, share=shorter, english=english_shorter))
 
 
 # --- Prices and context limits --------------------------------------------------------------------------
@@ -124,7 +130,7 @@ def prices_section() -> None:
                       ratio=f"{zh['cl100k_base'] / zh['o200k_base']:.2f}",
                       ctx_en_cl100k=context["en_cl100k_base"], ctx_zh_cl100k=context["zh_cl100k_base"],
                       ctx_zh_o200k=context["zh_o200k_base"]))  # fmt: skip
-    sections.count_card(3, sections.QUESTION, "o200k_base")
+    tokens_cuts.count_card(3, sections.QUESTION, "o200k_base")
 
 
 # --- Counting letters -------------------------------------------------------------------------------------
@@ -138,7 +144,7 @@ def strawberry_section() -> None:
     word, question = STRAWBERRY
     shown = (("cl100k_base", word), ("o200k_base", word), ("cl100k_base", question))
     cuts = {(way, text): T.cut(text, way, models[way]) for way, text in shown}
-    rows = [row(way, t("tokens.straw_row", way=t(f"tokens.short.{sections.SHORT[way]}"), text=text), cuts[way, text])
+    rows = [row(way, t("tokens.straw_row", way=t(f"tokens.short.{tokens_cuts.SHORT[way]}"), text=text), cuts[way, text])
             for way, text in shown]  # fmt: skip
     token_chips(rows, key="tok_strawberry")
     alone, asked = cuts["cl100k_base", word], cuts["cl100k_base", question]

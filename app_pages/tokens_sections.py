@@ -1,7 +1,8 @@
 """The tokens lesson's sections: the hero (a BPE learned on the lesson's corpus, its merges
-scrubbed), a BPE of the learner's own, and their sentence cut every way. Imported by
-app_pages/tokens.py; not a page itself (ui/lessons.py names the pages). Caches and fragments live
-here, so their decorators run once per process, not per rerun.
+scrubbed) and a BPE of the learner's own, with the cached corpora and tokenizers (their sentence cut
+every way: app_pages/tokens_cuts.py). Imported by app_pages/tokens.py; not a page itself
+(ui/lessons.py names the pages). Caches and fragments live here, so their decorators run once per
+process, not per rerun.
 """
 
 import time
@@ -11,7 +12,6 @@ import streamlit as st
 
 from core import corpus
 from core import tokens as T
-from core.artefacts import ArtefactError
 from ui import exercise
 from ui import tokens_charts as charts
 from ui.figures import show
@@ -20,7 +20,6 @@ from ui.i18n import t
 from ui.literal import for_markdown
 from ui.private_cache import in_session
 from ui.scrub import scrub_figure
-from ui.token_chips import label, row, token_chips
 from ui.widgets import slider
 
 HERO_MERGES = 300  # the hero learns this many merges; its slider starts a third of the way
@@ -164,77 +163,3 @@ def learned_summary(learned: Learned) -> None:
         }
         st.dataframe(table, hide_index=True, height=250, key="tok_merges_table")  # learner text: cells, not Markdown
         st.markdown(t("tokens.checks_text", limit=f"{T.MAX_CORPUS_CHARS:,}"))
-
-
-# --- The learner's sentence, every way -----------------------------------------------------------------
-SHORT = {"cl100k_base": "cl100k", "o200k_base": "o200k"}  # catalog keys name OpenAI's vocabularies briefly
-
-
-def cut_rows(text: str, learned: Learned | None) -> tuple[list[dict], dict[str, list[T.Piece]]]:
-    """One chips row per way (core.tokens.WAYS), and the pieces of each way that could cut the text."""
-    rows, cuts = [], {}
-    for way in T.WAYS:
-        short = SHORT.get(way, way)
-        name, unknown = t(f"tokens.ways.{short}"), frozenset()
-        try:
-            if way == "bpe":
-                if learned is None:
-                    continue
-                model, name = learned.bpe, t("tokens.ways.bpe", corpus=corpus_name(learned.corpus),
-                                               n=len(learned.bpe.merges))  # fmt: skip
-            else:
-                model = tokenizer(way) if way in T.REAL else None
-                unknown = frozenset({model.token_to_id("[UNK]")}) if way == "minilm" else unknown
-            cuts[way] = T.cut(text, way, model)
-            rows.append(row(way, name, cuts[way], t(f"tokens.notes.{short}"), unknown))
-        except ArtefactError as problem:  # a tokenizer whose package is missing: only its row says so
-            rows.append(row(way, name, [], t("tokens.notes.missing", problem=problem.reason)))
-    return rows, cuts
-
-
-def set_text(text: str) -> None:
-    st.session_state["tok_text"] = text
-
-
-@st.fragment
-def cut_section(lang: str, learned: Learned | None) -> None:
-    """The learner's text in a box, four preset sentences, the text cut every way as chips, and card 2."""
-    text = st.text_area(t("tokens.text_label"), DEFAULT_TEXT[lang], key="tok_text", height=68,
-                        help=t("tokens.text_help", limit=f"{T.MAX_TEXT_CHARS:,}"))  # fmt: skip
-    with st.container(horizontal=True, gap="small"):
-        for i, preset in enumerate(PRESETS):
-            st.button(preset, key=f"tok_preset_{i}", on_click=set_text, args=(preset,))
-    try:
-        T.check_text(text)
-    except T.TokensError as problem:  # too long: said, and the text stays in the box as typed
-        st.warning(error_text(problem), icon=":material/warning:")
-        text = None
-    if text == "":
-        st.info(t("tokens.text_empty"), icon=":material/edit_note:")
-    elif text:
-        rows, cuts = cut_rows(text, learned)
-        token_chips(rows, key="tok_chips")
-        st.caption(t("tokens.chips_legend"))
-        counts = {way: f"{len(pieces):,}" for way, pieces in cuts.items()}
-        st.markdown(t("tokens.cut_summary", chars=f"{len(text):,}", bytes=f"{len(text.encode('utf-8')):,}",
-                      words=counts["words"], bpe=counts.get("bpe", "—"), cl100k=counts.get("cl100k_base", "—"),
-                      o200k=counts.get("o200k_base", "—"), minilm=counts.get("minilm", "—"),
-                      fragments=sum(p.fragment for p in cuts.get("cl100k_base", []))))  # fmt: skip
-    count_card(2, LINE, "cl100k_base")
-
-
-def count_card(n: int, text: str, way: str) -> None:
-    """Predict-then-check card n: how many tokens `way` cuts `text` into (core's count, from the real
-    tokenizer), beside GPT-4's count. Left out where the real tokenizers are not installed."""
-    try:
-        pieces = T.cut(text, way, tokenizer(way))
-        cl100k, o200k = tokenizer("cl100k_base"), tokenizer("o200k_base")
-    except ArtefactError:
-        return
-    gpt4 = len(T.cut(text, "cl100k_base", cl100k))
-    fields = {"text": text, "chars": len(text), "answer": len(pieces), "cl100k": gpt4,
-              "ratio": f"{len(pieces) / gpt4:.0%}", "v_cl100k": f"{cl100k.n_vocab:,}", "v_o200k": f"{o200k.n_vocab:,}",
-              "pieces": for_markdown(" | ".join(label(p) for p in pieces)),
-              "fragments": sum(p.fragment for p in pieces)}  # fmt: skip
-    question, explain = t(f"tokens.ex{n}_question", **fields), t(f"tokens.ex{n}_explain", **fields)
-    exercise.number("tokens", n, EXERCISES, question, len(pieces), 0.5, explain, preset={"tok_text": text})

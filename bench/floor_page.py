@@ -7,7 +7,7 @@ much of a lesson's ratio the chart alone takes.
 
 import streamlit as st
 
-from app_pages.attention_sections import dependence_chart
+from app_pages.attention_sequence import dependence_chart
 
 st.title("Floor")
 n = st.slider("words", 4, 40, 16, key="floor_words")

@@ -283,12 +283,15 @@ def gpt_attention(model, ids: list[int]) -> np.ndarray:
 
 
 @torch.no_grad()
-def gpt_continue(model, ids: list[int], n_new: int, seed: int) -> tuple[list[int], int, np.ndarray]:
-    """Continue ids by n_new characters (sampled with `seed`, top-k 10), then the attention of every
-    layer over the last block_size characters of prompt + continuation: (shown ids, characters cut
-    from the front, weights (n_layer, n_head, T, T))."""
+def gpt_continue(
+    model, ids: list[int], n_new: int, seed: int, banned: int | None = None
+) -> tuple[list[int], int, np.ndarray]:
+    """Continue ids by n_new characters (sampled with `seed`, top-k 10, never the id `banned`), then
+    the attention of every layer over the last block_size characters of prompt + continuation:
+    (shown ids, characters cut from the front, weights (n_layer, n_head, T, T))."""
     start = torch.tensor([ids])  # (1, T)
-    out = generate(model, start, n_new, 1.0, top_k=10, generator=torch.Generator().manual_seed(seed))[0].tolist()
+    generator = torch.Generator().manual_seed(seed)
+    out = generate(model, start, n_new, 1.0, top_k=10, generator=generator, banned=banned)[0].tolist()
     shown = out[-model.config.block_size :]  # the model reads at most block_size characters
     return shown, len(out) - len(shown), gpt_attention(model, shown)
 

@@ -108,7 +108,10 @@ def lower_loss(text_loss: float, taught_loss: float, tolerance: float = 0.005) -
 
 EVAL_BATCHES, EVAL_BATCH_SIZE, EVAL_SEED = 4, 8, 0  # validation loss: the same 4 × 8 windows for every model
 N_REFERENCE_TEXTS = 4  # texts the original writes itself, for the corpus-free measures
-SAMPLE_PROMPT, SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = "ROMEO:\n", 100, 0, 0.8
+SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURE = 100, 0, 0.8
+# What a model writes after, by the text it was trained on: a speaker's name, or a poem's title and poet.
+SAMPLE_PROMPTS = {"shakespeare": "ROMEO:\n", "tang": "《春望》杜甫\n"}
+SAMPLE_PROMPT = SAMPLE_PROMPTS["shakespeare"]
 
 
 @dataclass(frozen=True)
@@ -149,11 +152,19 @@ def loss_chars(model) -> int:
     return EVAL_BATCHES * EVAL_BATCH_SIZE * model.config.block_size
 
 
-def sample(model, vocab: CharVocab) -> str:
-    """SAMPLE_LENGTH characters the model writes after SAMPLE_PROMPT (seeded), the prompt included."""
-    start = torch.tensor([vocab.encode(SAMPLE_PROMPT)])  # (1, T)
+def sample_prompt(vocab: CharVocab) -> str:
+    """The first of SAMPLE_PROMPTS whose every character the vocabulary knows (its unknown id is no
+    character); SAMPLE_PROMPT if none is."""
+    readable = [p for p in SAMPLE_PROMPTS.values() if not vocab.unknown(p)]
+    return readable[0] if readable else SAMPLE_PROMPT
+
+
+def sample(model, vocab: CharVocab, prompt: str | None = None) -> str:
+    """SAMPLE_LENGTH characters the model writes after `prompt` (by default the one its vocabulary
+    reads, see sample_prompt), seeded, the prompt included; never the unknown id."""
+    start = torch.tensor([vocab.encode(sample_prompt(vocab) if prompt is None else prompt)])  # (1, T)
     generator = torch.Generator().manual_seed(SAMPLE_SEED)
-    out = generate(model, start, SAMPLE_LENGTH, SAMPLE_TEMPERATURE, generator=generator)
+    out = generate(model, start, SAMPLE_LENGTH, SAMPLE_TEMPERATURE, generator=generator, banned=vocab.unknown_id)
     return vocab.decode(out[0].tolist())
 
 

@@ -1,4 +1,5 @@
-"""The course's training text, tiny Shakespeare: where it is and how it is read.
+"""The course's training text, tiny Shakespeare (and the Tang model's held-out poems): where it is
+and how it is read.
 
 It ships in the repository, compressed (data/tinyshakespeare.txt.bz2; source and hash in
 data/README.md). LLMX_CORPUS=/path/to/text names another file instead, compressed (.bz2, .xz, .gz)
@@ -17,6 +18,11 @@ ENV_VAR = "LLMX_CORPUS"
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "tinyshakespeare.txt.bz2"
 SHIPPED_CHARACTERS = 1_115_394
 SHIPPED_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"  # of the decompressed text
+# The Tang model's held-out text: the last 10 % of ../shared/data/tang_poems.txt by position (the
+# part its trainer never saw), for the pages that measure its loss on a deployed app.
+TANG_VALIDATION = SHIPPED.parent / "tang_poems_val.txt.bz2"
+TANG_VALIDATION_CHARACTERS = 269_712
+TANG_VALIDATION_SHA256 = "2bdf3b946f8f86e7c81d09cdf9155ca20de87dfb5505137fac68d61a83abc820"  # decompressed
 _OPENERS = {".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open, ".gz": gzip.open}
 
 

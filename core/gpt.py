@@ -196,6 +196,12 @@ class KVCache:
         self.window = torch.cat([self.window, nxt], dim=1)
         return self._step(nxt[:, 0], t)
 
+    def reorder(self, rows: torch.Tensor) -> None:
+        """Keep rows[i] as row i (beam search: the surviving beams, one possibly forked into several)."""
+        self.window = self.window[rows]  # (B', T)
+        self.keys = [k[rows] for k in self.keys]  # each (B', nh, block_size, hs)
+        self.values = [v[rows] for v in self.values]
+
     def _step(self, ids: torch.Tensor, t: int) -> torch.Tensor:
         """ids (B,) at position t, everything before it cached: logits of the next character (B, vocab)."""
         (B,) = ids.shape

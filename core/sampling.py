@@ -64,6 +64,17 @@ def distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | No
     return probs
 
 
+def mask_unknown(logits: torch.Tensor, unknown_id: int | None) -> torch.Tensor:
+    """The logits with a capped vocabulary's unknown id at -inf, so it is never chosen.
+
+    The Tang model maps every rare character to one id (□) while training; left in, it would write □
+    for them. Its probability goes to the other characters in proportion (softmax renormalizes).
+    """
+    if unknown_id is None:
+        return logits
+    return logits.index_fill(-1, torch.tensor([unknown_id]), float("-inf"))
+
+
 def entropy(probs: torch.Tensor) -> torch.Tensor:
     """Shannon entropy in bits: 0 when one token is certain, log2(n) when n are equally likely."""
     p = probs.clamp_min(1e-30)
@@ -80,16 +91,18 @@ def generate(
     top_p: float | None = None,
     generator: torch.Generator | None = None,
     on_token=None,
+    banned: int | None = None,
 ) -> torch.Tensor:
     """Append n_new sampled characters to each row of idx (B, T); returns (B, T + n_new).
 
-    `on_token(step)` is called after each new character (for progress bars).
+    `on_token(step)` is called after each new character (for progress bars). `banned` is an id never
+    drawn: a capped vocabulary's unknown id (see mask_unknown).
     """
     model.eval()
     cache = KVCache(model)  # each step reads one new character instead of the whole context
     logits = cache.read(idx)  # (B, vocab)
     for step in range(n_new):
-        probs = distribution(logits, temperature, top_k, top_p)  # (B, vocab)
+        probs = distribution(mask_unknown(logits, banned), temperature, top_k, top_p)  # (B, vocab)
         nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
         idx = torch.cat([idx, nxt], dim=1)
         if on_token is not None:
@@ -136,7 +149,7 @@ def continue_text(model, vocab, ids, settings: Settings, length: int, seed: int,
     start = torch.tensor([list(ids)[-model.config.block_size :]])  # (1, T)
     generator = torch.Generator().manual_seed(seed)
     s = settings
-    out = generate(model, start, length, s.temperature, s.top_k, s.top_p, generator=generator, on_token=on_token)
+    out = generate(model, start, length, s.temperature, s.top_k, s.top_p, generator, on_token, vocab.unknown_id)
     return vocab.decode(out[0, start.shape[1] :].tolist())
 
 

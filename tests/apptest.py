@@ -1,17 +1,21 @@
 """Running one page in Streamlit's AppTest, shared by the page tests."""
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from ui.scrub import apply_frame
 
 TIMEOUT = 120
 RECORD: list = []  # what scripts run by AppTest note for their test (same process, so shared)
 
 
 def page_source(path: Path) -> str:
-    """A page's code: its file, and its sections module (app_pages/<page>_sections.py) if it has one."""
-    sections = path.with_name(f"{path.stem}_sections.py")
-    return path.read_text(encoding="utf-8") + (sections.read_text(encoding="utf-8") if sections.exists() else "")
+    """A page's code: its file, and its companion modules (app_pages/<page>_*.py: its sections module
+    and the like) if it has any."""
+    companions = sorted(path.parent.glob(f"{path.stem}_*.py"))
+    return "".join(p.read_text(encoding="utf-8") for p in [path, *companions])
 
 
 def open_page(path: Path, lang: str = "en", **query) -> AppTest:
@@ -29,3 +33,18 @@ def run_clean(path: Path, lang: str = "en", **query) -> AppTest:
     at = open_page(path, lang, **query)
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown_spec(at: AppTest, chart) -> dict:
+    """A chart's spec as the learner sees it. A scrub figure (ui/scrub.py) is sent in the state it was
+    first drawn in, and its companion element tells the browser which frame to show: apply that frame,
+    as Plotly.animate does there."""
+    spec = json.loads(chart.proto.spec)
+    token = spec.get("layout", {}).get("meta", {}).get("scrub") if isinstance(spec.get("layout"), dict) else None
+    if token is None:
+        return spec
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json or "{}")
+        if data.get("token") == token:
+            return apply_frame(spec, int(data["active"]))
+    raise AssertionError(f"the scrub figure {chart.proto.id} has no companion element")

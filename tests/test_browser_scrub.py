@@ -11,7 +11,10 @@ from tests.harness import (  # noqa: F401  (re-exported)
     chromium_path,
     drag_and_read,
     drag_figure_slider,
+    nudge_slider,
     open_page,
+    slider_count,
+    slider_label,
     wait_idle,
 )
 
@@ -39,6 +42,39 @@ def test_dragging_a_scrub_figure_redraws_it_without_a_script_run(server, browser
     page.close()
     assert after != before and expect in after, (before, after)
     assert runs == 0
+
+
+SCRUB_STATE = """key => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  return [gd.layout.meta.scrub, gd._fullLayout.sliders[0].active]; }"""
+
+
+@pytest.mark.parametrize(
+    "path, key, label, shown",
+    [
+        ("fitting", "fit_epochs_chart", "Epoch", "After epoch {n}:"),
+        ("sampling", "smp_temperature_chart", "Temperature", "T = {n}"),
+    ],
+)
+def test_a_keyboard_move_moves_the_drawn_figure_without_resending_it(server, browser, path, key, label, shown):
+    """The page's own slider (the keyboard path, a link's state) moves the figure Plotly has drawn to its
+    frame: the spec sent stays the same (its token), only the companion element's state changes."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/{path}?lang=en")
+    page.wait_for_selector(f".st-key-{key} .gtitle")
+    index = next(i for i in range(slider_count(page)) if label in slider_label(page, i))
+    token, active = page.evaluate(SCRUB_STATE, key)
+    titles = []
+    for press in ("ArrowRight", "ArrowRight", "ArrowLeft"):
+        nudge_slider(page, index, key=press)
+        page.wait_for_function(
+            f"() => document.querySelector('.st-key-{key} .js-plotly-plot')._fullLayout.sliders[0].active !== {active}"
+        )
+        titles.append(chart_title(page, key))
+        now_token, active = page.evaluate(SCRUB_STATE, key)
+        assert now_token == token  # the same figure, moved in the browser
+    page.close()
+    assert len(set(titles)) == 2 and titles[0] == titles[2], titles
+    assert all(shown.split("{n}")[0] in title for title in titles), titles
 
 
 def test_the_line_pad_answers_a_drag_in_the_browser_and_tells_python_on_release(server, browser):

@@ -99,3 +99,18 @@ def test_the_exercises_answers():
     assert [bp.size_change(100, a) for a in (99, 100, 101)] == ["smaller", "same", "bigger"]
     assert bp.lower_loss(2.417, 2.347) == "teacher" and bp.lower_loss(2.3, 2.4) == "text"
     assert bp.lower_loss(2.400, 2.404) == "same"
+
+
+def test_the_sample_starts_with_a_prompt_the_vocabulary_reads_and_never_writes_the_unknown_id():
+    assert bp.sample_prompt(VOCAB) == bp.SAMPLE_PROMPT == bp.SAMPLE_PROMPTS["shakespeare"]
+    tang = bp.SAMPLE_PROMPTS["tang"]
+    capped = CharVocab("".join(sorted(set(tang))) + "一二三□", unknown="□")  # no Latin letter: ROMEO unreadable
+    assert bp.sample_prompt(capped) == tang
+    config = GPTConfig(vocab_size=len(capped), block_size=16, n_layer=1, n_head=2, n_embd=16)
+    model = GPT(config, torch.Generator().manual_seed(0)).eval()
+    start = torch.tensor([capped.encode(tang)])
+    free = generate(model, start, bp.SAMPLE_LENGTH, bp.SAMPLE_TEMPERATURE, generator=torch.Generator().manual_seed(0))
+    assert "□" in capped.decode(free[0].tolist()), "left alone, this random model writes □"
+    text = bp.sample(model, capped)
+    assert text.startswith(tang) and "□" not in text and len(text) == len(tang) + bp.SAMPLE_LENGTH
+    assert bp.sample(model, capped, "一二").startswith("一二")

@@ -1,6 +1,7 @@
 """Temperature, top-k and top-p: exact definitions, checked on hand-made and random logits."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -288,3 +289,42 @@ def test_nearest_index():
     values = tuple(round(v * 0.05, 2) for v in range(61))
     for value in (0.0, 0.02, 0.03, 1.0, 1.26, 2.99, 3.0, 7.0, -1.0):
         assert nearest_index(values, value) == min(range(len(values)), key=lambda i: (abs(values[i] - value), i))
+
+
+# --- A capped vocabulary's unknown id (the Tang poems' □) is never drawn ----------------------------------
+def test_mask_unknown_puts_only_that_id_at_minus_infinity():
+    from core.sampling import mask_unknown
+
+    masked = mask_unknown(LOGITS, 2)
+    assert masked[2] == float("-inf") and torch.equal(masked[[0, 1, 3, 4]], LOGITS[[0, 1, 3, 4]])
+    assert torch.equal(LOGITS, torch.tensor([2.0, 1.0, 0.5, 0.0, -1.0])), "the logits given are not changed"
+    assert mask_unknown(LOGITS, None) is LOGITS
+    probs = distribution(mask_unknown(LOGITS, 0), 2.0, 3, 0.9)  # with temperature, top-k and top-p
+    assert probs[0] == 0 and torch.isclose(probs.sum(), torch.tensor(1.0))
+    expected = torch.zeros(5)
+    expected[1:] = torch.softmax(LOGITS[1:], -1)  # its share goes to the others in proportion
+    torch.testing.assert_close(distribution(mask_unknown(LOGITS, 0), 1.0), expected)
+
+
+TANG = Path(__file__).resolve().parents[1] / "models" / "tiny_gpt_tang"
+needs_tang = pytest.mark.skipif(not (TANG / "model.json").exists(), reason=f"the Tang poems' GPT is not at {TANG}")
+
+
+@needs_tang
+def test_the_tang_model_never_writes_its_unknown_id():
+    """Unbanned, the Tang model writes □ now and then (hot, after a title's first character); banned,
+    generate never draws it with the same seed, and continue_text never writes it."""
+    from core.gpt_train import load
+    from core.sampling import Settings, continue_text
+
+    model, vocab, _ = load(TANG)
+    unknown = vocab.unknown_id
+    assert vocab.chars[unknown] == "□"
+    start = torch.tensor([vocab.encode("《题")] * 4)  # (4, 2): four texts at once
+    free = generate(model, start, 150, 2.0, generator=torch.Generator().manual_seed(0))
+    assert (free == unknown).any(), "the check would prove nothing: □ never came up unbanned"
+    banned = generate(model, start, 150, 2.0, generator=torch.Generator().manual_seed(0), banned=unknown)
+    assert not (banned == unknown).any()
+    for settings in (Settings(3.0), Settings(2.0, 500, None), Settings(1.5, None, 0.99)):
+        text = continue_text(model, vocab, vocab.encode("《题"), settings, 200, seed=1)
+        assert len(text) == 200 and "□" not in text

@@ -3,7 +3,6 @@ wrong in both languages, the prose follows the state, the toggles and editors wo
 long or empty texts get messages, and the real models' maps are their attention."""
 
 import base64
-import json
 import os
 from pathlib import Path
 
@@ -13,13 +12,17 @@ import pytest
 import torch
 
 from core import attention as att
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
 PAGE = ROOT / "app_pages" / "attention.py"
 MODEL = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))
 needs_model = pytest.mark.skipif(not (MODEL / "model.json").exists(), reason=f"the tiny GPT is not at {MODEL}")
+TANG = ROOT / "models" / "tiny_gpt_tang"
+needs_tang = pytest.mark.skipif(
+    "LLMX_TINY_GPT" in os.environ or not (TANG / "model.json").exists(), reason="the Tang poems' tiny GPT is not here"
+)
 SENTENCE = "The animal didn't cross the street because it was too tired."
 
 
@@ -49,7 +52,7 @@ def chart(at, key: str) -> dict:
     """The figure whose title starts with the catalog text of `key` (placeholders cut off)."""
     title = load_catalog(lang_of(at))[key].split("{")[0]
     for element in at.get("plotly_chart"):
-        spec = json.loads(element.proto.spec)
+        spec = shown_spec(at, element)
         if spec["layout"].get("title", {}).get("text", "").startswith(title):
             return spec
     raise AssertionError(f"no chart titled {title!r}")
@@ -57,7 +60,7 @@ def chart(at, key: str) -> dict:
 
 def keyed(at, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def texts(at) -> list[str]:
@@ -413,9 +416,9 @@ def test_gpt_frames_are_the_models_attention_over_prompt_and_generated_text():
     from core.gpt_train import load
 
     at = run_page("en", att_gpt_new="10", att_gpt_layer="2", att_gpt_head="3")
-    at.text_input(key="att_gpt_prompt").set_value("To be, or not").run()
+    at.text_input(key="att_gpt_prompt_shakespeare").set_value("To be, or not").run()
     model, vocab, _ = load(MODEL)
-    shown, cut, weights = att.gpt_continue(model, vocab.encode("To be, or not"), 10, seed=0)
+    shown, cut, weights = att.gpt_continue(model, vocab.encode("To be, or not"), 10, seed=0, banned=vocab.unknown_id)
     spec = keyed(at, "att_gpt_chart")
     n_layer, n_head = weights.shape[:2]
     assert len(spec["frames"]) == n_layer * n_head
@@ -431,14 +434,71 @@ def test_gpt_frames_are_the_models_attention_over_prompt_and_generated_text():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_long_empty_and_unknown_prompts(lang):
     catalog = load_catalog(lang)
-    at = run_page(lang, att_gpt_new="0")
-    at.text_input(key="att_gpt_prompt").set_value("a" * 60).run()
+    at = run_page(lang, att_gpt_new="0", gpt="shakespeare")
+    box = at.text_input(key="att_gpt_prompt_shakespeare")
+    box.set_value("a" * 60).run()
     assert catalog["attention.gpt_cut"].format(limit=48, cut=12) in [i.value for i in at.info]
     assert len(keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"]) == 48
-    at.text_input(key="att_gpt_prompt").set_value("").run()
-    assert not at.exception and catalog["attention.gpt_empty"] in [w.value for w in at.warning]
-    at.text_input(key="att_gpt_prompt").set_value("你好 world").run()
+    box.set_value("").run()
+    assert not at.exception and catalog["attention.gpt_empty_shakespeare"] in [w.value for w in at.warning]
+    box.set_value("你好 world").run()
     assert catalog["attention.gpt_unknown"].format(chars="你 好") in [w.value for w in at.warning]
+
+
+GPT_PROMPTS = {  # the page's defaults: a line of a real poem for the Tang model (杜甫《月夜》)
+    "shakespeare": "ROMEO: But soft, what light",
+    "tang": "《月夜》杜甫\n今夜鄜州月，闺中只独看。\n遥怜小儿女，未解忆长",
+}
+
+
+def gpt_prompt_box(at):
+    """The tiny GPT's prompt box (its key names the model it belongs to)."""
+    return next(box for box in at.text_input if box.key.startswith("att_gpt_prompt_"))
+
+
+@needs_tang
+@pytest.mark.parametrize(
+    ("lang", "query", "name"), [("en", {}, "shakespeare"), ("zh", {}, "tang"), ("en", {"gpt": "tang"}, "tang")]
+)
+def test_the_language_or_the_link_picks_the_model_and_its_prompt(lang, query, name):
+    from core.gpt_train import load
+
+    at = run_page(lang, **query)
+    box = gpt_prompt_box(at)
+    assert box.key == f"att_gpt_prompt_{name}" and box.value == GPT_PROMPTS[name]
+    assert len(GPT_PROMPTS[name]) <= 48  # every default prompt fits the map's labels
+    model, vocab, _ = load(ROOT / "models" / ("tiny_gpt_tang" if name == "tang" else "tiny_gpt"))
+    n_new = 24  # the slider's default
+    shown, _, weights = att.gpt_continue(model, vocab.encode(GPT_PROMPTS[name]), n_new, seed=0, banned=vocab.unknown_id)
+    assert at.code[0].value.rstrip() == vocab.decode(shown).rstrip() and at.code[0].value.startswith(GPT_PROMPTS[name])
+    spec = keyed(at, "att_gpt_chart")
+    np.testing.assert_allclose(decode(spec["frames"][0]["data"][0]["z"]), weights[0, 0], atol=1e-4)
+    assert "□" not in at.code[0].value and "□" not in "".join(spec["layout"]["xaxis"]["ticktext"])
+
+
+@needs_tang
+def test_switching_the_model_changes_prompt_text_and_map():
+    at = run_page("en")
+    before, ticks = at.code[0].value, keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"]
+    at.button_group(key="gpt").set_value("tang").run()
+    assert not at.exception and at.query_params["gpt"] == "tang"
+    assert gpt_prompt_box(at).key == "att_gpt_prompt_tang" and at.code[0].value != before
+    assert keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"] != ticks
+    assert at.code[0].value.startswith("《月夜》杜甫")
+
+
+@needs_tang
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_tang_drops_what_it_does_not_know_and_never_writes_the_unknown_id(lang):
+    catalog = load_catalog(lang)
+    at = run_page(lang, gpt="tang", att_gpt_new="40")
+    box = at.text_input(key="att_gpt_prompt_tang")
+    box.set_value("ABC").run()
+    assert catalog["attention.gpt_unknown"].format(chars="A B C") in [w.value for w in at.warning]
+    assert catalog["attention.gpt_empty_tang"] in [w.value for w in at.warning]
+    box.set_value("□《登高》\n无边落木萧萧下，不尽长江滚滚").run()  # □ itself and the rare 滚 are dropped
+    assert catalog["attention.gpt_unknown"].format(chars="□ 滚") in [w.value for w in at.warning]
+    assert "□" not in at.code[0].value and "□" not in "".join(keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"])
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -5,7 +5,6 @@ and the sections stepping aside when a file is missing."""
 
 import ast
 import base64
-import json
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from core import compress, glossary
 from core import fitting as fit
 from core.artefacts import shown_path
 from core.corpus import ENV_VAR
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from tests.conftest import ROOT
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import LESSONS, STAGES
@@ -28,6 +27,8 @@ STUDENTS = (ROOT / "models" / "tiny_gpt_lesson", ROOT / "models" / "tiny_gpt_dis
 needs_model = pytest.mark.skipif(
     not all((d / "model.json").exists() for d in (MODEL, *STUDENTS)), reason="no tiny GPT or students in models/"
 )
+TANG = ROOT / "models" / "tiny_gpt_tang"
+needs_tang = pytest.mark.skipif(not (TANG / "model.json").exists(), reason="no Tang poems' tiny GPT in models/")
 SHARES = list(range(0, 100, 10))
 
 # The curriculum's section 9 terms, and those the source articles stress, each mapped to its entries.
@@ -94,7 +95,7 @@ def run_page(lang: str = "en", **query):
 
 
 def chart(at, key: str) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def values(y) -> np.ndarray:
@@ -127,6 +128,18 @@ def val_text(shipped):
     return split_corpus(read_corpus(SHIPPED), shipped[1])[1]
 
 
+@pytest.fixture(scope="module")
+def tang():
+    """The Tang poems' model and its held-out poems (rare characters as the unknown id, as in training)."""
+    import torch
+
+    from core.corpus import TANG_VALIDATION, read_corpus
+    from core.gpt_train import load
+
+    model, vocab, info = load(TANG)
+    return model, vocab, info, torch.tensor(vocab.encode(read_corpus(TANG_VALIDATION)))
+
+
 def measured(model, val, settings):
     """What the page's measures should say, computed here directly with core.compress."""
     small, _ = compress.compressed_model(model, settings)
@@ -139,7 +152,7 @@ def measured(model, val, settings):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_chart_state_is_a_direct_core_call(lang, shipped):
     model = shipped[0]
-    at = run_page(lang)
+    at = run_page(lang, gpt="shakespeare")
     spec = chart(at, "big_states_chart")
     catalog = load_catalog(lang)
     assert len(spec["frames"]) == len(SHARES) and spec["layout"]["sliders"][0]["active"] == 0
@@ -194,7 +207,8 @@ def test_what_you_saw_follows_the_controls(bits, per_channel, share, key, lang, 
     """Every sentence that quotes a figure is the figure computed for the controls' state."""
     model = shipped[0]
     catalog = load_catalog(lang)
-    at = run_page(lang, big_bits=str(bits), big_channel=str(per_channel).lower(), big_sparsity=str(share))
+    query = {"big_bits": str(bits), "big_channel": str(per_channel).lower(), "big_sparsity": str(share)}
+    at = run_page(lang, gpt="shakespeare", **query)
     settings = compress.Settings(None if bits == 32 else bits, per_channel, share / 100)
     size, loss, _ = measured(model, val_text, settings)
     before = bp.val_loss(model, val_text)
@@ -217,7 +231,7 @@ def test_what_you_saw_follows_the_controls(bits, per_channel, share, key, lang, 
 def test_exercises_answered_right_and_wrong(lang, shipped, val_text):
     catalog = load_catalog(lang)
     right, wrong = catalog["common.exercise.right"], catalog["common.exercise.wrong"]
-    at = run_page(lang)
+    at = run_page(lang, gpt="shakespeare")
     at.radio(key="ex_big_picture_1").set_value("large").run()
     at.button(key="ex_big_picture_1_check").click().run()
     _, loss8, _ = measured(shipped[0], val_text, compress.Settings(8, False, 0.0))
@@ -240,6 +254,90 @@ def test_exercises_answered_right_and_wrong(lang, shipped, val_text):
     assert (at.radio(key="big_bits").value, at.slider(key="big_sparsity").value) == (8, 10)
     at.button(key="ex_big_picture_1_preset").click().run()
     assert (at.radio(key="big_bits").value, at.toggle(key="big_channel").value) == (8, False)
+
+
+# --- Either tiny GPT -----------------------------------------------------------------------------------------
+@needs_model
+@needs_tang
+@pytest.mark.parametrize(
+    ("lang", "query", "name"), [("en", {}, "shakespeare"), ("zh", {}, "tang"), ("en", {"gpt": "tang"}, "tang")]
+)
+def test_the_language_or_the_link_picks_the_model_measured(lang, query, name, shipped, val_text, tang):
+    """English opens on Shakespeare, Chinese on the Tang poems, ?gpt=tang too; the hero measures that
+    model on its own held-out text."""
+    model, val = (shipped[0], val_text) if name == "shakespeare" else (tang[0], tang[3])
+    at = run_page(lang, **query)
+    assert at.button_group(key="gpt").value == name
+    size, loss, top1 = measured(model, val, compress.Settings(8, False, 0.0))
+    assert [m.value for m in at.metric][:3] == [f"{size / 1000:,.0f} kB", f"{loss:.3f}", f"{top1:.1%}"]
+    catalog = load_catalog(lang)
+    start, chars = catalog["big_picture.widget_path"].split("{")[0], f"{bp.loss_chars(model):,}"
+    assert any(c.value.startswith(start) and chars in c.value for c in at.caption)
+    w = dict(model.named_parameters())[bp.HISTOGRAM_MATRIX].detach()
+    edges = np.linspace(-1.02 * float(w.abs().max()), 1.02 * float(w.abs().max()), bp.HISTOGRAM_BINS + 1)
+    spec = chart(at, "big_states_chart")
+    np.testing.assert_array_equal(values(spec["data"][3]["y"])[:-1], np.histogram(w.numpy(), edges)[0])
+
+
+@needs_model
+@needs_tang
+def test_switching_the_model_changes_the_numbers(tang):
+    at = run_page("en")
+    before = [m.value for m in at.metric][:3]
+    at.button_group(key="gpt").set_value("tang").run()
+    assert not at.exception and at.query_params["gpt"] == "tang"
+    size, loss, top1 = measured(tang[0], tang[3], compress.Settings(8, False, 0.0))
+    after = [m.value for m in at.metric][:3]
+    assert after == [f"{size / 1000:,.0f} kB", f"{loss:.3f}", f"{top1:.1%}"] and after != before
+
+
+@needs_tang
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_prose_and_exercises_quote_the_tang_models_numbers(lang, tang):
+    from app_pages.big_picture_compression import signed
+
+    model, _, _, val = tang
+    catalog = load_catalog(lang)
+    right = catalog["common.exercise.right"]
+    at = run_page(lang, gpt="tang", big_bits="4", big_sparsity="50")
+    before = bp.val_loss(model, val)
+    size, loss, _ = measured(model, val, compress.Settings(4, False, 0.5))
+    ratio = f"{compress.model_size_bytes(model) / size:.1f}"
+    figures = {"bits": catalog["big_picture.bits_n"].format(bits=4), "share": 50, "ratio": ratio}
+    key = "saw_small" if loss - before < 0.01 else "saw_large"
+    text = catalog[f"big_picture.{key}"].format(
+        before=f"{before:.3f}", after=f"{loss:.3f}", change=signed(loss - before), **figures
+    )
+    assert text in [s.value for s in at.success]
+    size8, loss8, _ = measured(model, val, compress.Settings(8, False, 0.0))
+    at.radio(key="ex_big_picture_1").set_value(bp.loss_band(loss8 - before)).run()
+    at.button(key="ex_big_picture_1_check").click().run()
+    numbers = {"before": f"{before:.3f}", "after": f"{loss8:.3f}", "change": signed(loss8 - before)}
+    explain = catalog["big_picture.ex1_explain"].format(
+        ratio=f"{compress.model_size_bytes(model) / size8:.1f}", **numbers
+    )
+    assert any(s.value.startswith(right) and explain in s.value for s in at.success)
+    dense, pruned = compress.sizes(model, [compress.Settings(8, False, 0.0), compress.Settings(8, False, 0.1)])
+    at.radio(key="ex_big_picture_2").set_value(bp.size_change(dense, pruned)).run()
+    at.button(key="ex_big_picture_2_check").click().run()
+    assert any(s.value.startswith(right) and f"{pruned / 1000:,.0f} kB" in s.value for s in at.success)
+
+
+@needs_model
+@needs_tang
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_distillation_stays_on_shakespeare_whatever_the_switch(lang, shipped):
+    from core.gpt_train import load
+
+    catalog = load_catalog(lang)
+    note = catalog["big_picture.distill_always_shakespeare"]
+    at = run_page(lang, gpt="tang")
+    assert note in [c.value for c in at.caption]
+    teacher = catalog["big_picture.distill_teacher_line"].format(loss=f"{shipped[2]['val_loss']:.2f}")
+    assert teacher in [trace["name"] for trace in chart(at, "big_distill_chart")["data"]]
+    text_model, vocab, _ = load(STUDENTS[0])
+    assert bp.sample(text_model, vocab) in [c.value for c in at.code]
+    assert note not in [c.value for c in run_page(lang, gpt="shakespeare").caption]
 
 
 # --- Distillation --------------------------------------------------------------------------------------------

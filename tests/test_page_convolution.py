@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from app_pages import convolution_sections as sections
+from app_pages import convolution_cnn
 from core import convolution as cv
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui import convolution_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -30,7 +30,7 @@ def run_page(lang: str = "en", **query) -> AppTest:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key)).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key)))
 
 
 def array(value) -> np.ndarray:
@@ -295,7 +295,7 @@ def test_every_shift_frame_is_a_direct_core_call_and_the_summary_covers_them_all
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_cnn_section_shows_the_courses_run_on_arrival_epoch_by_epoch(lang):
     catalog = load_catalog(lang)
-    run = cv.load_run(sections.RUN_DIR)
+    run = cv.load_run(convolution_cnn.RUN_DIR)
     at = run_page(lang)
     spec = chart(at, "conv_epochs_chart")
     assert len(spec["frames"]) == run.config.epochs + 1
@@ -325,7 +325,7 @@ def test_the_cnn_section_shows_the_courses_run_on_arrival_epoch_by_epoch(lang):
 
 
 def test_without_the_shipped_run_only_the_cnn_section_steps_aside(monkeypatch, tmp_path):
-    monkeypatch.setattr(sections, "RUN_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(convolution_cnn, "RUN_DIR", tmp_path / "nowhere")
     at = run_page()
     message = load_catalog("en")["convolution.run_missing"].format(path="nowhere", problem="FileNotFoundError")
     assert message in [e.value for e in at.error]

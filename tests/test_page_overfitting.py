@@ -2,7 +2,6 @@
 answered right and wrong, prose that follows the state, training on the button, and a learner's
 CSV (good and bad) in both languages."""
 
-import json
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import mlp
 from core import overfitting as of
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 from ui.overfitting_charts import ERROR_RANGE, FIT_GRID, map_values, number
@@ -26,7 +25,7 @@ def run_page(lang: str = "en", **query) -> AppTest:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def frame_trace(spec: dict, state: int, trace: int) -> dict:

@@ -1,8 +1,10 @@
 """The sampling lesson's page in AppTest: the distribution against the model's own logits, the cut-offs,
-prompts that need handling, seeded generation, 1,000 draws, a missing model, and retraining."""
+prompts that need handling, seeded generation, 1,000 draws, a missing model, and retraining; with
+either tiny GPT (Shakespeare by default in English, the Tang poems in Chinese, ?gpt= or the switch)."""
 
 import ast
 import base64
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,16 +16,26 @@ from streamlit.testing.v1 import AppTest
 
 from core.artefacts import shown_path
 from core.corpus import ENV_VAR
-from tests.apptest import run_clean
+from tests.apptest import run_clean, shown_spec
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
 PAGE = ROOT / "app_pages" / "sampling.py"
 MODEL = Path(os.environ.get("LLMX_TINY_GPT", ROOT / "models" / "tiny_gpt"))
+TANG = ROOT / "models" / "tiny_gpt_tang"
 PROMPT = "JULIET:\nO Romeo, Romeo! wherefore art th"  # the page's default
+TANG_PROMPT = "《月夜》杜甫\n今夜鄜州月，闺中只独看。\n遥怜小儿女，未解忆长"  # its default with the Tang poems
+PROMPTS = {"shakespeare": PROMPT, "tang": TANG_PROMPT}
+UNKNOWN = "□"
 needs_model = pytest.mark.skipif(
     not (MODEL / "model.json").exists(), reason=f"the tiny GPT is not at {MODEL} (python -m core.gpt_train)"
 )
+needs_tang = pytest.mark.skipif(
+    "LLMX_TINY_GPT" in os.environ or not (TANG / "model.json").exists(), reason=f"the Tang poems' GPT is not at {TANG}"
+)
+# (language, URL query, the model the page shows): each language's default, and ?gpt= overriding it
+CHOICES = [("en", {}, "shakespeare"), ("zh", {}, "tang"), ("en", {"gpt": "tang"}, "tang"),
+           ("zh", {"gpt": "shakespeare"}, "shakespeare")]  # fmt: skip
 
 
 def run_page(lang: str = "en", **query) -> AppTest:
@@ -34,7 +46,7 @@ def specs(at: AppTest) -> dict[str, dict]:
     """Plotly figures by title."""
     out = {}
     for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
+        spec = shown_spec(at, chart)
         out[spec["layout"]["title"]["text"]] = spec
     return out
 
@@ -44,15 +56,32 @@ def metric(at: AppTest, key: str, lang: str = "en") -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-@pytest.fixture(scope="module")
-def reference():
-    """The model's next-character probabilities for the default prompt, computed here directly."""
+@functools.cache
+def loaded(name: str):
     from core.gpt_train import load
 
-    model, vocab, _ = load(MODEL)
+    return load(MODEL if name == "shakespeare" else TANG)
+
+
+def next_logits(name: str, prompt: str) -> torch.Tensor:
+    """The model's next-character logits after prompt, computed here directly, □ (if any) at -inf."""
+    model, vocab, _ = loaded(name)
     with torch.no_grad():
-        logits, _ = model(torch.tensor([vocab.encode(PROMPT)]))
-    return logits[0, -1], vocab
+        logits, _ = model(torch.tensor([vocab.encode(prompt)]))
+    logits = logits[0, -1]
+    if vocab.unknown_id is not None:
+        logits[vocab.unknown_id] = float("-inf")
+    return logits
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The model's next-character logits for the default prompt, computed here directly."""
+    return next_logits("shakespeare", PROMPT), loaded("shakespeare")[1]
+
+
+def writable(vocab) -> int:
+    return len(vocab) - (vocab.unknown_id is not None)
 
 
 def trace_y(spec: dict, index: int) -> np.ndarray:
@@ -65,7 +94,7 @@ def trace_y(spec: dict, index: int) -> np.ndarray:
 
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def frame_y(spec: dict, state: int) -> np.ndarray:
@@ -78,11 +107,14 @@ TOP_PS = [round(v, 2) for v in np.arange(0.05, 1.0 + 1e-9, 0.05)]
 
 
 @needs_model
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_temperature_frame_is_softmax_of_the_scaled_logits(lang, reference):
-    """The hero carries every temperature of its slider; each frame equals torch's softmax."""
-    logits, vocab = reference
-    at = run_page(lang)
+@needs_tang
+@pytest.mark.parametrize(("lang", "query", "name"), CHOICES)
+def test_every_temperature_frame_is_softmax_of_the_scaled_logits(lang, query, name):
+    """The hero carries every temperature of its slider; each frame equals torch's softmax (with the
+    Tang poems, of the logits with □ masked: it is never shown or drawn)."""
+    vocab = loaded(name)[1]
+    logits = next_logits(name, PROMPTS[name])
+    at = run_page(lang, **query)
     spec = chart(at, "smp_temperature_chart")
     order = torch.argsort(logits, descending=True, stable=True)[:20]
     assert len(spec["frames"]) == len(TEMPERATURES)
@@ -106,7 +138,10 @@ def test_every_temperature_frame_is_softmax_of_the_scaled_logits(lang, reference
     active = spec["layout"]["sliders"][0]["active"]
     assert TEMPERATURES[active] == 1.0
     np.testing.assert_allclose(trace_y(spec, 0), frame_y(spec, active), atol=1e-9)  # drawn = the active state
-    assert metric(at, "sampling.kept", lang) == "4 / 65"  # top-p 0.9 by default: o, e, i, y
+    kept = int((torch.softmax(logits.double(), -1).sort(descending=True).values.cumsum(0) < 0.9).sum()) + 1
+    assert metric(at, "sampling.kept", lang) == f"{kept:,} / {writable(vocab):,}"  # top-p 0.9 by default
+    assert name == "tang" or metric(at, "sampling.kept", lang) == "4 / 65"  # o, e, i, y
+    assert UNKNOWN not in "".join(spec["layout"]["xaxis"]["ticktext"])
     catalog = load_catalog(lang)
     assert catalog["sampling.chart.samples_title"] in specs(at)
 
@@ -151,7 +186,7 @@ def test_every_top_p_frame_keeps_the_nucleus_and_renormalizes(reference):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_exercises_answered_right_and_wrong(lang):
     catalog = load_catalog(lang)
-    at = run_page(lang)
+    at = run_page(lang, gpt="shakespeare")
     at.radio(key="ex_sampling_1").set_value("uniform").run()
     at.button(key="ex_sampling_1_check").click().run()
     assert any(w.value.startswith(catalog["common.exercise.wrong"]) for w in at.warning)
@@ -185,10 +220,10 @@ def test_one_character_at_a_time_appends_and_redraws():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_prompts_that_need_handling(lang):
     catalog = load_catalog(lang)
-    at = run_page(lang)
+    at = run_page(lang, gpt="shakespeare")
     at.text_area(key="smp_prompt").set_value("ROMEO: “你好” ok").run()
     assert not at.exception
-    assert at.warning[0].value == catalog["sampling.unknown_chars"].format(count=4)
+    assert at.warning[0].value == catalog["sampling.shakespeare.unknown_chars"].format(count=4)
     assert at.code[0].value == "“ 你 好 ”"
     at.text_area(key="smp_prompt").set_value("a" * 500).run()
     assert not at.exception and not at.warning
@@ -295,14 +330,20 @@ def test_the_retrain_section_shows_the_courses_default_run_on_arrival(lang):
     at = run_page(lang, smp_length="30")
     title = load_catalog(lang)["sampling.chart.default_loss_title"]
     assert trace_y(specs(at)[title], 1).tolist() == pytest.approx(history["val_loss"])
+    big = json.loads((MODEL / "model.json").read_text(encoding="utf-8"))["val_loss"]  # the Shakespeare model's
     text = load_catalog(lang)["sampling.retrained_default"].format(
-        steps=history["steps"][-1], seconds=f"{history['seconds']:.1f}", loss=f"{history['val_loss'][-1]:.2f}"
-    )
+        steps=history["steps"][-1], seconds=f"{history['seconds']:.1f}", loss=f"{history['val_loss'][-1]:.2f}",
+        big=f"{big:.2f}",
+    )  # fmt: skip
     assert text in [m.value for m in at.markdown]
     at.button(key="smp_sample_small").click().run()
     assert not at.exception, [e.value for e in at.exception]
     made_with = load_catalog(lang)["sampling.using"].format(temp="1.00", k="—", p="0.90", seed=0)
     assert made_with in [c.value for c in at.caption]
+    # In Chinese the page shows the Tang poems: the aside says it stays on Shakespeare, with its own prompt.
+    other = load_catalog(lang)["sampling.retrain_other"].format(n=65, prompt=PROMPT.replace("\n", " / "))
+    assert (other in [c.value for c in at.caption]) == (lang == "zh")
+    (sample,) = [c.value for c in at.code if c.value.startswith(PROMPT) and 20 <= len(c.value) - len(PROMPT) <= 30]
 
 
 @needs_model
@@ -344,7 +385,8 @@ def test_a_generated_text_says_what_it_was_made_with_after_the_sliders_move():
 
 def test_the_lessons_files_stay_thin():
     """Issue 20: the page under 200 lines, its sections module about 250, no function over 60 (ast)."""
-    files = [(PAGE, 199), (PAGE.with_name("sampling_sections.py"), 250), (ROOT / "ui" / "sampling_charts.py", None)]
+    files = [(PAGE, 199), (PAGE.with_name("sampling_sections.py"), 250), (PAGE.with_name("sampling_data.py"), 199),
+             (ROOT / "ui" / "sampling_charts.py", None)]  # fmt: skip
     for path, most in files:
         source = path.read_text(encoding="utf-8")
         assert most is None or len(source.splitlines()) <= most, path.name
@@ -352,3 +394,155 @@ def test_the_lessons_files_stay_thin():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 start = min([node.lineno] + [d.lineno for d in node.decorator_list])
                 assert node.end_lineno - start < 60, f"{path.name}: {node.name}"
+
+
+# --- Either tiny GPT: the learner's language picks it, ?gpt= and the switch change it ------------------------
+def hero_title(at: AppTest) -> str:
+    spec = chart(at, "smp_temperature_chart")
+    return spec["frames"][spec["layout"]["sliders"][0]["active"]]["layout"]["title"]["text"]
+
+
+@needs_model
+@needs_tang
+@pytest.mark.parametrize(("lang", "query", "name"), CHOICES)
+def test_the_language_picks_the_model_and_the_url_overrides_it(lang, query, name):
+    catalog = load_catalog(lang)
+    at = run_page(lang, **query)
+    key = {"shakespeare": "smp_prompt", "tang": "smp_prompt_tang"}[name]
+    assert at.text_area(key=key).value == PROMPTS[name]
+    assert at.query_params["gpt"] == name  # kept in the link
+    model, vocab, info = loaded(name)
+    assert f"{len(vocab):,}" in at.info[0].value and f"{info['val_loss']:.3f}" in at.info[0].value
+    assert at.info[0].value.startswith(catalog[f"sampling.{name}.model_card"][:20])
+    top = vocab.chars[int(next_logits(name, PROMPTS[name]).argmax())]
+    assert f"“{top.replace(' ', '␣')}”" in hero_title(at)
+    assert at.slider(key="smp_top_k").max == len(vocab) and at.slider(key="smp_top_k").value == len(vocab)
+
+
+@needs_model
+@needs_tang
+def test_switching_the_model_changes_the_prompt_and_the_numbers():
+    from core.sampling import bits, distribution
+
+    at = run_page("en")
+    assert "“o”" in hero_title(at) and metric(at, "sampling.entropy_model") == "1.69"
+    at.button_group(key="gpt").set_value("tang").run()
+    assert not at.exception, [e.value for e in at.exception]
+    tang = next_logits("tang", TANG_PROMPT)
+    assert at.text_area(key="smp_prompt_tang").value == TANG_PROMPT
+    assert metric(at, "sampling.entropy_model") == f"{bits(distribution(tang, 1.0)):.2f}" != "1.69"
+    assert "“安”" in hero_title(at) and at.query_params["gpt"] == "tang"
+    assert metric(at, "sampling.kept").endswith("/ 3,999")  # top-k stays off over the bigger vocabulary
+    assert TANG_PROMPT in [c.value for c in at.code]  # one character at a time starts again from its prompt
+    at.slider(key="smp_top_k").set_value(100).run()  # more than Shakespeare's 65 characters
+    at.button_group(key="gpt").set_value("shakespeare").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (at.slider(key="smp_top_k").value, at.slider(key="smp_top_k").max) == (65, 65)  # off again
+    assert metric(at, "sampling.kept") == "4 / 65" and "“o”" in hero_title(at)
+
+
+@needs_tang
+@pytest.mark.parametrize("k", ["1", "5", "3999", "4000"])
+def test_top_k_over_the_whole_tang_vocabulary(k):
+    """The slider reaches 4,000 (the vocabulary, □ included): 3,999 and 4,000 both keep every
+    character the model may write, and what is kept never includes □."""
+    from core.sampling import distribution
+
+    at = run_page("en", gpt="tang", smp_top_k=k, smp_top_p="1")
+    assert at.slider(key="smp_top_k").value == int(k) and at.slider(key="smp_top_k").max == 4000
+    final = distribution(next_logits("tang", TANG_PROMPT), 1.0, int(k) if int(k) < 4000 else None)
+    assert metric(at, "sampling.kept") == f"{int((final > 0).sum()):,} / 3,999"
+    top_p_1 = chart(at, "smp_top_p_chart")["frames"][-1]["layout"]["title"]["text"]  # the state p = 1.00
+    assert f"top-p = 1.00 keeps {int((final > 0).sum()):,} of 3,999" in top_p_1
+
+
+@needs_tang
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_exercises_quote_the_tang_models_numbers(lang):
+    """Each card's explanation is computed from the chosen model: with the Tang poems too."""
+    from core.sampling import bits, distribution, nucleus_choice
+
+    catalog = load_catalog(lang)
+    logits, vocab = next_logits("tang", TANG_PROMPT), loaded("tang")[1]
+    at = run_page(lang, gpt="tang")
+    at.radio(key="ex_sampling_1").set_value("greedy")
+    at.radio(key="ex_sampling_2").set_value("up")
+    ranked, kept, mass = nucleus_choice(logits, 0.5)
+    assert [vocab.chars[i] for i in kept] == list("安年沙生")  # 0.41, 0.05, 0.03, 0.03: reaching 0.5 takes four
+    at.radio(key="ex_sampling_3").set_value(len(kept)).run()
+    for n in (1, 2, 3):
+        at.button(key=f"ex_sampling_{n}_check").click().run()
+    texts = [s.value for s in at.success]
+    top = int(logits.argmax())
+    cold, warm = distribution(logits, 0.05)[top], distribution(logits, 1.0)[top]
+    explains = [
+        catalog["sampling.ex1_explain"].format(char="安", cold=f"{float(cold):.1%}", warm=f"{float(warm):.1%}"),
+        catalog["sampling.ex2_explain"].format(h1=f"{bits(distribution(logits, 1.0)):.2f}",
+                                               h2=f"{bits(distribution(logits, 2.0)):.2f}"),
+        catalog["sampling.ex3_explain"].format(p=0.5, n=4, mass=f"{mass:.2f}", chars="安 年 沙 生"),
+    ]  # fmt: skip
+    for explain in explains:
+        assert any(explain in text for text in texts), (explain, texts)
+    assert at.session_state["exercises_solved"]["sampling"] == {1, 2, 3}
+    assert "40.8%" in explains[0] and "0.52" in explains[2]
+
+
+@needs_model
+@needs_tang
+@pytest.mark.parametrize("name", ["shakespeare", "tang"])
+def test_a_prompt_whose_nucleus_is_bigger_than_the_choices(name):
+    """After a learner's prompt the model may be unsure: top-p then keeps more than the five shown,
+    and the card says so with the computed numbers instead of claiming one of the five."""
+    from core.sampling import distribution, nucleus_choice
+
+    prompt, p = {"shakespeare": ("ROMEO:\n", 0.8), "tang": ("《题", 0.5)}[name]
+    logits = next_logits(name, prompt)
+    n = int((distribution(logits, 1.0, None, p) > 0).sum())
+    assert n > 5
+    _, _, mass = nucleus_choice(logits, p)
+    at = run_page("en", gpt=name)
+    at.text_area(key={"shakespeare": "smp_prompt", "tang": "smp_prompt_tang"}[name]).set_value(prompt).run()
+    at.radio(key="ex_sampling_3").set_value("more").run()
+    at.button(key="ex_sampling_3_check").click().run()
+    explain = load_catalog("en")["sampling.ex3_explain_more"].format(shown=5, mass=f"{mass:.2f}", p=p, n=n)
+    assert any(explain in s.value for s in at.success), [s.value for s in at.success]
+
+
+@needs_tang
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_tang_prompts_that_need_handling(lang):
+    """Characters outside its 3,999 (Latin letters, a rare character, □ itself) are dropped and listed."""
+    catalog = load_catalog(lang)
+    at = run_page(lang, gpt="tang")
+    at.text_area(key="smp_prompt_tang").set_value("Hi 床前明月光□鬱").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning[0].value == catalog["sampling.tang.unknown_chars"].format(count=5, known="3,999")
+    assert at.code[0].value == "H i   □ 鬱"
+    assert at.code[1].value == "床前明月光"  # one character at a time continues what the model reads
+    at.text_area(key="smp_prompt_tang").set_value("Hello").run()
+    assert catalog["sampling.prompt_empty"] in [w.value for w in at.warning]
+    assert chart(at, "smp_temperature_chart")["frames"]
+
+
+@needs_tang
+@pytest.mark.slow
+def test_the_tang_model_never_shows_or_writes_the_unknown_mark():
+    """After 《题 (a title's first character) □ is among the 20 most likely raw: masked, it never
+    appears in a chart, a draw, one character at a time, or a generated text, even at T = 3."""
+    model, vocab, _ = loaded("tang")
+    with torch.no_grad():
+        raw = torch.softmax(model(torch.tensor([vocab.encode("《题")]))[0][0, -1], -1)
+    assert int((raw > raw[vocab.unknown_id]).sum()) < 20, "□ would be in the chart unmasked"
+    at = run_page("zh", smp_temp="3", smp_top_p="1", smp_length="300")
+    at.text_area(key="smp_prompt_tang").set_value("《题").run()
+    for key in ("smp_temperature_chart", "smp_top_p_chart", "smp_step_dist", "smp_draws"):
+        assert UNKNOWN not in "".join(chart(at, key)["layout"]["xaxis"]["ticktext"]), key
+    for _ in range(5):
+        at.button(key="smp_next").click().run()
+    at.button(key="smp_generate").click().run()
+    at.button(key="smp_compare").click().run()
+    texts = [c.value for c in at.code[:5]]
+    assert texts[0].startswith("《题") and len(texts[0]) <= 2 + 5 and len(texts[1]) > 250
+    assert not any(UNKNOWN in text for text in texts), texts
+    titles = [f["layout"]["title"]["text"] for f in chart(at, "smp_top_p_chart")["frames"]]
+    assert not any(UNKNOWN in title for title in titles)

@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages import tokens_sections as sections
 from core import corpus
 from core import tokens as T
-from tests.apptest import open_page, run_clean
+from tests.apptest import open_page, run_clean, shown_spec
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 from ui.token_chips import shown_text
@@ -43,7 +43,7 @@ def bpe300(texts):
 
 
 def chart(at, key: str) -> dict:
-    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+    return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
 def chip_rows(at, key: str) -> list[dict]:

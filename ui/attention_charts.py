@@ -305,12 +305,17 @@ def position_similarity_figure(cos: np.ndarray) -> go.Figure:
 
 def attention_map(weights: np.ndarray, labels: list[str], title: str, generated_from: int | None = None) -> go.Figure:
     """One head's (T, T) weights: row = the token looking, column = the token looked at."""
+    characters = all(len(label) == 1 for label in labels)  # a tiny GPT's: drawn upright (Chinese ones too)
     labels = [for_plotly(label) for label in labels]  # a learner's words or characters
     # No title under the x axis: the scrub slider sits there. The y axis title says how to read it.
     fig = matrix_figure(weights, labels, labels, title, "", t("attention.chart.map_axis"), 0, 1, "Blues")
     fig.data[0].texttemplate = None
     fig.data[0].colorbar = {"thickness": 12}
     fig.update_layout(height=min(900, max(600, 320 + 18 * len(labels))))
+    if characters:  # up to 64 (a block) side by side: one character per column, smaller past 48
+        size = 11 if len(labels) <= 48 else 9
+        fig.update_xaxes(tickangle=0, tickfont={"size": size})
+        fig.update_yaxes(tickfont={"size": size})
     if generated_from is not None and generated_from < len(labels):
         T = len(labels)
         box = {"type": "rect", "line": {"color": COLORS["model"], "width": 2}, "fillcolor": "rgba(0,0,0,0)"}

@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from core.artefacts import ArtefactError, log_failure, shown_path
-from core.corpus import corpus_path, read_corpus
+from core.corpus import TANG_VALIDATION, corpus_path, read_corpus
 from core.gpt_train import CharVocab, split_corpus
 
 MIN_CHARACTERS = 10_000  # the validation tenth must hold many windows of the longest context (128)
@@ -39,6 +39,27 @@ def corpus_split(chars: str, path: str | None = None) -> tuple[torch.Tensor, tor
         raise
 
 
-def shown_corpus() -> str:
-    """The corpus's file as a learner may see it (data/tinyshakespeare.txt.bz2)."""
-    return shown_path(corpus_path())
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _tang_validation(path: str, chars: str, unknown: str) -> torch.Tensor:
+    return torch.tensor(CharVocab(chars, unknown).encode(read_corpus(path)), dtype=torch.long)
+
+
+def held_out(name: str, vocab: CharVocab) -> torch.Tensor:
+    """The validation ids of the model `name` ("shakespeare" or "tang", ui.tiny_gpt's names): the last
+    10 % of the text it was trained on, which it never saw. The Tang model's ships on its own
+    (data/tang_poems_val.txt.bz2; its rare characters become the unknown id, as in training).
+    ArtefactError if the text is unusable."""
+    if name != "tang" or vocab.unknown_id is None:  # a model without the unknown id reads Shakespeare
+        return corpus_split(vocab.chars)[1]  # (LLMX_TINY_GPT may name one whatever the switch says)
+    path = str(TANG_VALIDATION)
+    try:
+        return _tang_validation(path, vocab.chars, vocab.chars[vocab.unknown_id])
+    except ArtefactError as problem:
+        log_failure(problem, path)
+        raise
+
+
+def shown_corpus(name: str = "shakespeare") -> str:
+    """The corpus's file as a learner may see it (data/tinyshakespeare.txt.bz2), or the Tang model's
+    held-out poems' (data/tang_poems_val.txt.bz2)."""
+    return shown_path(TANG_VALIDATION if name == "tang" else corpus_path())

@@ -4,9 +4,11 @@ import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 from plotly.subplots import make_subplots
 
 from core import embeddings as emb
+from ui.corpus import held_out
 from ui.figures import COLORS, style
 from ui.i18n import t
 from ui.literal import for_plotly
@@ -205,30 +207,63 @@ def map_figure(coords: np.ndarray, texts: list[str], groups: list[str], title: s
     return style(fig, title, f"{axis} 1", f"{axis} 2", height=520)
 
 
-def chars_figure(directory: str) -> go.Figure:
-    """The tiny GPT's character vectors on the two directions along which they differ most, each
-    character drawn as itself (no dot beside a label to collide with), one colour per kind."""
+MAX_CHARS_SHOWN = 300  # a bigger vocabulary (the Tang poems' 4,000) shows only its most frequent characters
+# Kinds of Chinese characters a reader can check on the map (core.embeddings.char_class knows only the
+# Latin ones): the rest are "other characters".
+HANZI_KINDS = {"numeral": "一二三四五六七八九十百千万两双半", "colour": "白青红黄绿碧紫翠苍朱丹素黑",
+               "direction": "东西南北上下前后左右中"}  # fmt: skip
+OTHER_HANZI = "#767676"  # grey, 4.5:1 on white: the many other characters, behind the kinds in colour
+
+
+def char_kind(c: str) -> str:
+    """core's class of the character; a Chinese character's kind from HANZI_KINDS."""
+    kind = emb.char_class(c)
+    if kind in ("lower", "upper") and not c.isascii():
+        return next((k for k, chars in HANZI_KINDS.items() if c in chars), "hanzi")
+    return kind
+
+
+def shown_ids(vocab, name: str) -> list[int]:
+    """Every id of a small vocabulary; else the MAX_CHARS_SHOWN most frequent in the model's held-out
+    text, most frequent first, never the unknown id □."""
+    if len(vocab) <= MAX_CHARS_SHOWN and vocab.unknown_id is None:
+        return list(range(len(vocab)))
+    counts = torch.bincount(held_out(name, vocab), minlength=len(vocab))  # (vocab,)
+    if vocab.unknown_id is not None:
+        counts[vocab.unknown_id] = -1
+    return torch.argsort(counts, descending=True, stable=True)[:MAX_CHARS_SHOWN].tolist()
+
+
+def chars_figure(directory: str, name: str = "shakespeare") -> go.Figure:
+    """The tiny GPT's character vectors (the most frequent ones of a big vocabulary) on the two
+    directions along which they differ most, each character drawn as itself (no dot beside a label to
+    collide with), one colour per kind."""
     model, vocab, _ = get_tiny_gpt(directory)
-    W = emb.embedding_table(model)  # (vocab, n_embd)
+    ids = shown_ids(vocab, name)
+    W = emb.embedding_table(model)[ids]  # (shown, n_embd)
     coords, kept = emb.char_map(W)
-    chars = [show_char(c) for c in vocab.chars]
-    groups = [t(f"embeddings.char_classes.{emb.char_class(c)}") for c in vocab.chars]
-    title = t("embeddings.chart.chars_title", n=len(vocab), dims=W.shape[1], kept=f"{100 * kept.sum():.0f}")
+    chars = [show_char(vocab.chars[i]) for i in ids]
+    kinds = [char_kind(vocab.chars[i]) for i in ids]
+    numbers = {"n": f"{len(vocab):,}", "dims": W.shape[1], "kept": f"{100 * kept.sum():.0f}", "shown": len(ids)}
+    title = t(f"embeddings.chart.chars_title{'' if len(ids) == len(vocab) else '_top'}", **numbers)
     fig = go.Figure()
-    for g, group in enumerate(dict.fromkeys(groups)):
-        idx = [i for i, name in enumerate(groups) if name == group]
+    coloured = [kind for kind in dict.fromkeys(kinds) if kind != "hanzi"]  # each its own colour; the rest grey
+    for kind in dict.fromkeys(kinds):
+        idx = [i for i, k in enumerate(kinds) if k == kind]
+        group = t(f"embeddings.char_classes.{kind}")
+        color = OTHER_HANZI if kind == "hanzi" else GROUP_COLORS[coloured.index(kind) % len(GROUP_COLORS)]
         fig.add_trace(
             go.Scatter(
                 x=coords[idx, 0],
                 y=coords[idx, 1],
                 mode="text",
                 text=[for_plotly(chars[i]) for i in idx],
-                textfont={"size": 15, "color": GROUP_COLORS[g % len(GROUP_COLORS)]},
+                textfont={"size": 15 if len(ids) < 100 else 13, "color": color},
                 name=group,
                 hovertemplate="%{text}<extra>" + group + "</extra>",
             )
         )
-    style(fig, title, "PC 1", "PC 2", height=500)
+    style(fig, title, "PC 1", "PC 2", height=500 if len(ids) < 100 else 640)
     return fig.update_layout(margin={"t": 70})
 
 

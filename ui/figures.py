@@ -1,6 +1,7 @@
 """Shared Plotly styling: one look for every chart, readable in light and dark themes."""
 
 import copy
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -31,9 +32,19 @@ def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 
     return fig
 
 
+_FOLLOW_JS = (Path(__file__).parent / "scrub_follow.js").read_text(encoding="utf-8")
+# Takes no room: the element only carries a scrub figure's state for its script.
+_FOLLOW_CSS = ".stElementContainer:has(.llmx-scrub-follow) { display: none; }"
+_follow = st.components.v2.component("llmx_scrub_follow", js=_FOLLOW_JS, css=_FOLLOW_CSS, isolate_styles=False)
+
+
 def show(fig: go.Figure, key: str | None = None) -> None:
-    """Draw with Streamlit's theme (follows light/dark) at the container's width."""
+    """Draw with Streamlit's theme (follows light/dark) at the container's width. A scrub figure
+    (ui/scrub.py) gets its companion, which moves the drawn figure to the widget's state."""
     st.plotly_chart(fig, theme="streamlit", key=key, config={"displaylogo": False})
+    scrub = getattr(fig, "_scrub", None)
+    if key is not None and scrub is not None:
+        _follow(data={"chart": key, "token": scrub["token"], "active": str(scrub["active"])}, key=f"{key}_follow")
 
 
 class PrebuiltFigure(go.Figure):
@@ -48,7 +59,7 @@ class PrebuiltFigure(go.Figure):
         return self._spec
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=384, show_spinner=False)
 def shared_spec(key: str, signature: tuple, _build) -> dict:
     """What `_build()` makes for this key and signature (a figure, or a figure's dict), as a dict:
     built once for every learner, never modified. `signature` holds everything the build reads

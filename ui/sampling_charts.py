@@ -180,8 +180,11 @@ def temperature_template(chars: str, logits, temperatures: tuple[float, ...]) ->
     return build_template(base, [0], frames, [f"{v:g}" for v in temperatures], t("sampling.chart.temp_prefix"))
 
 
-def top_p_template(chars: str, logits, temperature: float, top_k: int | None, ps: tuple[float, ...]) -> dict:
-    """At one temperature (and top-k), what every top-p keeps: kept bars renormalized, cut bars grey."""
+def top_p_template(
+    chars: str, logits, temperature: float, top_k: int | None, ps: tuple[float, ...], total: int
+) -> dict:
+    """At one temperature (and top-k), what every top-p keeps of the `total` characters the model may
+    write: kept bars renormalized, cut bars grey."""
     temp_p = smp.distribution(logits, temperature, top_k).numpy()
     order = top_order(temp_p)
     bars = [
@@ -200,8 +203,8 @@ def top_p_template(chars: str, logits, temperature: float, top_k: int | None, ps
                 t(
                     "sampling.chart.top_p_frame",
                     p=f"{p:.2f}",
-                    kept=len(kept),
-                    total=len(chars),
+                    kept=f"{len(kept):,}",
+                    total=f"{total:,}",
                     chars=shown,
                     mass=f"{temp_p[kept].sum():.2f}",
                 ),

@@ -5,10 +5,16 @@ frames, and scrubbed in the browser with the figure's own slider, with no script
 (the data of the traces that change, the title and annotations that quote the state's numbers)
 and the state the page's Streamlit widget selects. That widget stays: it is the keyboard path,
 and a page's link or exercise preset sets it. The states are computed once per signature for all
-learners (`ui.figures.shared_spec`, bounded) and never modified; each run sends a shallow copy with the
-widget's state active, without Plotly's validation of every frame (tens of ms for a hundred).
+learners (`ui.figures.shared_spec`, bounded) and never modified, and sent without Plotly's validation
+of every frame (tens of ms for a hundred).
+
+What is sent does not change when the widget moves: the figure shows the state it was first asked
+for, and a small companion element (ui/scrub_follow.js, drawn by `ui.figures.show` after the chart)
+carries the widget's state; in the browser it jumps the drawn figure to that frame. A keyboard move
+therefore changes a few bytes instead of re-sending every frame for Plotly to rebuild (bench/README.md).
 """
 
+import uuid
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -67,18 +73,43 @@ def build_template(base: go.Figure, traces: list[int], frames: list[Frame], labe
     return spec
 
 
-def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = True) -> PrebuiltFigure:
-    """The figure `build()` makes (a dict from `build_template`) for this signature, showing state
-    `active`: its slider there, its traces, title and annotations those of that frame. `public`:
-    the states come from the course's own inputs and may be shared by every learner."""
-    if public:
-        template = shared_spec(key, signature, build)
-    else:  # built from what this learner typed: kept in their session (ui/private_cache.py says why)
-        template = in_session("scrub_figure", (key, signature), build, entries=4)
-    frame = template["frames"][active]
-    data = list(template["data"])
+class ScrubFigure(PrebuiltFigure):
+    """A scrub figure as sent (fixed for its signature) and the state the widget chose (`active`),
+    which its companion element moves it to in the browser. `token` names this figure's spec."""
+
+    def __init__(self, spec: dict, active: int):
+        super().__init__(spec)
+        self._scrub = {"token": spec["layout"]["meta"]["scrub"], "active": active}  # go.Figure takes only _names
+
+
+def apply_frame(spec: dict, active: int) -> dict:
+    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces, title and
+    annotations over what was shown, and the slider there."""
+    frame = spec["frames"][active]
+    data = list(spec["data"])
     for index, trace in zip(frame["traces"], frame["data"]):
         data[index] = {**data[index], **trace}
-    layout = {**template["layout"], **frame["layout"]}
-    layout["sliders"] = [{**template["layout"]["sliders"][0], "active": active}]
-    return PrebuiltFigure({**template, "data": data, "layout": layout})
+    layout = {**spec["layout"], **frame["layout"]}
+    layout["sliders"] = [{**spec["layout"]["sliders"][0], "active": active}]
+    return {**spec, "data": data, "layout": layout}
+
+
+def bake(template: dict, active: int) -> dict:
+    """The template showing state `active`, named by a fresh token so the browser can tell it from
+    the figure it replaces."""
+    shown = apply_frame(template, active)
+    return shown | {"layout": shown["layout"] | {"meta": {"scrub": uuid.uuid4().hex[:12]}}}
+
+
+def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = True) -> ScrubFigure:
+    """The figure `build()` makes (a dict from `build_template`) for this signature, to be shown in
+    state `active`. `public`: the states come from the course's own inputs and may be shared by every
+    learner. The spec sent shows the state first asked for with this signature; `ui.figures.show`
+    adds the element that moves it to `active` in the browser."""
+    if public:
+        template = shared_spec(key, signature, build)
+        baked = shared_spec(f"{key}#baked", signature, lambda: bake(template, active))
+    else:  # built from what this learner typed: kept in their session (ui/private_cache.py says why)
+        template = in_session("scrub_figure", (key, signature), build, entries=4)
+        baked = in_session("scrub_baked", (key, signature), lambda: bake(template, active), entries=4)
+    return ScrubFigure(baked, active)
