@@ -180,8 +180,9 @@ class KVCache:
         kv = [{} for _ in self.model.blocks]
         logits, _ = self.model(self.window, kv=kv)
         shape = (B, config.n_head, config.block_size, config.n_embd // config.n_head)
-        self.keys = [torch.zeros(shape) for _ in kv]
-        self.values = [torch.zeros(shape) for _ in kv]
+        like = {"device": idx.device, "dtype": kv[0]["k"].dtype}  # on the model's device (a GPU too)
+        self.keys = [torch.zeros(shape, **like) for _ in kv]
+        self.values = [torch.zeros(shape, **like) for _ in kv]
         for layer, keys, values in zip(kv, self.keys, self.values):
             keys[:, :, :T], values[:, :, :T] = layer["k"], layer["v"]
         return logits[:, -1, :]
