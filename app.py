@@ -19,7 +19,7 @@ current_language()
 hide_progress_of_stopped_runs()
 
 keep_widget_values()  # what a learner typed on a lesson survives a visit to another
-page = st.navigation(navigation_pages())
+page = st.navigation(navigation_pages(), expanded=True)  # every lesson listed: the sidebar is the course map
 with st.sidebar:
     st.markdown(f"**{t('common.course_name')}**")
     language_switch()
