@@ -14,12 +14,11 @@ from app_pages import generation_decoding as decoding
 from app_pages import generation_sections as sections
 from core import generation as G
 from core import sampling as smp
-from core.artefacts import ArtefactError, shown_path
 from core.learning_run import checkpoint
 from ui.frame import go_deeper, lesson_footer, lesson_link, try_this
 from ui.i18n import t
 from ui.layout import setup_page, show_code, vocabulary
-from ui.tiny_gpt import get_model, model_dir, model_switch
+from ui.tiny_gpt import load_chosen
 
 MAX_PROMPT = 2000  # characters a learner may type; the model reads only the last block_size of them
 
@@ -59,14 +58,8 @@ def asides(lesson: data.Loaded, info: dict) -> None:
 
 setup_page("generation")
 st.markdown(t("generation.intro"))
-directory = str(model_dir(model_switch()))
-try:
-    model, vocab, info = get_model(directory)
-except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
-    missing = t("generation.model_missing", path=shown_path(model_dir()), problem=problem.reason)
-    st.error(missing, icon=":material/error:")
-    st.stop()
-name, config = data.kind(vocab), model.config  # the model loaded (LLMX_TINY_GPT may name one for both)
+model, vocab, info, directory, name = load_chosen("generation.model_missing")  # name: of the model loaded
+config = model.config
 default = data.loaded(name, directory, data.default_ids(directory)[0])
 
 # --- The hero: watching it learn ---------------------------------------------------------------------------

@@ -52,11 +52,6 @@ class Loaded:
         return self.vocab.encode(stop)[0] if stop else None
 
 
-def kind(vocab: CharVocab) -> str:
-    """Which of the two models a vocabulary is: only the Tang poems' is capped (has □)."""
-    return "shakespeare" if vocab.unknown_id is None else "tang"
-
-
 def loaded(name: str, directory: str, prompt_ids) -> Loaded:
     model, vocab, info = get_model(directory)
     ids = tuple(prompt_ids) or tuple(vocab.encode("\n"))

@@ -26,7 +26,7 @@ from ui.i18n import current_language, t
 from ui.layout import setup_page, show_code, vocabulary
 from ui.lessons import ROOT
 from ui.scrub import scrub_figure
-from ui.tiny_gpt import get_model, model_dir, model_switch
+from ui.tiny_gpt import load_chosen, model_dir
 from ui.training_slot import train_with_progress
 from ui.widgets import slider
 
@@ -124,13 +124,8 @@ def retrain_section(chosen: data.Loaded) -> None:
 
 setup_page("sampling")
 st.markdown(t("sampling.intro"))
-directory = str(model_dir(model_switch()))
-try:
-    model, vocab, info = get_model(directory)
-except ArtefactError as problem:  # missing or corrupt files: explain, never a traceback
-    st.error(t("sampling.model_missing", path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:")
-    st.stop()
-name, config = data.kind(vocab), model.config  # the model loaded (LLMX_TINY_GPT may name one for both)
+model, vocab, info, directory, name = load_chosen("sampling.model_missing")  # name: of the model loaded
+config = model.config
 card = {"params": f"{model.num_params():,}", "layers": config.n_layer, "heads": config.n_head, "width": config.n_embd,
         "block": config.block_size, "vocab": f"{len(vocab):,}", "steps": info.get("settings", {}).get("max_iters", "?"),
         "loss": f"{info.get('val_loss', float('nan')):.3f}",

@@ -48,11 +48,6 @@ class Loaded:
     val_loss: float  # the model's validation loss (nats per character), as it shipped
 
 
-def kind(vocab: CharVocab) -> str:
-    """Which of the two models a vocabulary is: only the Tang poems' is capped (has □)."""
-    return "shakespeare" if vocab.unknown_id is None else "tang"
-
-
 def writable(vocab: CharVocab) -> int:
     """How many characters the model may write: all of them but a capped vocabulary's □."""
     return len(vocab) - (vocab.unknown_id is not None)

@@ -33,6 +33,18 @@ def full_error_details_in_apptest():
     config.set_option("client.showErrorDetails", "full")
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The app's setting, for a module that trains or samples (`pytestmark = usefixtures(...)`): on a busy
+    2-core machine two threads mostly wait for each other (100 s against 7 for the fine-tuning tests)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # The browser tests' shared fixtures: one server of the app and one Chromium per test module.
 @pytest.fixture(scope="module")
 def server():

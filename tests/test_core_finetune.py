@@ -23,13 +23,7 @@ DENGGUANQUELOU = "《登鹳雀楼》王之涣\n白日依山尽，黄河入海流
 ZAOFA_BAIDICHENG = "《早发白帝城》李白\n朝辞白帝彩云间，千里江陵一日还。\n两岸猿声啼不住，轻舟已过万重山。"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The app's setting; on a busy 2-core machine two threads mostly wait for each other (100 s against 7)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # the app's single thread (tests/conftest.py)
 
 
 def tiny_model(seed: int = 0) -> GPT:

@@ -39,13 +39,7 @@ def tang():
     return load(ROOT / "models" / "tiny_gpt_tang")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The app's setting; on a busy 2-core machine two threads mostly wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # the app's single thread (tests/conftest.py)
 
 
 def tiny_gpt(vocab_size: int, seed: int = 0) -> GPT:

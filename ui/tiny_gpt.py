@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.artefacts import ArtefactError, log_failure
-from core.gpt_train import load
+from core.artefacts import ArtefactError, log_failure, shown_path
+from core.gpt_train import CharVocab, load
 from ui.i18n import current_language, t
 from ui.lessons import ROOT
 
@@ -72,3 +72,21 @@ def get_model(directory: str):
         error = ArtefactError("tiny_gpt", problem)
         log_failure(error, directory)  # the full path for the server's log; learners see shown_path's
         raise error from problem
+
+
+def kind(vocab: CharVocab) -> str:
+    """Which of the two models a vocabulary is: only the Tang poems' is capped (has □). A page asks the
+    model it loaded, not the switch: LLMX_TINY_GPT may name either folder whatever the switch says."""
+    return "shakespeare" if vocab.unknown_id is None else "tang"
+
+
+def load_chosen(missing_key: str):
+    """The switch, then the chosen model: (model, vocab, info, directory, kind). Missing or corrupt files
+    get the page's message (catalog key `missing_key`, with {path} and {problem}) and stop the page."""
+    directory = str(model_dir(model_switch()))
+    try:
+        model, vocab, info = get_model(directory)
+    except ArtefactError as problem:  # explain, never a traceback
+        st.error(t(missing_key, path=shown_path(model_dir()), problem=problem.reason), icon=":material/error:")
+        st.stop()
+    return model, vocab, info, directory, kind(vocab)
