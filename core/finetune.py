@@ -100,15 +100,17 @@ def finetune(
     on_progress: OnProgress = None,
     lora: LoRASettings | None = None,
     val_data: torch.Tensor | None = None,
+    on_record=None,
 ) -> tuple[GPT, TrainHistory]:
     """Continue training a copy of model on random windows of data (ids); returns (tuned copy, history).
 
-    Full fine-tuning updates every weight; with `lora`, the copy gets LoRA adapters (core.lora) and only
-    they learn. Only parameters with requires_grad are updated either way. Every eval_interval steps the
-    history records the mean training loss of those steps and, if val_data is given (the original text),
-    an estimate of the loss on it: forgetting as it happens. `on_progress` hears of each record. The
-    model passed in is never modified. Dropout stays off: it draws from torch's global generator, which
-    a server shared by many learners cannot seed, and without it the same settings give the same run.
+        Full fine-tuning updates every weight; with `lora`, the copy gets LoRA adapters (core.lora) and only
+        they learn. Only parameters with requires_grad are updated either way. Every eval_interval steps the
+        history records the mean training loss of those steps and, if val_data is given (the original text),
+        an estimate of the loss on it: forgetting as it happens. `on_progress` hears of each record, and
+    `on_record(step, tuned)` may look at the model as it is then (sample from it; not change it). The
+        model passed in is never modified. Dropout stays off: it draws from torch's global generator, which
+        a server shared by many learners cannot seed, and without it the same settings give the same run.
     """
     block_size = model.config.block_size
     if len(data) <= block_size:
@@ -147,6 +149,10 @@ def finetune(
                 history.val_loss.append(
                     estimate_loss(tuned, val_data, settings.batch_size, settings.eval_iters, 2, device)
                 )
+            if on_record is not None:
+                looked = time.perf_counter()
+                on_record(step + 1, tuned)
+                start += time.perf_counter() - looked  # looking is not training: its time is left out
             history.seconds = time.perf_counter() - start
             report(on_progress, step + 1, settings.max_iters, history.train_loss[-1], history)
     return tuned, history

@@ -137,6 +137,18 @@ def test_finetune_never_modifies_the_model_passed_in(lora):
         assert torch.equal(tuned.blocks[0].attn.qkv.base.weight, base.blocks[0].attn.qkv.weight)
 
 
+def test_on_record_sees_the_model_at_each_record_and_looking_changes_nothing():
+    base, data = tiny_model(), ids(6, (400,))
+    seen = []
+    look = lambda step, model: seen.append((step, model(ids(7))[0].sum().item()))  # noqa: E731
+    looked, history = finetune(base, data, QUICK, on_record=look)
+    plain, _ = finetune(base, data, QUICK)
+    assert [step for step, _ in seen] == history.steps == [4, 8]
+    assert_same_state(state(plain), looked)  # sampling or scoring on the way leaves the run as it was
+    x = ids(7)
+    assert seen[-1][1] == pytest.approx(looked(x)[0].sum().item(), rel=1e-6), "the last look is the tuned model"
+
+
 # --- DPO -----------------------------------------------------------------------------------------
 
 

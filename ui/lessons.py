@@ -58,7 +58,8 @@ LESSONS = (
     Lesson(8, "attention", "language_models", ":material/visibility:", 35, ("blocks",), 3),
     Lesson(9, "sampling", "language_models", ":material/casino:", 20, ("logits", "sampling"), 3),
     Lesson(10, "generation", "language_models", ":material/edit_note:", 30, ("blocks", "logits", "training"), 3),
-    Lesson(11, "big-picture", "big_picture", ":material/public:", 25, STAGES, 3),
+    Lesson(11, "fine-tuning", "language_models", ":material/tune:", 25, ("training",), 3),
+    Lesson(12, "big-picture", "big_picture", ":material/public:", 25, STAGES, 3),
 )
 # Not "pages/": Streamlit treats a pages/ folder beside the entry script as a legacy multipage
 # app, and on some reruns that overrides st.navigation (the sidebar and its links vanish).
