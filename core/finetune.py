@@ -107,7 +107,7 @@ def finetune(
         Full fine-tuning updates every weight; with `lora`, the copy gets LoRA adapters (core.lora) and only
         they learn. Only parameters with requires_grad are updated either way. Every eval_interval steps the
         history records the mean training loss of those steps and, if val_data is given (the original text),
-        an estimate of the loss on it: forgetting as it happens. `on_progress` hears of each record, and
+        an estimate of the loss on it: forgetting as it happens. `on_progress` hears of every step, and
     `on_record(step, tuned)` may look at the model as it is then (sample from it; not change it). The
         model passed in is never modified. Dropout stays off: it draws from torch's global generator, which
         a server shared by many learners cannot seed, and without it the same settings give the same run.
@@ -154,5 +154,5 @@ def finetune(
                 on_record(step + 1, tuned)
                 start += time.perf_counter() - looked  # looking is not training: its time is left out
             history.seconds = time.perf_counter() - start
-            report(on_progress, step + 1, settings.max_iters, history.train_loss[-1], history)
+        report(on_progress, step + 1, settings.max_iters, losses[-1] if losses else history.train_loss[-1], history)
     return tuned, history
