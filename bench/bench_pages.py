@@ -114,9 +114,10 @@ def browser_latencies(slugs: list[str], repeats: int, lang: str, each: int = 0):
             open_page(page, f"{base_url}/{slug}?lang={lang}")
             loads[slug] = (time.perf_counter() - start) * 1000
             sliders[slug], server[slug] = [], []
-            for i in range(repeats):  # right, left, right...: never runs into the end of a short slider
+            keys = ("ArrowLeft", "ArrowRight") if slider_at_end(page, 0, "ArrowRight") else ("ArrowRight", "ArrowLeft")
+            for i in range(repeats):  # there and back: never runs into the end of a short slider
                 runs_before = len(read_ms(log_path))
-                sliders[slug].append(nudge_first_slider(page, key="ArrowRight" if i % 2 == 0 else "ArrowLeft") * 1000)
+                sliders[slug].append(nudge_first_slider(page, key=keys[i % 2]) * 1000)
                 server[slug].append(sum(read_ms(log_path)[runs_before:]))
             if each:
                 per_slider[slug] = every_slider(page, each)

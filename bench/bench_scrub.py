@@ -35,7 +35,12 @@ TARGETS = [
     ("convolution", "kernels over epochs", ".st-key-conv_epochs_chart .gtitle", ".st-key-conv_epochs_chart"),
     ("tokens", "BPE merges 0-300", ".st-key-tok_hero_chart .gtitle", ".st-key-tok_hero_chart"),
     ("generation", "training checkpoints", ".st-key-gen_hero_chart .gtitle", ".st-key-gen_hero_chart"),
-    ("fine-tuning", "fine-tuning steps", ".st-key-ft_hero_chart .gtitle", ".st-key-ft_hero_chart"),
+    (
+        "fine-tuning",
+        "fine-tuning steps",
+        ".st-key-ft_hero_chart .scatterlayer .trace:last-child text",
+        ".st-key-ft_hero_chart",
+    ),
     ("embeddings", "numbers kept, d", ".st-key-emb_dims_chart .gtitle", ".st-key-emb_dims_chart"),
     ("embeddings", "one number / one-hot / MiniLM", ".st-key-emb_repr_chart .gtitle", ".st-key-emb_repr_chart"),
     ("attention", "query word: its row", ".st-key-att_query_chart .gtitle", ".st-key-att_query_chart"),

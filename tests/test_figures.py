@@ -8,6 +8,7 @@ import pytest
 
 from tests.apptest import RECORD as BUILDS  # what the scripts below built
 from ui.figures import copy_figure, style
+from ui.scrub import Frame, apply_frame, build_template
 
 
 def built() -> go.Figure:
@@ -88,3 +89,17 @@ def test_a_fixed_public_figure_is_shown_straight_from_the_shared_copy():
     assert first.session_state["prebuilt"] and BUILDS.count("fixed") == 1
     assert first.session_state["spec_id"] == second.session_state["spec_id"]
     assert first.session_state["y"] == [0, 0]
+
+
+def test_a_scrub_figure_without_redraw_changes_only_traces():
+    base = go.Figure([go.Scatter(x=[0], y=[0]), go.Scatter(x=[0], y=[1], text=["headline"], mode="text")])
+    frames = [Frame([{"y": [i]}, {"text": [f"state {i}"]}], "") for i in range(3)]
+    spec = build_template(base, [0, 1], frames, ["a", "b", "c"], "at ", redraw=False)
+    jumps = [step["args"][1]["frame"]["redraw"] for step in spec["layout"]["sliders"][0]["steps"]]
+    assert jumps == [False] * 3 and all(frame["layout"] == {} for frame in spec["frames"])
+    moved = apply_frame(spec, 2)
+    assert moved["data"][0]["y"] == [2] and moved["data"][1]["text"] == ["state 2"]
+    with pytest.raises(ValueError, match="redraw"):  # a title would never be drawn
+        build_template(base, [0, 1], [Frame([{"y": [0]}, {"text": ["x"]}], "a title")], ["a"], "", redraw=False)
+    redrawn = build_template(base, [0, 1], frames, ["a", "b", "c"], "at ")
+    assert redrawn["layout"]["sliders"][0]["steps"][0]["args"][1]["frame"]["redraw"] is True

@@ -14,7 +14,8 @@ from ui.scrub import Frame, build_template
 HERO_HEIGHT = 680
 POEM_LINES, POEM_WIDTH = 5, 16  # a title and four rows at most, a row of 七言 with its punctuation; then "…"
 POEM_FONT = {"family": "'Noto Serif CJK SC', 'Noto Sans CJK SC', serif", "size": 12, "color": "#31333F"}
-POEM_SPOTS = [(col / 4, 1 - row / 3) for row in range(3) for col in range(4)]  # corners, as panel fractions
+POEM_SPOTS = [(col / 4, 0.86 - row * 0.3) for row in range(3) for col in range(4)]  # top-left corners, on 0..1 axes
+HEADLINE_FONT = {"size": 15, "color": "#31333F"}
 
 
 def pct(share: float) -> str:
@@ -24,7 +25,8 @@ def pct(share: float) -> str:
 
 def poem_markup(poem: str) -> str:
     """A poem as Plotly text: ✓ and the form's colour when it is a 五言绝句, · when not; model output, escaped."""
-    lines = [line if len(line) <= POEM_WIDTH else line[: POEM_WIDTH - 1] + "…" for line in poem.split("\n")]
+    widths = [POEM_WIDTH - 2] + [POEM_WIDTH] * POEM_LINES  # the title shares its line with the mark
+    lines = [line if len(line) <= w else line[: w - 1] + "…" for line, w in zip(poem.split("\n"), widths)]
     if len(lines) > POEM_LINES:
         lines = lines[: POEM_LINES - 1] + [lines[POEM_LINES - 1] + "…"]
     mark, color = ("✓", COLORS["model"]) if is_wujue(poem) else ("·", COLORS["muted"])
@@ -32,23 +34,11 @@ def poem_markup(poem: str) -> str:
     return "<br>".join([head] + ["\u00a0\u00a0" + for_plotly(line) for line in lines[1:]])
 
 
-def _poem_annotations(poems: list[str], domain: tuple[list[float], list[float]]) -> list[dict]:
-    (x0, x1), (y0, y1) = domain
-    return [
-        {
-            "text": poem_markup(poem),
-            "x": x0 + fx * (x1 - x0),
-            "y": y0 + fy * (y1 - y0),
-            "xref": "paper",
-            "yref": "paper",
-            "xanchor": "left",
-            "yanchor": "top",
-            "align": "left",
-            "showarrow": False,
-            "font": POEM_FONT,
-        }  # fmt: skip
-        for poem, (fx, fy) in zip(poems, POEM_SPOTS)
-    ]
+def _poems_trace(poems: list[str]) -> dict:
+    """The poems as one text trace on the poems panel (its axes run 0..1): a trace's text is redrawn with
+    the frame's data, cheaper in a drag than annotations, which relayout the whole figure."""
+    spots = POEM_SPOTS[: len(poems)]
+    return {"x": [x for x, _ in spots], "y": [y for _, y in spots], "text": [poem_markup(p) for p in poems]}
 
 
 def hero_template(shipped: dict) -> dict:
@@ -65,24 +55,31 @@ def hero_template(shipped: dict) -> dict:
     fig.add_scatter(x=[0], y=[0], mode="markers", hoverinfo="skip", showlegend=False,
                     marker={"size": 12, "color": COLORS["model"], "line": {"color": "white", "width": 1.5}},
                     row=2, col=1)  # fmt: skip
+    fig.add_scatter(**_poems_trace(full[-1]["samples"]), mode="text", textposition="bottom right",
+                    textfont=POEM_FONT, hoverinfo="skip", showlegend=False, row=1, col=1)  # fmt: skip
+    fig.add_scatter(x=[0], y=[1], text=[""], mode="text", textposition="bottom right", textfont=HEADLINE_FONT,
+                    hoverinfo="skip", showlegend=False, row=1, col=1)  # fmt: skip
     fig.update_xaxes(visible=False, range=[0, 1], row=1, col=1)
     fig.update_yaxes(visible=False, range=[0, 1], row=1, col=1)
     fig.update_xaxes(range=[-3, last + 3], dtick=10, title_text=t("fine_tuning.chart.step_axis"), row=2, col=1)
     fig.update_yaxes(range=[0, 105], ticksuffix="%", row=2, col=1)  # the panel's title names it
     style(fig, "", "", "", height=HERO_HEIGHT)
-    domain = (list(fig.layout.xaxis.domain), list(fig.layout.yaxis.domain))
     frames = []
     for i, (point, lora_point) in enumerate(zip(full, lora)):
         steps = [p["step"] for p in full[: i + 1]]
         ours = {"x": steps, "y": [100 * p["form_share"] for p in full[: i + 1]]}
         theirs = {"x": steps, "y": [100 * p["form_share"] for p in lora[: i + 1]]}
         marker = {"x": [point["step"]], "y": [100 * point["form_share"]]}
-        title = t("fine_tuning.chart.hero_frame", step=point["step"], last=last, n=n,
-                  k=round(point["form_share"] * n), share=pct(point["form_share"]),
-                  lora=pct(lora_point["form_share"]))  # fmt: skip
-        frames.append(Frame([ours, theirs, marker], title, _poem_annotations(point["samples"], domain)))
+        headline = t("fine_tuning.chart.hero_frame", step=point["step"], last=last, n=n,
+                     k=round(point["form_share"] * n), share=pct(point["form_share"]),
+                     lora=pct(lora_point["form_share"]))  # fmt: skip
+        # The state's headline is a text trace, not the title: only scatter traces change, so no redraw.
+        frames.append(
+            Frame([ours, theirs, marker, _poems_trace(point["samples"]), {"text": [f"<b>{headline}</b>"]}], "")
+        )
     labels = [str(p["step"]) for p in full]
-    spec = build_template(fig, [0, 1, 2], frames, labels, t("fine_tuning.chart.step_prefix"))
+    spec = build_template(fig, [0, 1, 2, 3, 4], frames, labels, t("fine_tuning.chart.step_prefix"), redraw=False)
+    spec["layout"]["margin"]["t"] = 40  # no title above: the headline is in the poems panel
     # The legend inside the share panel's lower right, which the curves leave empty after step 0.
     spec["layout"]["legend"] = {
         "x": 1.0,

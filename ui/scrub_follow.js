@@ -25,7 +25,8 @@ export default function (component) {
     }
     if (gd.dataset.scrubShown === wanted) return; // already there (a rerun that moved something else)
     gd.dataset.scrubShown = wanted;
-    window.Plotly.animate(gd, [data.active], JUMP);
+    const step = gd.layout.sliders && gd.layout.sliders[0] && gd.layout.sliders[0].steps[data.active];
+    window.Plotly.animate(gd, [data.active], (step && step.args && step.args[1]) || JUMP); // as a drag there does
   }
   attempt();
 }
