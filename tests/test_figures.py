@@ -101,5 +101,7 @@ def test_a_scrub_figure_without_redraw_changes_only_traces():
     assert moved["data"][0]["y"] == [2] and moved["data"][1]["text"] == ["state 2"]
     with pytest.raises(ValueError, match="redraw"):  # a title would never be drawn
         build_template(base, [0, 1], [Frame([{"y": [0]}, {"text": ["x"]}], "a title")], ["a"], "", redraw=False)
+    with pytest.raises(ValueError, match="scatter"):  # the heatmap would vanish at the first jump
+        build_template(go.Figure([*base.data, go.Heatmap(z=[[1]])]), [0, 1], frames, ["a", "b", "c"], "", redraw=False)
     redrawn = build_template(base, [0, 1], frames, ["a", "b", "c"], "at ")
     assert redrawn["layout"]["sliders"][0]["steps"][0]["args"][1]["frame"]["redraw"] is True

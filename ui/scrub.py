@@ -46,11 +46,14 @@ def build_template(
 ) -> dict:
     """The whole figure as a plain dict: base, frames and the in-figure slider.
 
-    `redraw=False` for a figure whose states change only scatter traces (lines, markers, text): Plotly then
-    skips the full redraw after each frame. Its frames carry no title or annotations, which only a redraw
-    draws: the state's headline is then a text trace of the figure's own."""
+    `redraw=False` for a figure made of scatter traces only (lines, markers, text): Plotly then skips the
+    full redraw after each frame. Its frames carry no title or annotations, which only a redraw draws: the
+    state's headline is then a text trace of the figure's own. (Any other trace, a heatmap beneath, is
+    erased by such a jump, even on a subplot of its own: measured in Chromium.)"""
     if not redraw and any(frame.title or frame.annotations for frame in frames):
         raise ValueError("without a redraw a frame's title and annotations would not be drawn")
+    if not redraw and any(trace.type != "scatter" for trace in base.data):
+        raise ValueError("a jump without a redraw erases every trace that is not a scatter")
     spec = base.to_dict()
     title = spec["layout"].get("title", {})
     fixed = spec["layout"].get("annotations", [])  # the base's own (a reference line's label) stay
