@@ -34,7 +34,13 @@ TARGETS = [
     ("convolution", "digit shifted", ".st-key-conv_shift_chart .gtitle", ".st-key-conv_shift_chart"),
     ("convolution", "kernels over epochs", ".st-key-conv_epochs_chart .gtitle", ".st-key-conv_epochs_chart"),
     ("tokens", "BPE merges 0-300", ".st-key-tok_hero_chart .gtitle", ".st-key-tok_hero_chart"),
-    ("generation", "training checkpoints", ".st-key-gen_hero_chart .gtitle", ".st-key-gen_hero_chart"),
+    # its headline is the in-figure slider's current value (the figure is scrubbed without a redraw)
+    (
+        "generation",
+        "training checkpoints",
+        ".st-key-gen_hero_chart .slider-group > .slider-label",
+        ".st-key-gen_hero_chart",
+    ),  # fmt: skip
     (
         "fine-tuning",
         "fine-tuning steps",

@@ -1,5 +1,5 @@
 """The generation lesson in Chromium: the hero's training checkpoints are scrubbed in the browser with no
-script run (the title, the sample's text and the loss curve follow), and the page has no exception."""
+script run (the headline, the sample's text and the loss curve follow), and the page has no exception."""
 
 import os
 
@@ -18,9 +18,14 @@ KEY = "gen_hero_chart"
 
 
 def sample_text(page, key: str) -> str:
-    """The sample's annotation: the longest text among the figure's annotations."""
-    texts = page.locator(f".st-key-{key} .annotation-text").all_text_contents()
+    """The sample: the figure's text trace (its panel's only text)."""
+    texts = page.locator(f".st-key-{key} .textpoint text").all_text_contents()
     return max(texts, key=len) if texts else ""
+
+
+def headline(page, key: str) -> str:
+    """The state's numbers: the in-figure slider's current value (the figure has no per-state title)."""
+    return page.locator(f".st-key-{key} .slider-group > .slider-label").first.text_content()
 
 
 @pytest.mark.parametrize(
@@ -34,7 +39,7 @@ def test_dragging_the_steps_redraws_the_hero_without_a_script_run(server, browse
         page.close()
         pytest.skip("the Shakespeare run is not saved yet")
     sample_before = sample_text(page, KEY)
-    before, after, runs = drag_and_read(page, KEY, fraction)
+    before, after, runs = drag_and_read(page, KEY, fraction, read=headline)
     sample_after = sample_text(page, KEY)
     exceptions = page.locator('[data-testid="stException"]').count()
     page.close()

@@ -83,14 +83,20 @@ def test_every_hero_state_is_a_checkpoint_of_the_run(lang):
     at = run_page(lang)
     spec = chart(at, "gen_hero_chart")
     head = at.button_group(key="gen_head").value
-    for point, frame in zip(run["checkpoints"], spec["frames"], strict=True):
-        train, val, marker, heat = frame["data"]
+    steps = spec["layout"]["sliders"][0]["steps"]
+    cells, last = charts.attention_cells(len(run["attention_text"])), run["checkpoints"][-1]["step"]
+    for point, frame, step in zip(run["checkpoints"], spec["frames"], steps, strict=True):
+        train, val, marker, attention, sample = frame["data"]
         assert val["y"][-1] == point["val_loss"] and train["y"][-1] == point["train_loss"]
         assert marker["x"] == [point["step"]] and marker["y"] == [point["val_loss"]]
-        assert heat["z"][-1] == point["attention"][head][-1]  # the last row: the whole line, unpadded
-        assert [len(row) - row.count(None) for row in heat["z"]] == list(range(1, len(heat["z"]) + 1))
-        assert frame["layout"]["annotations"][-1]["text"] == charts.sample_markup(point["sample"])
-        assert f"{point['val_loss']:.2f}" in frame["layout"]["title"]["text"]
+        weights = dict(zip(cells, attention["marker"]["color"], strict=True))  # (reading, read) -> percent
+        rows = point["attention"][head]
+        assert all(weights[i, j] == rows[i][j] for i, j in cells) and len(rows[-1]) == len(rows)  # the last: whole
+        assert sample["text"] == [charts.sample_markup(point["sample"])]
+        assert step["label"] == catalog_text(lang, "chart.hero_frame", step=point["step"], last=last,
+                                             train=f"{point['train_loss']:.2f}", val=f"{point['val_loss']:.2f}",
+                                             ppl=f"{math.exp(point['val_loss']):.1f}")  # fmt: skip
+        assert f"{point['val_loss']:.2f}" in step["label"] and not frame["layout"]  # no redraw: no layout
     active = spec["layout"]["sliders"][0]["active"]
     assert run["checkpoints"][active]["step"] == data.STEP_SLIDER[2] > 0, "the default is not step 0"
     ln_v = math.log(65)

@@ -19,11 +19,12 @@ from ui.literal import for_plotly
 from ui.sampling_charts import show_char
 from ui.scrub import Frame, build_template
 
-HERO_HEIGHT = 700
-SAMPLE_WIDTH, SAMPLE_LINES = 62, 14  # what the sample's panel holds at 1300 px: wider lines continue below
+HERO_HEIGHT = 640
+SAMPLE_WIDTH, SAMPLE_LINES = 54, 12  # what the sample's panel holds at 1300 px: wider lines continue below
 SAMPLE_FONT = {"family": "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Noto Sans Mono CJK SC', monospace",
                "size": 13}  # fmt: skip
 ATTENTION_SCALE = [[0, "#FFFFFF"], [1, COLORS["data"]]]
+ATTENTION_PANEL_PX = 400  # about the attention panel's side at 1300 px: a cell's marker fills most of its square
 
 
 def sample_lines(text: str, width: int = SAMPLE_WIDTH, most: int = SAMPLE_LINES) -> list[str]:
@@ -38,19 +39,20 @@ def sample_markup(text: str) -> str:
     return "<br>".join(for_plotly(line).replace(" ", "\u00a0") or "\u00a0" for line in sample_lines(text))
 
 
-def _attention_z(rows: list[list[int]]) -> list[list[int | None]]:
-    """Lower-triangle rows (percent) padded to a square: a causal model attends to nothing later."""
-    n = len(rows)
-    return [list(row) + [None] * (n - len(row)) for row in rows]
+def attention_cells(n: int) -> list[tuple[int, int]]:
+    """The lower triangle's cells (row i reads, column j is read), row by row: a causal model attends to
+    nothing later, so the rest of the square is never drawn."""
+    return [(i, j) for i in range(n) for j in range(i + 1)]
 
 
 def _hero_base(run: dict, labels: list[str], ln_v: float) -> go.Figure:
-    """What no state changes: the panels (the sample's, top left, has no axes: its text is an annotation of
-    each state), the ln V line, the axes' ranges and the attention's labels. No legend: the loss panel's
-    title names its lines in their colours."""
+    """What no state changes: the panels (the sample's, top left, has hidden 0..1 axes and holds the text as
+    a trace), the ln V line, the axes' ranges and the attention's labels. Scatter traces only: the figure is
+    scrubbed without Plotly's redraw (ui/scrub.py), so the attention is a square marker per cell. No legend:
+    the loss panel's title names its lines in their colours."""
     loss_title = t("generation.chart.loss_title", train=COLORS["data"], val=COLORS["model"])
     attention_title = t("generation.chart.attention_title", layer=run["attention_layer"])
-    fig = make_subplots(rows=2, cols=2, column_widths=[0.56, 0.44], row_heights=[0.5, 0.5],
+    fig = make_subplots(rows=2, cols=2, column_widths=[0.52, 0.48], row_heights=[0.5, 0.5],
                         specs=[[{}, {"rowspan": 2}], [{}, None]], horizontal_spacing=0.1, vertical_spacing=0.14,
                         subplot_titles=(t("generation.chart.sample_title"), attention_title, loss_title))  # fmt: skip
     last = run["checkpoints"][-1]["step"]
@@ -67,45 +69,59 @@ def _hero_base(run: dict, labels: list[str], ln_v: float) -> go.Figure:
                        yanchor="bottom", showarrow=False, font={"size": 11, "color": COLORS["muted"]},
                        row=2, col=1)  # fmt: skip
     n = len(labels)
-    fig.add_trace(go.Heatmap(z=[[None] * n] * n, x=list(range(n)), y=list(range(n)), zmin=0, zmax=100,
-                             colorscale=ATTENTION_SCALE, showscale=False, hoverongaps=False,
-                             customdata=[[[labels[i], labels[j]] for j in range(n)] for i in range(n)],
+    cells = attention_cells(n)
+    fig.add_trace(go.Scatter(x=[j for _, j in cells], y=[i for i, _ in cells], mode="markers",
+                             marker={"symbol": "square", "size": ATTENTION_PANEL_PX // n, "color": [0] * len(cells),
+                                     "colorscale": ATTENTION_SCALE, "cmin": 0, "cmax": 100, "line": {"width": 0}},
+                             customdata=[[labels[i], labels[j]] for i, j in cells],
                              hovertemplate=t("generation.chart.hover_attention")), row=1, col=2)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[0], y=[1], text=[""], mode="text", textposition="bottom right", textfont=SAMPLE_FONT,
+                             hoverinfo="skip"), row=1, col=1)  # fmt: skip
     top = max(ln_v, max(c["val_loss"] for c in run["checkpoints"])) * 1.2
     fig.update_xaxes(visible=False, range=[0, 1], row=1, col=1)
     fig.update_yaxes(visible=False, range=[0, 1], row=1, col=1)
     fig.update_xaxes(range=[-20, last + 20], row=2, col=1)
     fig.update_yaxes(range=[0, top], title_text=t("generation.chart.loss_axis"), row=2, col=1)
-    ticks = {"tickvals": list(range(n)), "ticktext": labels, "tickfont": {"size": 10}, "tickangle": 0}
+    ticks = {"tickvals": list(range(n)), "ticktext": labels, "tickfont": {"size": 9}, "tickangle": 0,
+             "range": [-0.5, n - 0.5], "showgrid": False, "zeroline": False}  # fmt: skip
     fig.update_xaxes(**ticks, row=1, col=2)
-    fig.update_yaxes(**ticks, autorange="reversed", row=1, col=2)
+    fig.update_yaxes(**{**ticks, "range": [n - 0.5, -0.5]}, scaleanchor="x2", constrain="domain",
+                     row=1, col=2)  # square cells, the first character on top  # fmt: skip
+    fig.update_xaxes(constrain="domain", row=1, col=2)
     style(fig, "", "", "", height=HERO_HEIGHT)
     fig.update_layout(showlegend=False)
     return fig
 
 
+def hero_label(point: dict, last: int) -> str:
+    """A state's headline, shown as the in-figure slider's current value: the step and its losses."""
+    return t("generation.chart.hero_frame", step=point["step"], last=last, train=f"{point['train_loss']:.2f}",
+             val=f"{point['val_loss']:.2f}", ppl=f"{math.exp(point['val_loss']):.1f}")  # fmt: skip
+
+
 def hero_template(run: dict, head: int, ln_v: float) -> dict:
     """Every checkpoint of the run: the sample written at that step (top left, lines kept), the losses up to
-    it with the current point, and head `head` of the last layer attending over the fixed line."""
+    it with the current point, and head `head` of the last layer attending over the fixed line. Only scatter
+    traces change, so a drag skips the redraw; the state's numbers are the slider's current value."""
     labels = [for_plotly(show_char(c)) for c in run["attention_text"]]
     base = _hero_base(run, labels, ln_v)
+    cell_marker = base.data[4].marker.to_plotly_json()  # the whole marker in each frame: a merge keeps its shape
     frames, points = [], run["checkpoints"]
-    left, top = base.layout.xaxis.domain[0], base.layout.yaxis.domain[1]  # the sample panel's corner (paper)
     for i, point in enumerate(points):
         steps = [p["step"] for p in points[: i + 1]]
         train = {"x": steps, "y": [p["train_loss"] for p in points[: i + 1]]}
         val = {"x": steps, "y": [p["val_loss"] for p in points[: i + 1]]}
         marker = {"x": [point["step"]], "y": [point["val_loss"]]}
-        heat = {"z": _attention_z(point["attention"][head])}
-        title = t("generation.chart.hero_frame", step=point["step"], last=points[-1]["step"],
-                  train=f"{point['train_loss']:.2f}", val=f"{point['val_loss']:.2f}",
-                  ppl=f"{math.exp(point['val_loss']):.1f}")  # fmt: skip
-        sample = {"text": sample_markup(point["sample"]), "x": left, "y": top, "xref": "paper", "yref": "paper",
-                  "xanchor": "left", "yanchor": "top", "align": "left", "showarrow": False,
-                  "font": SAMPLE_FONT}  # fmt: skip
-        frames.append(Frame([train, val, marker, heat], title, [sample]))
-    steps = [str(p["step"]) for p in points]
-    return build_template(base, [0, 1, 2, 4], frames, steps, t("generation.chart.step_prefix"))
+        cells = {"marker": {**cell_marker, "color": [value for row in point["attention"][head] for value in row]}}
+        sample = {"text": [sample_markup(point["sample"])]}
+        frames.append(Frame([train, val, marker, cells, sample], ""))
+    last = points[-1]["step"]
+    spec = build_template(base, [0, 1, 2, 4, 5], frames, [hero_label(p, last) for p in points], "", redraw=False)
+    slider = spec["layout"]["sliders"][0]
+    slider["font"] = {"color": "rgba(0,0,0,0)"}  # 41 long labels would cover the rail: only the current one shows
+    slider["currentvalue"] = {"font": {"size": 14, "color": "#31333F"}, "xanchor": "left"}
+    spec["layout"]["margin"]["t"] = 40  # no title above: the headline is the slider's current value
+    return spec
 
 
 # --- The block, opened ---------------------------------------------------------------------------------
