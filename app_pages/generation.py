@@ -82,7 +82,10 @@ sections.block_section(lesson)
 
 # --- Decoding ---------------------------------------------------------------------------------------------------
 st.header(t("generation.decode_header"))
-st.markdown(t("generation.decode_intro"))
+intro, card = st.columns(2)  # predict first: card 2 stands before the beams that answer it
+intro.markdown(t("generation.decode_intro"))
+with card:
+    decoding.beam_card(lesson)
 beam_tab, step_tab = st.tabs([t("generation.tab_beam"), t("generation.tab_step")])
 with beam_tab:
     try_this(t("generation.decode_try"))
@@ -96,7 +99,6 @@ with step_tab:
 
 # --- The cost of writing ------------------------------------------------------------------------------------------
 st.header(t("generation.cost_header"))
-st.markdown(t("generation.cost_intro"))
 decoding.cost_section(lesson)
 
 asides(lesson, info)

@@ -76,7 +76,6 @@ def decoding_section(lesson: data.Loaded) -> None:
         st.markdown(t("generation.beam_head", width=width, logp=f"{best.logp:.2f}",
                       share=f"{smp.repeated_share(beam_text):.0%}"))  # fmt: skip
         show_text(shown, beam_text)
-    beam_card(lesson)
 
 
 def beam_card(lesson: data.Loaded) -> None:
@@ -143,6 +142,10 @@ def cost_context(config) -> int:
 @st.fragment
 def cost_section(lesson: data.Loaded) -> None:
     """Multiply-adds per new character as the context grows (computed), and both ways timed on the prompt."""
+    intro, card = st.columns(2)  # predict first: the card stands before the chart that answers it
+    intro.markdown(t("generation.cost_intro"))
+    with card:
+        cost_card(lesson)
     config = lesson.model.config
     contexts = list(range(1, config.block_size + 1))
     cached = [total_macs(config, c, True) for c in contexts]
@@ -165,7 +168,6 @@ def cost_section(lesson: data.Loaded) -> None:
     else:
         right.caption(t("generation.time_hint", n=data.TIMED_CHARS, start=len(lesson.ids)))
     what_you_saw(t("generation.cost_saw"))
-    cost_card(lesson)
 
 
 def cost_card(lesson: data.Loaded) -> None:

@@ -59,6 +59,9 @@ def card(namespace: str, n: int, total: int, question: str, preset: dict | None 
     return box
 
 
+SHORT_OPTION = 12  # characters: options this short fit on one line together
+
+
 def choice(namespace: str, n: int, total: int, question: str, options: dict, answer, explain: str, preset=None):
     """A multiple-choice card: `options` maps each value to its label; `explain` follows a check."""
     with card(namespace, n, total, question, preset):
@@ -68,6 +71,7 @@ def choice(namespace: str, n: int, total: int, question: str, options: dict, ans
             index=None,
             format_func=options.get,
             key=f"ex_{namespace}_{n}",
+            horizontal=all(len(label) <= SHORT_OPTION for label in options.values()),  # numbers side by side
         )
         _check(namespace, n, picked is not None, picked == answer, explain)
 

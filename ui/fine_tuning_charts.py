@@ -11,7 +11,7 @@ from ui.i18n import t
 from ui.literal import for_plotly
 from ui.scrub import Frame, build_template
 
-HERO_HEIGHT = 680
+HERO_HEIGHT = 640
 POEM_LINES, POEM_WIDTH = 5, 16  # a title and four rows at most, a row of 七言 with its punctuation; then "…"
 POEM_FONT = {"family": "'Noto Serif CJK SC', 'Noto Sans CJK SC', serif", "size": 12, "color": "#31333F"}
 POEM_SPOTS = [(col / 4, 0.86 - row * 0.3) for row in range(3) for col in range(4)]  # top-left corners, on 0..1 axes
