@@ -26,7 +26,7 @@ def exercise_two(lora: dict) -> None:
     the share measured on the run on screen (core.lora.trainable_share)."""
     share = lora["trainable_share"]
     answer = min(SHARE_CHOICES, key=lambda k: abs(SHARE_CHOICES[k] - share))
-    options = {"all": "100 %", "quarter": "25 %", "small": "1.5 %", "tiny": "0.01 %"}
+    options = {"all": "100%", "quarter": "25%", "small": "1.5%", "tiny": "0.01%"}
     explain = t("fine_tuning.ex2_explain", share=f"{share:.2%}", r=lora["rank"], form=f"{lora['form_share']:.0%}")
     exercise.choice(
         "fine_tuning", 2, EXERCISES, t("fine_tuning.ex2_question", r=lora["rank"]), options, answer, explain
@@ -37,7 +37,7 @@ def result_column(result: dict, title: str, n: int) -> None:
     st.markdown(f"**{title}**")
     a, b = st.columns(2)
     a.metric(t("fine_tuning.metric_share"), data.param_share(result["trainable_share"]))
-    b.metric(t("fine_tuning.metric_seconds"), f"{result['seconds']:.1f} s")
+    b.metric(t("fine_tuning.metric_seconds"), t("fine_tuning.seconds", s=f"{result['seconds']:.1f}"))
     a.metric(t("fine_tuning.metric_form", n=n), f"{result['form_share']:.0%}")
     b.metric(t("fine_tuning.metric_val"), f"{result['val_loss']:.2f}")
 
@@ -95,7 +95,8 @@ def lora_section(shipped: dict) -> None:
     with right:
         result_column(lora, t("fine_tuning.lora_label", r=lora["rank"]), n)
     signature = (own, full["seconds"], lora["seconds"], current_language())
-    chart("ft_curves", signature, lambda: charts.curves_figure(full, lora, own), public=not own)
+    base_val = shipped["base"]["val_loss"]
+    chart("ft_curves", signature, lambda: charts.curves_figure(full, lora, base_val, own), public=not own)
     what_you_saw(t("fine_tuning.own_saw" if own else "fine_tuning.lora_saw", steps=full["steps"], r=lora["rank"],
                    share=f"{lora['trainable_share']:.2%}", full_form=f"{full['form_share']:.0%}",
                    lora_form=f"{lora['form_share']:.0%}", full_s=f"{full['seconds']:.1f}",

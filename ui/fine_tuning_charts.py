@@ -91,20 +91,23 @@ def hero_template(shipped: dict) -> dict:
     return spec
 
 
-def curves_figure(full: dict, lora: dict, own: bool = False) -> go.Figure:
-    """Training loss on the quatrains (solid) and loss on the held-out poems (dotted), full and LoRA, by step;
-    the title says whose run it is (the shipped one, or the learner's)."""
+def curves_figure(full: dict, lora: dict, base_val: float, own: bool = False) -> go.Figure:
+    """Training loss on the quatrains (solid) and loss on the held-out poems (dotted, from the base model's at
+    step 0), full and LoRA, by step; the title says whose run it is (the shipped one, or the learner's)."""
     fig = go.Figure()
     for result, name, role in ((full, t("fine_tuning.full"), "model"), (lora, t("fine_tuning.lora_short"), "data")):
         curve = result["curve"]
         fig.add_scatter(x=curve["steps"], y=curve["train_loss"], mode="lines+markers", line={"color": COLORS[role]},
                         name=t("fine_tuning.chart.train_curve", name=name))  # fmt: skip
         dotted = {"color": COLORS[role], "dash": "dot"}
-        fig.add_scatter(x=curve["steps"], y=curve["val_loss"], mode="lines+markers", line=dotted,
+        fig.add_scatter(x=[0, *curve["steps"]], y=[base_val, *curve["val_loss"]], mode="lines+markers", line=dotted,
                         name=t("fine_tuning.chart.val_curve", name=name))  # fmt: skip
     title = t("fine_tuning.chart.own_curves_title" if own else "fine_tuning.chart.curves_title")
-    return style(fig, title, t("fine_tuning.chart.step_axis"),
-                 t("fine_tuning.chart.loss_axis"), height=300)  # fmt: skip
+    style(fig, title, t("fine_tuning.chart.step_axis"), t("fine_tuning.chart.loss_axis"), height=320)
+    values = [v for r in (full, lora) for v in (*r["curve"]["train_loss"], *r["curve"]["val_loss"])] + [base_val]
+    fig.update_yaxes(range=[min(values) - 0.15, max(values) + 0.15])  # the top points off the frame's edge
+    fig.update_layout(legend={"y": -0.3})  # below the step axis's title, not on it
+    return fig
 
 
 def beta_label(beta: str, result: dict) -> str:

@@ -61,7 +61,7 @@ def _device_info() -> tuple[str, str, int, str | None]:
 def device_badge() -> None:
     kind, name, threads, missing = _device_info()
     if kind == "cpu":
-        name = t("common.cpu_device", threads=threads)
+        name = t("common.cpu_device_one") if threads == 1 else t("common.cpu_device", threads=threads)
     icon = ":material/memory:" if kind == "cpu" else ":material/bolt:"
     st.sidebar.caption(t("common.device", name=name), help=t("common.device_help"))
     st.sidebar.badge(kind.upper(), icon=icon, color="gray" if kind == "cpu" else "green")
