@@ -20,6 +20,7 @@ from ui.i18n import current_language, t
 from ui.literal import for_markdown
 from ui.sampling_charts import show_char
 from ui.scrub import scrub_figure
+from ui.tiny_gpt import KEY
 from ui.widgets import slider
 
 EXERCISES = 3
@@ -79,17 +80,26 @@ def hero_section(lesson: data.Loaded) -> None:
 
 
 def exercise_one(lesson: data.Loaded) -> None:
-    """Card 1: the loss before any training. The choices are numbers of this model; the answer is the one
-    nearest the loss measured at step 0 (of the saved run, else of a fresh model of the same shape)."""
-    V, run = len(lesson.vocab), data.learning_run(lesson.name)
-    measured = step_zero_loss(lesson, run)
-    values = {"zero": 0.0, "shipped": lesson.val_loss, "lnv": G.uniform_loss(V), "v": float(V)}
-    options = {"zero": "0", "shipped": f"{lesson.val_loss:.2f}", "lnv": f"{G.uniform_loss(V):.2f}", "v": f"{V:,}"}
+    """Card 1: the loss before any training, asked of the course's other tiny GPT (this one's is on the page
+    above: ln V in the hero and in the text beside the card). The answer is the choice nearest the other run's
+    loss at step 0; without that run, the question is about this model and a fresh model of its shape decides."""
+    other = "tang" if lesson.name == "shakespeare" else "shakespeare"
+    run = data.learning_run(other)
+    this_lnv = G.uniform_loss(len(lesson.vocab))
+    if run is None:
+        V, measured, preset = len(lesson.vocab), step_zero_loss(lesson, data.learning_run(lesson.name)), None
+        question = t("generation.ex1_question", v=f"{V:,}")
+    else:
+        V, measured, preset = run["vocab_size"], run["checkpoints"][0]["val_loss"], {KEY: other, "gen_step": 0}
+        question = t("generation.ex1_question_other", model=t(f"generation.models.{other}"), v=f"{V:,}")
+    values = {"zero": 0.0, "this": this_lnv, "lnv": G.uniform_loss(V), "v": float(V)}
+    values = values if run is not None else {**values, "this": lesson.val_loss}  # same model: its trained loss
+    options = {key: f"{value:,.2f}" if key != "v" else f"{V:,}" for key, value in values.items()}
+    options["zero"] = "0"
     answer = min(values, key=lambda k: abs(values[k] - measured))
     explain = t("generation.ex1_explain", measured=f"{measured:.2f}", v=f"{V:,}", ln_v=f"{G.uniform_loss(V):.2f}",
                 p=f"{1 / V:.4f}")  # fmt: skip
-    exercise.choice("generation", 1, EXERCISES, t("generation.ex1_question", v=f"{V:,}"), options, answer, explain,
-                    preset={"gen_step": 0} if run is not None else None)  # fmt: skip
+    exercise.choice("generation", 1, EXERCISES, question, options, answer, explain, preset)
 
 
 # --- What training minimizes -------------------------------------------------------------------------------------
@@ -99,9 +109,10 @@ def loss_section(lesson: data.Loaded, info: dict) -> None:
     settings = info.get("settings", {})
     batch, steps = settings.get("batch_size", 0), settings.get("max_iters", 0)
     perplexity = r"\text{" + t("generation.perplexity") + "}"
-    st.latex(r"L = -\frac{1}{N}\sum_{t=1}^{N} \ln p_\theta(x_{t+1} \mid x_1,\dots,x_t),\qquad "
-             r"L_{\text{uniform}} = -\ln\tfrac{1}{V} = \ln V,\qquad " + perplexity + " = e^{L}")  # fmt: skip
     left, right = st.columns([3, 2])
+    left.latex(r"\begin{gathered}L = -\frac{1}{N}\sum_{t=1}^{N} \ln p_\theta(x_{t+1} \mid x_1,\dots,x_t)\\"
+               r"L_{\text{uniform}} = -\ln\tfrac{1}{V} = \ln V,\qquad " + perplexity + r" = e^{L}"
+               r"\end{gathered}")  # fmt: skip
     left.markdown(t("generation.loss_text", v=f"{V:,}", ln_v=f"{G.uniform_loss(V):.2f}", loss=f"{lesson.val_loss:.4f}",
                   ppl=f"{G.perplexity(lesson.val_loss):.2f}", uniform_ppl=f"{G.perplexity(G.uniform_loss(V)):,.0f}",
                   model=t(f"generation.models.{lesson.name}"), batch=batch, block=config.block_size,

@@ -282,3 +282,18 @@ def test_the_lessons_files_stay_thin():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 start = min([node.lineno] + [d.lineno for d in node.decorator_list])
                 assert node.end_lineno - start < 60, f"{path.name}: {node.name}"
+
+
+def test_card_one_asks_about_the_other_model_and_sets_it_up():
+    """This model's ln V stands in the hero and beside the card, so card 1 asks it of the other tiny GPT; its
+    preset switches the hero to that model at step 0, where the answer can be read."""
+    tang = data.learning_run("tang")
+    at = run_page("en", "shakespeare")
+    question = catalog_text("en", "ex1_question_other", model="Tang poems", v=f"{tang['vocab_size']:,}")
+    assert any(question in m.value for m in at.markdown)
+    labels = at.radio(key="ex_generation_1").options
+    assert f"{G.uniform_loss(tang['vocab_size']):,.2f}" in labels and f"{tang['vocab_size']:,}" in labels
+    at.button(key="ex_generation_1_preset").click().run()
+    assert not at.exception and at.session_state["gpt"] == "tang"
+    spec = chart(at, "gen_hero_chart")
+    assert spec["layout"]["sliders"][0]["active"] == 0 and len(spec["frames"]) == len(tang["checkpoints"])

@@ -19,8 +19,8 @@ from ui.literal import for_plotly
 from ui.sampling_charts import show_char
 from ui.scrub import Frame, build_template
 
-HERO_HEIGHT = 640
-SAMPLE_WIDTH, SAMPLE_LINES = 54, 12  # what the sample's panel holds at 1300 px: wider lines continue below
+HERO_HEIGHT = 580
+SAMPLE_WIDTH, SAMPLE_LINES = 54, 11  # what the sample's panel holds at 1300 px: wider lines continue below
 SAMPLE_FONT = {"family": "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Noto Sans Mono CJK SC', monospace",
                "size": 13}  # fmt: skip
 ATTENTION_SCALE = [[0, "#FFFFFF"], [1, COLORS["data"]]]
