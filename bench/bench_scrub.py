@@ -33,7 +33,7 @@ TARGETS = [
     ("convolution", "kernel slid over the digit", ".st-key-conv_slide_chart .gtitle", ".st-key-conv_slide_chart"),
     ("convolution", "digit shifted", ".st-key-conv_shift_chart .gtitle", ".st-key-conv_shift_chart"),
     ("convolution", "kernels over epochs", ".st-key-conv_epochs_chart .gtitle", ".st-key-conv_epochs_chart"),
-    ("tokens", "BPE merges 0-300", ".st-key-tok_hero_chart .gtitle", ".st-key-tok_hero_chart"),
+    ("tokens", "BPE merges 0-300", ".st-key-tok_hero_chart .trace:last-child text", ".st-key-tok_hero_chart"),
     # its headline is the in-figure slider's current value (the figure is scrubbed without a redraw)
     (
         "generation",

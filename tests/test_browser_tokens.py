@@ -14,9 +14,14 @@ if chromium_path() is None:
         pytest.fail("CI must run the browser tests, but Chromium is missing (apt-get install chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-from tests.test_browser_scrub import WATCH_RUNS, chart_title, drag_figure_slider  # noqa: E402
+from tests.test_browser_scrub import WATCH_RUNS, drag_figure_slider  # noqa: E402
 
 KEY = "tok_hero_chart"
+
+
+def chart_title(page, key: str) -> str:
+    """The state's headline: the text trace above the chips (the figure has no per-state title)."""
+    return " ".join(page.locator(f".st-key-{key} .trace:last-child text").first.all_text_contents())
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from app_pages import tokens_sections as sections
 from core import corpus
 from core import tokens as T
 from tests.apptest import open_page, run_clean, shown_spec
+from ui import tokens_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 from ui.token_chips import shown_text
@@ -145,29 +146,32 @@ def test_every_hero_state_is_the_sentence_after_k_merges(lang, bpe300):
     states = T.bpe_states(sections.SAMPLES[lang], bpe, range(0, 301, 5))  # every fifth merge
     ids = {token: i for i, token in enumerate(bpe.vocab)}
     for state, frame in zip(states, spec["frames"], strict=True):
-        bars, words, labels, marker = frame["data"]
+        outline, even, odd, words, labels, marker, headline = frame["data"]
         assert words["text"] == [shown_text(token) for token in state.tokens]
         assert labels["text"] == [str(ids[token]) for token in state.tokens]
-        assert bars["customdata"] == [[shown_text(token), ids[token]] for token in state.tokens]
-        assert sum(bars["x"]) == len(sections.SAMPLES[lang]) and words["x"] == labels["x"]
+        assert words["customdata"] == [[shown_text(token), ids[token]] for token in state.tokens]
+        # A chip per token, alternating rows of segments (start, end, gap), as long as its characters less the gaps.
+        chips = [(a, b) for trace in (even, odd) for a, b in zip(trace["x"][0::3], trace["x"][1::3])]
+        assert len(chips) == len(state.tokens) and words["x"] == labels["x"]
+        assert sum(b - a + 2 * charts.GAP for a, b in chips) == pytest.approx(len(sections.SAMPLES[lang]))
         assert (marker["x"], marker["y"]) == ([state.vocab_size], [state.corpus_tokens])
-        title = frame["layout"]["title"]["text"]
-        assert f"{state.vocab_size:,}" in title and f"{state.corpus_tokens:,}" in title
+        title = headline["text"][0]
+        assert f"{state.vocab_size:,}" in title and f"{state.corpus_tokens:,}" in title and not frame["layout"]
         if state.k:
             assert f"{bpe.merges[state.k - 1].count:,}" in title
     active = spec["layout"]["sliders"][0]["active"]
-    assert states[active].k == 100 and spec["data"][1]["text"] == spec["frames"][active]["data"][1]["text"]
-    assert len(spec["frames"][0]["data"][1]["text"]) == len(sections.SAMPLES[lang])  # one token per character
+    assert states[active].k == 100 and spec["data"][3]["text"] == spec["frames"][active]["data"][3]["text"]
+    assert len(spec["frames"][0]["data"][3]["text"]) == len(sections.SAMPLES[lang])  # one token per character
 
 
 def test_the_merge_step_comes_from_the_url_and_the_keyboard_slider():
     at = run_page("en", tok_merge="250")
     spec = chart(at, "tok_hero_chart")
     assert spec["layout"]["sliders"][0]["active"] == 50  # merge 250
-    assert spec["layout"]["title"]["text"] == spec["frames"][50]["layout"]["title"]["text"]
-    assert spec["layout"]["title"]["text"].startswith("After 250 of 300 merges")
+    assert spec["data"][-1]["text"] == spec["frames"][50]["data"][-1]["text"]
+    assert spec["data"][-1]["text"][0].startswith("After 250 of 300 merges")
     at.slider(key="tok_merge").set_value(0).run()
-    assert chart(at, "tok_hero_chart")["layout"]["title"]["text"].startswith("After 0 of 300 merges")
+    assert chart(at, "tok_hero_chart")["data"][-1]["text"][0].startswith("After 0 of 300 merges")
 
 
 # --- Numbers follow the controls ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from ui.token_chips import shown_text
 CHIP_COLORS = ("#A6CEE3", "#FDD0A2")  # light blue, light orange: neighbours alternate; dark text reads on both
 CHIP_TEXT = "#1A1A1A"
 HERO_HEIGHT = 410
+HEADLINE_Y = 1.55  # the chips' panel runs from -1 (their ids) up to the headline's top
 
 
 def quoted(token: str) -> str:
@@ -30,46 +31,56 @@ def bpe_ids(bpe: Bpe) -> dict[str, int]:
     return {token: i for i, token in enumerate(bpe.vocab)}
 
 
-def _chips(tokens: list[str], ids: dict[str, int], newest: set[str]) -> tuple[dict, dict, dict]:
-    """A state's chips: a bar per token, as wide as its characters (neighbours alternate colours, tokens
-    in `newest` outlined), its text on it and its id under it. Text traces, not the bars' own text: a
-    bar's inside text is measured to fit at every redraw of a drag. The y values are in the base figure:
-    a state carries only what changes."""
+CHIP_PX = 30  # a chip's height: the width of the line that draws it
+GAP = 0.08  # characters left blank at each end of a chip, so neighbours stay apart
+
+
+def _segments(spans: list[tuple[float, float]]) -> dict:
+    """Horizontal segments on the chips' row, one per (start, end), drawn by one line trace."""
+    x, y = [], []
+    for start, end in spans:
+        x += [start + GAP, end - GAP, None]
+        y += [0, 0, None]
+    return {"x": x, "y": y}
+
+
+def _chips(tokens: list[str], ids: dict[str, int], newest: set[str]) -> list[dict]:
+    """A state's chips, as scatter data only (the hero is scrubbed without a redraw): the outline of the
+    tokens in `newest`, the chips in two alternating colours as thick line segments as wide as their
+    characters, their text on them (with the hover) and their ids under them."""
     widths = [len(token) for token in tokens]
     starts = [sum(widths[:i]) for i in range(len(tokens))]
+    spans = [(s, s + w) for s, w in zip(starts, widths)]
     centres = [s + w / 2 for s, w in zip(starts, widths)]
     shown = [for_plotly(shown_text(token)) for token in tokens]
     token_ids = [ids.get(token, "?") for token in tokens]
-    bars = {
-        "x": widths,
-        "base": starts,
-        "customdata": [[text, i] for text, i in zip(shown, token_ids)],
-        "marker": {
-            "color": [i % 2 for i in range(len(tokens))],  # 0, 1, 0, ...: the colour scale's two ends
-            "colorscale": [[0, CHIP_COLORS[0]], [1, CHIP_COLORS[1]]],
-            "cmin": 0,
-            "cmax": 1,
-            "line": {
-                "color": [COLORS["reference"] if token in newest else "white" for token in tokens],
-                "width": [3 if token in newest else 1 for token in tokens],
-            },
-        },
+    outline = _segments([(a - GAP / 2, b + GAP / 2) for (a, b), t_ in zip(spans, tokens) if t_ in newest])
+    words = {
+        "x": centres,
+        "y": [0] * len(tokens),
+        "text": shown,
+        "customdata": [[w, i] for w, i in zip(shown, token_ids)],
     }
-    return bars, {"x": centres, "text": shown}, {"x": centres, "text": [str(i) for i in token_ids]}
+    labels = {"x": centres, "y": [-0.62] * len(tokens), "text": [str(i) for i in token_ids]}
+    return [outline, _segments(spans[0::2]), _segments(spans[1::2]), words, labels]
 
 
-def _hero_base(sample: str, bpe: Bpe, first: BpeState, most: int, corpus_name: str) -> go.Figure:
-    """What no state changes: the chips' row (drawn at state 0), and the text's length in tokens against
-    the vocabulary's size, one point per merge: the vocabulary grows to the right, the text shrinks down."""
+def _hero_base(sample: str, bpe: Bpe, first: BpeState, corpus_name: str) -> go.Figure:
+    """What no state changes: the chips' row (drawn at state 0) with the state's headline above it, and the
+    text's length in tokens against the vocabulary's size, one point per merge: the vocabulary grows to the
+    right, the text shrinks down. Scatter traces only (ui/scrub.py: a drag then skips Plotly's redraw)."""
     ids = bpe_ids(bpe)
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.34, 0.66], vertical_spacing=0.16)
-    first_bars, first_words, first_ids = _chips(first.tokens, ids, set())
-    fig.add_trace(go.Bar(orientation="h", y=[0] * most, hovertemplate=t("tokens.chart.hover_chip"), width=0.9,
-                         **first_bars), row=1, col=1)  # fmt: skip
-    fig.add_trace(go.Scatter(mode="text", textfont={"size": 17, "color": CHIP_TEXT}, hoverinfo="skip", y=[0] * most,
-                             **first_words), row=1, col=1)  # fmt: skip
-    fig.add_trace(go.Scatter(mode="text", textfont={"size": 11}, hoverinfo="skip", y=[-0.62] * most, **first_ids),
-                  row=1, col=1)  # fmt: skip
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.42, 0.58], vertical_spacing=0.14)
+    outline, even, odd, words, labels = _chips(first.tokens, ids, set())
+    row = {"row": 1, "col": 1}
+    fig.add_trace(go.Scatter(mode="lines", line={"color": COLORS["reference"], "width": CHIP_PX + 6}, hoverinfo="skip",
+                             **outline), **row)  # fmt: skip
+    for color, chips in zip(CHIP_COLORS, (even, odd)):
+        fig.add_trace(go.Scatter(mode="lines", line={"color": color, "width": CHIP_PX}, hoverinfo="skip", **chips),
+                      **row)  # fmt: skip
+    fig.add_trace(go.Scatter(mode="text", textfont={"size": 17, "color": CHIP_TEXT},
+                             hovertemplate=t("tokens.chart.hover_chip"), **words), **row)  # fmt: skip
+    fig.add_trace(go.Scatter(mode="text", textfont={"size": 11}, hoverinfo="skip", **labels), **row)
     merges = list(range(len(bpe.corpus_tokens)))
     fig.add_trace(go.Scatter(x=list(bpe.vocab_sizes), y=list(bpe.corpus_tokens), mode="lines", customdata=merges,
                              line={"color": COLORS["model"], "width": 2.5},
@@ -78,9 +89,11 @@ def _hero_base(sample: str, bpe: Bpe, first: BpeState, most: int, corpus_name: s
     marker = {"size": 12, "color": COLORS["model"], "line": {"color": "white", "width": 1.5}}
     fig.add_trace(go.Scatter(x=[first.vocab_size], y=[first.corpus_tokens], mode="markers", hoverinfo="skip",
                              marker=marker), row=2, col=1)  # fmt: skip
-    fig.update_layout(bargap=0)
+    fig.add_trace(go.Scatter(x=[0], y=[HEADLINE_Y], text=[""], mode="text", textposition="bottom right",
+                             textfont={"size": 14, "color": CHIP_TEXT}, hoverinfo="skip", cliponaxis=False),
+                  **row)  # fmt: skip
     fig.update_xaxes(range=[0, max(len(sample), 1)], visible=False, row=1, col=1)
-    fig.update_yaxes(range=[-1.0, 0.55], visible=False, row=1, col=1)
+    fig.update_yaxes(range=[-1.0, HEADLINE_Y], visible=False, row=1, col=1)
     fig.update_xaxes(title_text=t("tokens.chart.vocab_axis"), tickformat=",d", row=2, col=1)
     fig.update_yaxes(title_text=t("tokens.chart.corpus_axis"), tickformat=",d", row=2, col=1)
     style(fig, "", "", "", height=HERO_HEIGHT)
@@ -88,8 +101,8 @@ def _hero_base(sample: str, bpe: Bpe, first: BpeState, most: int, corpus_name: s
     return fig
 
 
-def _hero_title(bpe: Bpe, state: BpeState) -> str:
-    """A state's title: the vocabulary and the corpus after k merges; the k-th merge and the sentence."""
+def hero_headline(bpe: Bpe, state: BpeState) -> str:
+    """A state's headline: the vocabulary and the corpus after k merges; the k-th merge and the sentence."""
     per_char = f"{state.corpus_tokens / bpe.corpus_tokens[0]:.2f}"
     title = t("tokens.chart.hero_frame", k=state.k, n=len(bpe.merges), vocab=f"{state.vocab_size:,}",
               tokens=f"{state.corpus_tokens:,}", per_char=per_char)  # fmt: skip
@@ -105,21 +118,20 @@ def _hero_title(bpe: Bpe, state: BpeState) -> str:
 
 def hero_template(sample: str, bpe: Bpe, states: list[BpeState], corpus_name: str) -> dict:
     """Every state of the merge slider: the sample's tokens after k merges (tokens made since the state
-    before outlined), and where k sits on the curves of the corpus's length in tokens and the vocabulary's size."""
+    before outlined), and where k sits on the curves of the corpus's length in tokens and the vocabulary's size.
+    Only scatter traces change, so a drag skips the redraw; the headline is a text trace above the chips."""
     ids = bpe_ids(bpe)
-    most = max(len(state.tokens) for state in states)  # the chips' y values, in the base: one row
-    base = _hero_base(sample, bpe, states[0], most, corpus_name)
+    base = _hero_base(sample, bpe, states[0], corpus_name)
     frames, previous = [], 0
     for state in states:
         newest = {m.token for m in bpe.merges[previous : state.k]}  # made since the state before: outlined
-        bars, words, labels = _chips(state.tokens, ids, newest)
         previous = state.k
         marker = {"x": [state.vocab_size], "y": [state.corpus_tokens]}
-        frames.append(Frame([bars, words, labels, marker], _hero_title(bpe, state)))
-    spec = build_template(base, [0, 1, 2, 4], frames, [str(s.k) for s in states], t("tokens.chart.merge_prefix"))
-    # Plotly anchors a two-line title's first line at the top: pushed down a line so it is not cut off.
-    for layout in [spec["layout"], *(frame["layout"] for frame in spec["frames"])]:
-        layout["title"] = {**layout["title"], "y": 0.93}
+        headline = {"text": [hero_headline(bpe, state)]}
+        frames.append(Frame([*_chips(state.tokens, ids, newest), marker, headline], ""))
+    labels = [str(s.k) for s in states]
+    spec = build_template(base, [0, 1, 2, 3, 4, 6, 7], frames, labels, t("tokens.chart.merge_prefix"), redraw=False)
+    spec["layout"]["margin"]["t"] = 20  # no title above: the headline is in the chips' panel
     return spec
 
 
