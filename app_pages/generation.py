@@ -83,12 +83,13 @@ sections.block_section(lesson)
 # --- Decoding ---------------------------------------------------------------------------------------------------
 st.header(t("generation.decode_header"))
 intro, card = st.columns(2)  # predict first: card 2 stands before the beams that answer it
-intro.markdown(t("generation.decode_intro"))
+with intro:
+    st.markdown(t("generation.decode_intro"))
+    try_this(t("generation.decode_try"))
 with card:
     decoding.beam_card(lesson)
 beam_tab, step_tab = st.tabs([t("generation.tab_beam"), t("generation.tab_step")])
 with beam_tab:
-    try_this(t("generation.decode_try"))
     decoding.decoding_section(lesson)
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.markdown(t("generation.sampling_link"))

@@ -146,7 +146,7 @@ def stream_figure(trace: Trace, chars: str) -> go.Figure:
                                hovertemplate=t("generation.chart.hover_stream")))  # fmt: skip
     fig.update_xaxes(tickvals=list(range(T)), ticktext=labels, tickangle=0, tickfont={"size": 10})
     fig.update_yaxes(autorange="reversed")
-    style(fig, t("generation.chart.stream_title"), t("generation.chart.position_axis"), "", height=290)
+    style(fig, t("generation.chart.stream_title"), t("generation.chart.position_axis"), "", height=270)
     return fig
 
 
@@ -248,6 +248,6 @@ def cost_figure(contexts: list[int], cached: list[int], plain: list[int]) -> go.
                                  hovertemplate=t("generation.chart.hover_cost")))  # fmt: skip
     fig.update_yaxes(type="log", tickformat="~s")
     style(fig, t("generation.chart.cost_title"), t("generation.chart.context_axis"), t("generation.chart.macs_axis"),
-          height=320)  # fmt: skip
+          height=280)  # fmt: skip
     fig.update_layout(legend={"yanchor": "top", "y": 0.98, "xanchor": "left", "x": 0.02, "bgcolor": "rgba(0,0,0,0)"})
     return fig
