@@ -28,6 +28,7 @@ from ui.tiny_gpt import model_dir
 from ui.widgets import slider
 
 
+@st.fragment  # the step slider reruns the hero alone
 def hero(shipped: dict) -> None:
     """The shipped run's records, scrubbed in the figure: the same seeded poems at every step and the share
     in quatrain form. The step slider is the keyboard path; the forgetting is left for card 1 to predict."""

@@ -283,7 +283,9 @@ def test_no_gpu_falls_back_to_the_cpu_and_the_badge_says_so(lang, monkeypatch, f
         at.run()
         no_exception(at)
         captions = [c.value for c in at.sidebar.caption]
-        cpu = load_catalog(lang)["common.cpu_device"].format(threads=torch.get_num_threads())
+        threads = torch.get_num_threads()
+        catalog = load_catalog(lang)
+        cpu = catalog["common.cpu_device_one"] if threads == 1 else catalog["common.cpu_device"].format(threads=threads)
         assert load_catalog(lang)["common.device"].format(name=cpu) in captions
         assert load_catalog(lang)["common.device_fallback"].format(requested="CUDA", name=cpu) in captions
         assert any("badge[:material/memory: CPU]" in m.value for m in at.sidebar.markdown)
