@@ -31,8 +31,7 @@ TANG_MODEL = ROOT / "models" / "tiny_gpt_tang"
 COMMAND = "python -m core.fine_tuning_defaults --out models/fine_tuning/defaults.json"
 N_SAMPLES = 64  # poems behind every share: one poem is 1.6 %
 SAMPLE_SEED = 0  # the same poems before and after: the same seed
-SHOWN = 12  # poems kept for the page
-HERO_POEMS = SHOWN  # poems kept at each record of the shipped runs: the hero scrubs through them
+SHOWN = 12  # poems kept for the page, at the end of a run and at each record of the shipped ones
 PAIR_SAMPLES = 256  # the base model's own poems from which the moon pairs are built
 PAIR_SEED = 1
 # Forgetting is measured every 10 steps on 10 batches of the held-out poems, the same windows each time
@@ -66,9 +65,9 @@ def base_result(model: GPT, vocab: CharVocab, val: torch.Tensor) -> dict:
 
 
 def snapshot(model: GPT, vocab: CharVocab, step: int) -> dict:
-    """The model at one record of a run: the form share of the seeded samples and the first few poems."""
-    poems = sample_poems(model, vocab, N_SAMPLES, SAMPLE_SEED)
-    return {"step": step, "form_share": form_share(poems), "samples": poems[:HERO_POEMS]}
+    """The model at one record of a run: the form share of the seeded samples and the poems kept."""
+    shares = measured(model, vocab)
+    return {"step": step, "form_share": shares["form_share"], "samples": shares["samples"]}
 
 
 def sft_result(
@@ -83,7 +82,9 @@ def sft_result(
 ) -> dict:
     """Full fine-tuning (rank None) or LoRA of that rank, `steps` steps on the quatrains; its measures.
     With `snapshots`, the samples at every record too (step 0 is the base): ~1 s each, for the shipped runs."""
-    settings = replace(LORA_SFT if rank else SFT, max_iters=steps, eval_interval=10, eval_iters=10)
+    settings = replace(
+        LORA_SFT if rank else SFT, max_iters=steps, eval_interval=MEASURE.eval_interval, eval_iters=MEASURE.eval_iters
+    )  # the held-out windows val_loss measures the base on
     lora = LoRASettings(rank=rank) if rank else None
     trail = [snapshot(model, vocab, 0)] if snapshots else []
     record = (lambda step, tuned: trail.append(snapshot(tuned, vocab, step))) if snapshots else None

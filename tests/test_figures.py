@@ -105,3 +105,11 @@ def test_a_scrub_figure_without_redraw_changes_only_traces():
         build_template(go.Figure([*base.data, go.Heatmap(z=[[1]])]), [0, 1], frames, ["a", "b", "c"], "", redraw=False)
     redrawn = build_template(base, [0, 1], frames, ["a", "b", "c"], "at ")
     assert redrawn["layout"]["sliders"][0]["steps"][0]["args"][1]["frame"]["redraw"] is True
+
+
+def test_a_frame_merges_into_its_trace_as_plotly_merges_it():
+    """Nested dicts key by key (a frame that sends only marker.color keeps the marker's symbol), lists whole."""
+    base = go.Figure([go.Scatter(x=[0, 1], y=[0, 1], mode="markers", marker={"symbol": "square", "color": [0, 0]})])
+    spec = build_template(base, [0], [Frame([{"marker": {"color": [i, i]}}], "") for i in range(2)], ["a", "b"], "")
+    marker = apply_frame(spec, 1)["data"][0]["marker"]
+    assert marker["color"] == [1, 1] and marker["symbol"] == "square"

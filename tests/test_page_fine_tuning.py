@@ -58,7 +58,7 @@ def test_shipped_defaults_are_small_seeded_and_consistent():
         assert [p["step"] for p in trail] == [0, *SHIPPED[name]["curve"]["steps"]]
         for point, result in ((first, SHIPPED["base"]), (last, SHIPPED[name])):
             assert point["form_share"] == result["form_share"]
-            assert point["samples"] == result["samples"][: D.HERO_POEMS]
+            assert point["samples"] == result["samples"][: D.SHOWN]
 
 
 # --- Every section, both languages ------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_the_hero_scrubs_the_shipped_records(lang):
                            k=round(point["form_share"] * n), share=charts.pct(point["form_share"]),
                            lora=charts.pct(lora[step_index]["form_share"]))  # fmt: skip
         assert title == f"<b>{headline}</b>"
-        assert poems == [charts.poem_markup(p) for p in point["samples"]] and len(poems) == D.HERO_POEMS
+        assert poems == [charts.poem_markup(p) for p in point["samples"]] and len(poems) == D.SHOWN
         assert curve == pytest.approx([100 * p["form_share"] for p in full[: step_index + 1]])
     assert sum("✓" in charts.poem_markup(p) for p in full[-1]["samples"]) > sum(
         "✓" in charts.poem_markup(p) for p in full[0]["samples"]

@@ -105,14 +105,13 @@ def hero_template(run: dict, head: int, ln_v: float) -> dict:
     traces change, so a drag skips the redraw; the state's numbers are the slider's current value."""
     labels = [for_plotly(show_char(c)) for c in run["attention_text"]]
     base = _hero_base(run, labels, ln_v)
-    cell_marker = base.data[4].marker.to_plotly_json()  # the whole marker in each frame: a merge keeps its shape
     frames, points = [], run["checkpoints"]
     for i, point in enumerate(points):
         steps = [p["step"] for p in points[: i + 1]]
         train = {"x": steps, "y": [p["train_loss"] for p in points[: i + 1]]}
         val = {"x": steps, "y": [p["val_loss"] for p in points[: i + 1]]}
         marker = {"x": [point["step"]], "y": [point["val_loss"]]}
-        cells = {"marker": {**cell_marker, "color": [value for row in point["attention"][head] for value in row]}}
+        cells = {"marker": {"color": [value for row in point["attention"][head] for value in row]}}
         sample = {"text": [sample_markup(point["sample"])]}
         frames.append(Frame([train, val, marker, cells, sample], ""))
     last = points[-1]["step"]

@@ -98,13 +98,22 @@ class ScrubFigure(PrebuiltFigure):
         self._scrub = {"token": spec["layout"]["meta"]["scrub"], "active": active}  # go.Figure takes only _names
 
 
+def _merged(shown: dict, change: dict) -> dict:
+    """`change` over `shown` as Plotly merges a frame's trace: nested dicts key by key, lists replaced whole."""
+    out = dict(shown)
+    for key, value in change.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(out[key], value) if both else value
+    return out
+
+
 def apply_frame(spec: dict, active: int) -> dict:
-    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces, title and
-    annotations over what was shown, and the slider there."""
+    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces (merged deep), title
+    and annotations over what was shown, and the slider there."""
     frame = spec["frames"][active]
     data = list(spec["data"])
     for index, trace in zip(frame["traces"], frame["data"]):
-        data[index] = {**data[index], **trace}
+        data[index] = _merged(data[index], trace)
     layout = {**spec["layout"], **frame["layout"]}
     layout["sliders"] = [{**spec["layout"]["sliders"][0], "active": active}]
     return {**spec, "data": data, "layout": layout}
