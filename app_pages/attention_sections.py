@@ -141,8 +141,10 @@ def rows(words: list[str], head: att.Head, scale: bool, masked: att.Head) -> Non
     with right:  # the card beside the maps it is about
         question, preset = t("attention.ex2_question", word=words[0]), {"att_causal": True, "att_query": 1}
         exercise.choice("attention", 2, EXERCISES, question, options, answer, explain, preset)
-    with go_deeper(t("attention.sat_header")):
+    with (aside := go_deeper(t("attention.sat_header"), key="att_sat_open")):
         st.markdown(t("attention.sat_intro"))
+        if not aside.open:
+            return
         saturation()
         st.markdown(t("attention.qkv_header"))
         qkv = [head.Q.numpy(), head.K.numpy(), head.V.numpy(), head.output.numpy()]

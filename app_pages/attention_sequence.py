@@ -56,12 +56,14 @@ def order_section(shown: tuple[int, int], lines: tuple[int, ...]) -> None:
         build = lambda: charts.tie_figure([words[CAT], words[MOUSE]], [words[MY], words[A]], before, after)  # noqa: E731
         chart("att_tie", (lang,), build)
     what_you_saw(t("attention.pe_saw", **names, **numbers))
-    with go_deeper(t("attention.pe_deeper_header")):
+    with (aside := go_deeper(t("attention.pe_deeper_header"), key="att_pe_open")):
         st.latex(
             r"PE_{(pos,\,2i)} = \sin\!\Big(\frac{pos}{10000^{2i/d}}\Big),\qquad "
             r"PE_{(pos,\,2i+1)} = \cos\!\Big(\frac{pos}{10000^{2i/d}}\Big)"
         )
         st.markdown(t("attention.pe_explain"))
+        if not aside.open:
+            return
         left, right = st.columns(2)
         with left:
             chart("att_pe", (lang,), lambda: charts.encoding_figure(pe))

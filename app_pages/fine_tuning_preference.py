@@ -78,8 +78,9 @@ def preference_section(shipped: dict) -> None:
                        steps=result["curve"]["steps"][-1]))  # fmt: skip
     else:
         st.caption(t("fine_tuning.dpo_not_run", beta=beta))
-    with go_deeper(t("fine_tuning.dpo_curves_header")):
-        chart("ft_dpo_curves", signature, lambda: charts.dpo_curve_figure(results), public=not mine)
+    with (aside := go_deeper(t("fine_tuning.dpo_curves_header"), key="ft_dpo_curves_open")):
+        if aside.open:
+            chart("ft_dpo_curves", signature, lambda: charts.dpo_curve_figure(results), public=not mine)
         st.markdown(t("fine_tuning.dpo_curves_text"))
         for example in info["examples"][1:]:
             show_pair(example)

@@ -141,9 +141,10 @@ def show_landscape(result: ls.Landscape, device: str) -> None:
         numbers = {"loss": f"{result.history[-1]:.4f}", "accuracy": f"{100 * result.accuracy:.1f}"}
         what_you_saw(t("loss_surface.mlp_result", **numbers, edge=f"{float(np.max(result.loss)):.2f}",
                        span=f"{LANDSCAPE.span:g}"))  # fmt: skip
-        with go_deeper(t("loss_surface.filter_header")):
+        with (aside := go_deeper(t("loss_surface.filter_header"), key="loss_filter_open")):
             st.markdown(t("loss_surface.filter_explain"))
-            chart("loss_mlp_surface", signature, lambda: charts.landscape_surface(result.axis, result.loss))
+            if aside.open:
+                chart("loss_mlp_surface", signature, lambda: charts.landscape_surface(result.axis, result.loss))
 
 
 setup_page("loss-surface")

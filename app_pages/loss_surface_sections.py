@@ -96,6 +96,10 @@ def curvature_aside(lr: float, low: float, high: float) -> None:
     st.markdown(t("loss_surface.curvature_explain", high=f"{high:.4g}", low=f"{low:.4g}", ratio=f"{high / low:,.0f}",
                   lr=f"{lr:g}", fast=f"{abs(1 - lr * high):.4g}", slow=f"{abs(1 - lr * low):.6g}",
                   edge=f"{1 / high:.2g}", limit=f"{2 / high:.2g}"))  # fmt: skip
+    # Off until asked for: a 3D surface costs every learning-rate move (and the first load) what the
+    # rest of the hero costs together, for a view most learners open once.
+    if not st.toggle(t("loss_surface.surface3d_toggle"), key="loss_3d"):
+        return
     st.markdown(t("loss_surface.surface3d_intro"))
     ks, bs, z = tea_map(False)
     path = tea_path("gd", lr, WALK_STEPS, False)

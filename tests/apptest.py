@@ -1,8 +1,10 @@
 """Running one page in Streamlit's AppTest, shared by the page tests."""
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from ui.scrub import apply_frame
@@ -48,3 +50,17 @@ def shown_spec(at: AppTest, chart) -> dict:
         if data.get("token") == token:
             return apply_frame(spec, int(data["active"]))
     raise AssertionError(f"the scrub figure {chart.proto.id} has no companion element")
+
+
+def plotly_array(value) -> np.ndarray:
+    """A Plotly array (a list with None for gaps, or a base64 typed array {"dtype", "bdata", "shape"},
+    as Plotly writes NumPy arrays) as floats."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float)
+        shape = value.get("shape")
+        if isinstance(shape, str):
+            shape = [int(n) for n in shape.split(",")]
+        return flat.reshape(shape) if shape else flat
+    if value and isinstance(value[0], list):
+        return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
+    return np.array([np.nan if v is None else v for v in value], dtype=float)

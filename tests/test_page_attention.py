@@ -2,7 +2,6 @@
 wrong in both languages, the prose follows the state, the toggles and editors work, bad cells and
 long or empty texts get messages, and the real models' maps are their attention."""
 
-import base64
 import os
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from core import attention as att
-from tests.apptest import run_clean, shown_spec
+from tests.apptest import plotly_array, run_clean, shown_spec
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
 
@@ -28,19 +27,6 @@ SENTENCE = "The animal didn't cross the street because it was too tired."
 
 def run_page(lang: str = "en", **query):
     return run_clean(PAGE, lang, **query)
-
-
-def decode(value) -> np.ndarray:
-    """A Plotly array (a list, or a base64 typed array {"dtype", "bdata", "shape"}) as floats."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).astype(float)
-        shape = value.get("shape")
-        if isinstance(shape, str):
-            shape = [int(n) for n in shape.split(",")]
-        return flat.reshape(shape) if shape else flat
-    if value and isinstance(value[0], list):
-        return np.array([[np.nan if v is None else v for v in row] for row in value], dtype=float)
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
 
 
 def lang_of(at) -> str:
@@ -91,16 +77,18 @@ def test_every_frame_of_the_hero_is_the_core_row(lang, scale, causal):
     for i, frame in enumerate(spec["frames"]):
         data = frame["data"]
         scores = head.scores[i].numpy()
-        np.testing.assert_allclose(decode(data[0]["y"]), np.where(np.isinf(scores), np.nan, scores), atol=1e-12)
-        np.testing.assert_allclose(decode(data[1]["y"]), head.weights[i].numpy(), atol=1e-12)
+        np.testing.assert_allclose(plotly_array(data[0]["y"]), np.where(np.isinf(scores), np.nan, scores), atol=1e-12)
+        np.testing.assert_allclose(plotly_array(data[1]["y"]), head.weights[i].numpy(), atol=1e-12)
         parts = att.contributions(head, i)
         for j in range(5):
-            np.testing.assert_allclose(decode(data[2 + j]["y"]), parts[j], atol=1e-12)
-        np.testing.assert_allclose(decode(data[7]["y"]), head.output[i].numpy(), atol=1e-12)
+            np.testing.assert_allclose(plotly_array(data[2 + j]["y"]), parts[j], atol=1e-12)
+        np.testing.assert_allclose(plotly_array(data[7]["y"]), head.output[i].numpy(), atol=1e-12)
         title = frame["layout"]["title"]["text"]
         top = int(np.argmax(head.weights[i].numpy()))
         assert f"“{words[i]}”" in title and f"{head.weights[i, top]:.2f}" in title and f"“{words[top]}”" in title
-    np.testing.assert_allclose(decode(spec["data"][1]["y"]), head.weights[3].numpy(), atol=1e-12)  # drawn = active
+    np.testing.assert_allclose(
+        plotly_array(spec["data"][1]["y"]), head.weights[3].numpy(), atol=1e-12
+    )  # drawn = active
 
 
 def test_the_hero_title_names_the_tie_of_cat():
@@ -117,7 +105,7 @@ def test_page_shows_every_section(lang):
     for key in ("hero_header", "rows_header", "pe_header", "minilm_header", "rnn_header"):
         assert catalog[f"attention.{key}"] in headers
     assert at.slider[0].key == "att_query"  # the first slider is the hero's
-    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    weights = plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"])
     np.testing.assert_allclose(weights, default_head().weights.numpy(), atol=1e-12)
     assert catalog["attention.llm_place"] in texts(at)
 
@@ -255,12 +243,12 @@ def test_toggles_change_the_scores_and_the_mask():
     at = run_page("en")
     at.toggle(key="att_scale").set_value(False).run()
     assert chart(at, "attention.chart.scores_raw_title")
-    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    weights = plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"])
     np.testing.assert_allclose(weights, default_head(scale=False).weights.numpy(), atol=1e-12)
     at.toggle(key="att_causal").set_value(True).run()
-    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    weights = plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"])
     assert np.all(np.triu(weights, 1) == 0)
-    scores = decode(chart(at, "attention.chart.scores_raw_title")["data"][0]["z"])
+    scores = plotly_array(chart(at, "attention.chart.scores_raw_title")["data"][0]["z"])
     assert np.isnan(scores[0, 1]) and not np.isnan(scores[1, 0])  # masked cells drawn blank
     assert load_catalog("en")["attention.masked_note"] in [c.value for c in at.caption]
 
@@ -288,7 +276,7 @@ def test_a_bad_cell_gets_a_message_keeps_the_page_and_uses_the_default(lang):
     errors = [e.value for e in at.error]
     assert catalog["attention.matrix_errors.not_a_number"].format(matrix="X", row=2, col=2) in errors
     assert catalog["attention.using_default"].format(matrix="X") in [i.value for i in at.info]
-    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    weights = plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"])
     np.testing.assert_allclose(weights, default_head().weights.numpy(), atol=1e-12)
     at.session_state["att_wq_0"] = edit({0: {"1": "1e6"}})
     at.run()
@@ -305,13 +293,13 @@ def test_an_edit_changes_the_head_and_the_hero():
     X[2, :2] = [1, 0]  # "chased" now looks like a noun
     expected = default_head(X)
     np.testing.assert_allclose(
-        decode(chart(at, "attention.chart.weights_title")["data"][0]["z"]), expected.weights.numpy()
+        plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"]), expected.weights.numpy()
     )
     frames = keyed(at, "att_query_chart")["frames"]
-    np.testing.assert_allclose(decode(frames[2]["data"][1]["y"]), expected.weights[2].numpy(), atol=1e-12)
+    np.testing.assert_allclose(plotly_array(frames[2]["data"][1]["y"]), expected.weights[2].numpy(), atol=1e-12)
     at.button(key="att_reset").click().run()
     frames = keyed(at, "att_query_chart")["frames"]
-    np.testing.assert_allclose(decode(frames[2]["data"][1]["y"]), default_head().weights[2].numpy(), atol=1e-12)
+    np.testing.assert_allclose(plotly_array(frames[2]["data"][1]["y"]), default_head().weights[2].numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("n", [1, 4])
@@ -322,19 +310,30 @@ def test_multi_head_maps_are_the_core_heads(n):
     tensors = [torch.tensor(M) for M in (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV, att.STEP_WO)]
     expected = att.multi_head(*tensors, n_heads=n)
     for trace, head in zip(spec["data"], expected.heads):
-        np.testing.assert_allclose(decode(trace["z"]), head.weights.numpy(), atol=1e-12)
-    output = decode(chart(at, "attention.chart.concat_title")["data"][1]["z"])
+        np.testing.assert_allclose(plotly_array(trace["z"]), head.weights.numpy(), atol=1e-12)
+    output = plotly_array(chart(at, "attention.chart.concat_title")["data"][1]["z"])
     np.testing.assert_allclose(output, expected.output.numpy(), atol=1e-12)
     key = "attention.multi_explain_one" if n == 1 else "attention.multi_explain"
     assert load_catalog("en")[key].format(n=n, hs=4 // n).strip() in texts(at)
 
 
+def test_the_position_encoding_is_drawn_once_its_aside_is_opened():
+    assert not any(c.proto.id.endswith(("att_pe", "att_pe_sim")) for c in run_page("en").get("plotly_chart"))
+    at = run_page("en", att_pe_open="true")
+    drawn = {key: shown_spec(at, next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key)))
+             for key in ("att_pe", "att_pe_sim")}  # fmt: skip
+    pe = plotly_array(drawn["att_pe"]["data"][0]["z"])
+    np.testing.assert_allclose(pe, att.sinusoidal_encoding(*pe.shape), atol=1e-6)
+    np.testing.assert_allclose(plotly_array(drawn["att_pe_sim"]["data"][0]["z"]), att.cosine_matrix(pe), atol=1e-6)
+
+
 def test_saturation_without_scaling():
-    at = run_page("en", att_sat_d="1024")
+    assert not any(c.proto.id.endswith(("att_sat", "att_qkv")) for c in run_page("en").get("plotly_chart"))
+    at = run_page("en", att_sat_d="1024", att_sat_open="true")
     spec = chart(at, "attention.chart.saturation_title")
     raw, scaled = att.softmax_saturation(1024)
-    np.testing.assert_allclose(decode(spec["data"][0]["y"]), raw)
-    np.testing.assert_allclose(decode(spec["data"][1]["y"]), scaled)
+    np.testing.assert_allclose(plotly_array(spec["data"][0]["y"]), raw)
+    np.testing.assert_allclose(plotly_array(spec["data"][1]["y"]), scaled)
     caption = load_catalog("en")["attention.sat_largest"].format(
         d=1024, raw=f"{raw.max():.2f}", scaled=f"{scaled.max():.2f}"
     )
@@ -376,7 +375,7 @@ def test_the_spelled_out_softmax_stays_finite_at_the_editors_limits(pattern, cau
         exps = table[next(c for c in table.columns if c.startswith("e^"))].astype(float).to_numpy()
         np.testing.assert_allclose(exps, torch.exp(head.scores[i] - head.scores[i].max()).numpy(), rtol=1e-3)
         assert exps.max() == 1.0
-    weights = decode(chart(at, "attention.chart.weights_title")["data"][0]["z"])
+    weights = plotly_array(chart(at, "attention.chart.weights_title")["data"][0]["z"])
     np.testing.assert_allclose(weights, torch.softmax(head.scores, -1).numpy(), atol=1e-12)
 
 
@@ -424,7 +423,7 @@ def test_gpt_frames_are_the_models_attention_over_prompt_and_generated_text():
     assert len(spec["frames"]) == n_layer * n_head
     assert spec["layout"]["sliders"][0]["active"] == n_head + 2  # layer 2, head 3
     for k, frame in enumerate(spec["frames"]):
-        np.testing.assert_allclose(decode(frame["data"][0]["z"]), weights[k // n_head, k % n_head], atol=1e-4)
+        np.testing.assert_allclose(plotly_array(frame["data"][0]["z"]), weights[k // n_head, k % n_head], atol=1e-4)
     assert spec["layout"]["shapes"][0]["y0"] == 13 - 0.5  # the generated rows are framed
     assert at.code[0].value == vocab.decode(shown)
     assert spec["frames"][n_head + 2]["layout"]["title"]["text"] == "Tiny GPT, layer 2, head 3"
@@ -472,7 +471,7 @@ def test_the_language_or_the_link_picks_the_model_and_its_prompt(lang, query, na
     shown, _, weights = att.gpt_continue(model, vocab.encode(GPT_PROMPTS[name]), n_new, seed=0, banned=vocab.unknown_id)
     assert at.code[0].value.rstrip() == vocab.decode(shown).rstrip() and at.code[0].value.startswith(GPT_PROMPTS[name])
     spec = keyed(at, "att_gpt_chart")
-    np.testing.assert_allclose(decode(spec["frames"][0]["data"][0]["z"]), weights[0, 0], atol=1e-4)
+    np.testing.assert_allclose(plotly_array(spec["frames"][0]["data"][0]["z"]), weights[0, 0], atol=1e-4)
     assert "□" not in at.code[0].value and "□" not in "".join(spec["layout"]["xaxis"]["ticktext"])
 
 
@@ -531,7 +530,7 @@ def test_minilm_opens_on_the_head_that_links_it_to_animal(library):
     spec = keyed(at, "att_lm_chart")
     assert len(spec["frames"]) == 72 and spec["layout"]["sliders"][0]["active"] == best[0] * 12 + best[1]
     for k, frame in enumerate(spec["frames"]):
-        np.testing.assert_allclose(decode(frame["data"][0]["z"]), weights[k // 12, k % 12], atol=1e-4)
+        np.testing.assert_allclose(plotly_array(frame["data"][0]["z"]), weights[k // 12, k % 12], atol=1e-4)
     title = spec["layout"]["title"]["text"]
     assert "“it” → “animal”" in title and f"{weights[best[0], best[1], it, animal]:.2f}" in title
     saw = load_catalog("en")["attention.minilm_saw"].format(
@@ -547,7 +546,7 @@ def test_minilm_sliders_long_and_empty_sentences(library):
     assert keyed(at, "att_lm_chart")["layout"]["sliders"][0]["active"] == 4
     at.text_input(key="att_lm_text").set_value("word " * 100).run()
     assert load_catalog("en")["attention.minilm_cut"].format(limit=32, cut=102 - 32) in [i.value for i in at.info]
-    assert decode(keyed(at, "att_lm_chart")["frames"][0]["data"][0]["z"]).shape == (32, 32)
+    assert plotly_array(keyed(at, "att_lm_chart")["frames"][0]["data"][0]["z"]).shape == (32, 32)
     at.text_input(key="att_lm_text").set_value("  ").run()
     assert load_catalog("en")["attention.minilm_empty"] in [w.value for w in at.warning]
 

@@ -4,7 +4,6 @@ arrival, the whole picture's links, the glossary (a collapsed table, searched in
 and the sections stepping aside when a file is missing."""
 
 import ast
-import base64
 import re
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from core import compress, glossary
 from core import fitting as fit
 from core.artefacts import shown_path
 from core.corpus import ENV_VAR
-from tests.apptest import run_clean, shown_spec
+from tests.apptest import plotly_array, run_clean, shown_spec
 from tests.conftest import ROOT
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import LESSONS, STAGES
@@ -98,13 +97,6 @@ def chart(at, key: str) -> dict:
     return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
 
 
-def values(y) -> np.ndarray:
-    """A trace's numbers (Plotly writes NumPy arrays as base64 typed arrays: {"dtype", "bdata"})."""
-    if isinstance(y, dict):
-        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).astype(float)
-    return np.asarray(y, dtype=float)
-
-
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -159,7 +151,7 @@ def test_every_chart_state_is_a_direct_core_call(lang, shipped):
     w = dict(model.named_parameters())[bp.HISTOGRAM_MATRIX].detach()
     edge = 1.02 * float(w.abs().max())
     edges = np.linspace(-edge, edge, bp.HISTOGRAM_BINS + 1)
-    np.testing.assert_array_equal(values(spec["data"][3]["y"])[:-1], np.histogram(w.numpy(), edges)[0])
+    np.testing.assert_array_equal(plotly_array(spec["data"][3]["y"])[:-1], np.histogram(w.numpy(), edges)[0])
     original = compress.model_size_bytes(model)
     for j, share in enumerate(SHARES):
         frame = spec["frames"][j]
@@ -171,13 +163,13 @@ def test_every_chart_state_is_a_direct_core_call(lang, shipped):
         for i, bits in enumerate((None, 8, 4)):
             settings = compress.Settings(bits, False, share / 100)
             expected = np.histogram(compress.compress_tensor(w, settings).numpy(), edges)[0]
-            np.testing.assert_array_equal(values(frame["data"][i]["y"]), expected)
+            np.testing.assert_array_equal(plotly_array(frame["data"][i]["y"]), expected)
             if share in (0, 50, 90):  # the whole model compressed here, at a few states
                 size = compress.model_size_bytes(compress.compressed_model(model, settings)[0], settings)
                 assert f"{size / 1000:,.0f} kB" in headers[i]
                 if size != original:
                     assert f"{original / size:.1f}" in headers[i]
-    np.testing.assert_array_equal(values(spec["data"][0]["y"]), values(spec["frames"][0]["data"][0]["y"]))
+    np.testing.assert_array_equal(plotly_array(spec["data"][0]["y"]), plotly_array(spec["frames"][0]["data"][0]["y"]))
 
 
 @needs_model
@@ -276,7 +268,7 @@ def test_the_language_or_the_link_picks_the_model_measured(lang, query, name, sh
     w = dict(model.named_parameters())[bp.HISTOGRAM_MATRIX].detach()
     edges = np.linspace(-1.02 * float(w.abs().max()), 1.02 * float(w.abs().max()), bp.HISTOGRAM_BINS + 1)
     spec = chart(at, "big_states_chart")
-    np.testing.assert_array_equal(values(spec["data"][3]["y"])[:-1], np.histogram(w.numpy(), edges)[0])
+    np.testing.assert_array_equal(plotly_array(spec["data"][3]["y"])[:-1], np.histogram(w.numpy(), edges)[0])
 
 
 @needs_model
@@ -353,8 +345,8 @@ def test_the_shipped_students_are_shown_on_arrival(lang):
     (text_model, vocab, text_info), (taught_model, _, taught_info) = (load(d) for d in STUDENTS)
     text, taught = history_of(text_info), history_of(taught_info)
     for trace, history in zip(spec["data"][:2], (text, taught)):
-        np.testing.assert_allclose(values(trace["y"]), history.val_loss)
-        np.testing.assert_array_equal(values(trace["x"]), history.steps)
+        np.testing.assert_allclose(plotly_array(trace["y"]), history.val_loss)
+        np.testing.assert_array_equal(plotly_array(trace["x"]), history.steps)
     sentence = catalog["big_picture.distill_result"].format(
         text=f"{text.val_loss[-1]:.3f}", taught=f"{taught.val_loss[-1]:.3f}"
     )
@@ -375,10 +367,13 @@ def test_a_learner_trains_their_own_student():
     assert not at.exception, [e.value for e in at.exception]
     spec = chart(at, "big_distill_chart")
     own = next(trace for trace in spec["data"] if trace["name"] == "Your student (T = 4)")
-    assert values(own["x"])[-1] == STUDENT_SETTINGS.max_iters
-    assert values(own["y"])[0] == pytest.approx(values(spec["data"][0]["y"])[0]), "the same starting weights"
+    assert plotly_array(own["x"])[-1] == STUDENT_SETTINGS.max_iters
+    assert plotly_array(own["y"])[0] == pytest.approx(plotly_array(spec["data"][0]["y"])[0]), (
+        "the same starting weights"
+    )
     assert any(
-        m.value.startswith(f"Your student, taught at T = 4, ends at {values(own['y'])[-1]:.3f}") for m in at.markdown
+        m.value.startswith(f"Your student, taught at T = 4, ends at {plotly_array(own['y'])[-1]:.3f}")
+        for m in at.markdown
     )
 
 

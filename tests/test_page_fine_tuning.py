@@ -67,8 +67,11 @@ def test_every_section_renders_in_the_default_state(pages, lang):
     at = pages[lang]
     catalog = load_catalog(lang)
     assert [h.value for h in at.header] == [catalog[f"fine_tuning.{key}"] for key in HEADERS]
-    for key in ("ft_hero", "ft_curves", "ft_dpo", "ft_dpo_curves"):
+    for key in ("ft_hero", "ft_curves", "ft_dpo"):
         assert chart(at, key)["data"], key
+    assert not any(c.proto.id.endswith("ft_dpo_curves") for c in at.get("plotly_chart")), "drawn once opened"
+    opened = run_clean(PAGE, lang, ft_dpo_curves_open="true")
+    assert chart(opened, "ft_dpo_curves")["data"]
     assert [r.key for r in at.radio] == [f"ex_fine_tuning_{n}" for n in (1, 2, 3)]
     assert lesson("fine-tuning").exercises == 3
     assert not at.warning and not at.error

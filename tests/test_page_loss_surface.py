@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import fitting as fit
 from core import loss_surface as ls
-from tests.apptest import run_clean, shown_spec
+from tests.apptest import plotly_array, run_clean, shown_spec
 from ui import loss_surface_charts as charts
 from ui.i18n import LANGUAGES, load_catalog
 from ui.lessons import ROOT
@@ -248,7 +248,9 @@ def test_the_real_networks_landscape_is_there_on_arrival(lang):
     assert text in texts(at)
     centre = len(result.axis) // 2  # "the trained network sits at the bottom of the basin"
     assert result.axis[centre] == 0 and result.loss[centre, centre] == result.loss.min()
-    assert chart(at, "loss_mlp_surface")["data"][0]["type"] == "surface"
+    assert not any(c.proto.id.endswith("loss_mlp_surface") for c in at.get("plotly_chart")), "drawn once opened"
+    opened = run_page(lang, loss_filter_open="true")
+    assert chart(opened, "loss_mlp_surface")["data"][0]["type"] == "surface"
 
 
 # --- Predict, then check ------------------------------------------------------------------------------------
@@ -313,6 +315,8 @@ def test_bad_values_in_the_url_fall_back_to_defaults(query):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_code_and_words(lang):
     at = run_page(lang)
+    at.session_state["show_code"] = True
+    at.run()
     code = "\n".join(c.value for c in at.code)
     assert "class Adam" in code and "class Momentum" in code and "def descend" in code and "def judge" in code
     assert any(load_catalog(lang)["loss_surface.chart.downhill"] in t.get("name", "")
@@ -333,6 +337,17 @@ def test_race_update_equals_a_fresh_build():
     charts.update_race(figure, {"gd": ("η = 3", b), "adam": ("η = 4", a)})
     fresh = charts.race_figure(ks, bs, z, {"gd": ("η = 3", b), "adam": ("η = 4", a)}, (-9.1, 910.0), labels)
     assert figure.to_json() == fresh.to_json()
+
+
+def test_the_3d_surface_waits_for_its_toggle_and_then_carries_this_walk():
+    at = run_page(loss_lr="0.003")
+    assert not any(c.proto.id.endswith("loss_surface3d") for c in at.get("plotly_chart"))
+    at.toggle(key="loss_3d").set_value(True).run()
+    path = ls.tea_path("gd", 3e-3, START, 100, False)
+    walk = chart(at, "loss_surface3d")["data"][1]
+    shown = plotly_array(walk["x"])
+    assert np.isfinite(shown).sum() > 10
+    np.testing.assert_allclose(shown[np.isfinite(shown)], path.thetas[: len(shown), 0][np.isfinite(shown)], rtol=1e-6)
 
 
 def test_surface_update_equals_a_fresh_build():

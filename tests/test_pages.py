@@ -35,6 +35,17 @@ def test_page_renders(path, lang):
     assert at.title[0].value == load_catalog(lang)[title_key]
 
 
+@pytest.mark.parametrize("path", [lesson.path for lesson in built_lessons()], ids=lambda p: p.stem)
+def test_the_code_is_sent_when_the_learner_opens_it(path):
+    at = run_page(path, "en")
+    shown = {c.value for c in at.code}  # a page's own outputs in code blocks (a sample, a prompt) stay
+    at.session_state["show_code"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    sources = [c.value for c in at.code if c.value not in shown]
+    assert len(sources) >= 4 and all(s.lstrip().startswith(("def ", "class ", "@")) for s in sources), sources[:1]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_app_frame_renders_home_and_every_lesson(lang):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)

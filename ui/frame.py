@@ -84,6 +84,10 @@ def what_you_saw(text: str) -> None:
     st.success(text, icon=":material/visibility:")
 
 
-def go_deeper(title: str):
-    """`with go_deeper(t(...)):` an aside, folded away."""
-    return st.expander(title, icon=":material/school:")
+def go_deeper(title: str, key: str | None = None):
+    """`with go_deeper(t(...)):` an aside, folded away. With a `key` it knows whether the learner has
+    opened it (`.open`): a chart in it is then drawn only once opened, so that the page's first load and
+    every rerun of its section do not pay for a figure nobody is looking at."""
+    if key is None:
+        return st.expander(title, icon=":material/school:")
+    return st.expander(title, icon=":material/school:", key=key, on_change="rerun", bind="query-params")
