@@ -76,13 +76,15 @@ def leaf_network(activation_names: dict) -> None:
         sections.hero_exercise(net, sweep)
     sections.collapse_section(net)
     backprop.softmax_section(net)
-    tabs = st.tabs([t(f"neural_networks.{k}_header") for k in ("backprop", "weights", "fit")])
-    with tabs[0]:
-        backprop.backprop_section(net)
-    with tabs[1]:
-        weights_section()
-    with tabs[2]:
-        fit_section(activation_names)
+    # Only the open tab runs: a move of the inputs above then reruns backpropagation alone, not the two
+    # tabs that do not read them (they were 40 of the fragment's 77 ms), and a first load draws one tab.
+    labels = [t(f"neural_networks.{k}_header") for k in ("backprop", "weights", "fit")]
+    tabs = st.tabs(labels, key="nn_tab", on_change="rerun", bind="query-params")
+    sections_in_tabs = (lambda: backprop.backprop_section(net), weights_section, lambda: fit_section(activation_names))
+    for tab, section in zip(tabs, sections_in_tabs):
+        if tab.open:
+            with tab:
+                section()
 
 
 # --- Starting weights: random, and at the right scale -------------------------------------------------------

@@ -29,8 +29,9 @@ def test_dragging_red_through_the_network_redraws_it_without_a_script_run(server
 def test_replaying_the_training_of_the_pair_needs_no_script_run(server, browser):
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     open_page(page, f"{server}/neural-networks?lang=en")
-    page.locator('[data-testid="stTab"]').filter(has_text="Deep or wide?").click()
-    page.wait_for_timeout(500)
+    page.locator('[data-testid="stTab"]').filter(has_text="Deep or wide?").click()  # the tab runs once opened
+    page.wait_for_selector(".st-key-nn_fit_chart .main-svg", timeout=30_000)
+    wait_idle(page)
     before, after, runs = drag_and_read(page, "nn_fit_chart", 0.2)
     page.close()
     assert before.startswith("After step 500") and after.startswith("After step 1"), (before, after)

@@ -23,6 +23,17 @@ def run_page(lang: str = "en", **query) -> AppTest:
     return run_clean(PAGE, lang, **query)
 
 
+def tab(lang: str, name: str) -> str:
+    """The URL's value that opens a tab of the learning section ("weights" or "fit"): its label."""
+    return load_catalog(lang)[f"neural_networks.{name}_header"]
+
+
+def open_tab(at: AppTest, name: str) -> None:
+    at.session_state["nn_tab"] = tab(at.query_params["lang"][0] if isinstance(at.query_params["lang"], list)
+                                     else at.query_params["lang"], name)  # fmt: skip
+    at.run()
+
+
 def chart(at: AppTest, key: str) -> dict:
     """The spec of the chart drawn with this key (scrub figures carry their states as frames)."""
     return shown_spec(at, next(c for c in at.get("plotly_chart") if key in c.proto.id))
@@ -105,7 +116,10 @@ def test_the_articles_figures_appear(lang):
     p, flip = nnc.default_story()
     source = catalog["neural_networks.weights_source"].format(p=f"{p:.2f}", flip=f"{flip:g}")
     assert source.strip() in [m.value.strip() for m in at.markdown] and "−26.6" in source and "−26.35" in source
-    assert len(at.get("plotly_chart")) == 6  # hero, activation, backward pass, symmetry, gradient norms, fit
+    # hero, activation, backward pass: the other tabs draw their charts once opened
+    assert len(at.get("plotly_chart")) == 3
+    assert len(run_page(lang, nn_tab=tab(lang, "weights")).get("plotly_chart")) == 4  # symmetry, gradient norms
+    assert len(run_page(lang, nn_tab=tab(lang, "fit")).get("plotly_chart")) == 3  # the pair replayed
 
 
 # --- Predict, then check ----------------------------------------------------------------------------------
@@ -134,6 +148,7 @@ def test_exercises_answered_right_and_wrong(lang):
     sizes = [np.abs(step.grads[0].W[j]).sum() + abs(step.grads[0].b[j]) for j in range(3)]
     assert any(w.value.startswith(wrong) and f"{sizes[1]:.4g}" in w.value for w in at.warning)
     answer(at, 3, "none")
+    open_tab(at, "weights")
     answer(at, 4, "apart")
     assert any(w.value.startswith(wrong) for w in at.warning)
     answer(at, 4, "same")
@@ -188,13 +203,14 @@ def test_the_backward_step_and_the_gradient_sizes_quote_core():
     spec = chart(at, "nn_gradients")
     deltas = [*step.deltas[0], *step.deltas[1]]
     np.testing.assert_allclose(shown(spec["data"][charts.NODES]["text"][4:]), deltas, rtol=0.05, atol=1e-12)
-    sigmoid, relu = nnc.gradient_norms(7, "sigmoid", 2.0), nnc.gradient_norms(7, "relu", 2.0)
-    assert any(f"{sigmoid[0] / sigmoid[-2]:.1e}" in s and f"{relu[0]:.1e}" in s for s in saw(at))
     rows, gap = nnc.gradient_table(
         nnc.leaf_layers(), step, nnc.torch_gradients(nnc.leaf_layers(), nnc.LEAF_INPUT, 1, "relu")
     )
     assert any(f"{gap:.1e}" in m.value for m in at.markdown)
     assert len(at.dataframe[-1].value) == len(rows)
+    open_tab(at, "weights")  # the gradient sizes through depth, in the next tab
+    sigmoid, relu = nnc.gradient_norms(7, "sigmoid", 2.0), nnc.gradient_norms(7, "relu", 2.0)
+    assert any(f"{sigmoid[0] / sigmoid[-2]:.1e}" in s and f"{relu[0]:.1e}" in s for s in saw(at))
 
 
 # --- Editing weights, reading the numbers differently --------------------------------------------------------
@@ -236,17 +252,18 @@ def test_the_rain_reading_renames_without_recomputing():
 
 
 def test_state_comes_from_the_url_and_bad_urls_do_not_crash():
-    at = run_page(nn_r="36", nn_stack="30", nn_lr="0.01")
+    at = run_page(nn_r="36", nn_stack="30", nn_lr="0.01", nn_tab=tab("en", "weights"))
     assert at.select_slider(key="nn_r").value == 36 and at.slider(key="nn_stack").value == 30
     assert r"36\cdot0.10" in latex(at)
-    at = run_page(nn_r="33", nn_vol="abc", nn_scale="7", nn_act="swish")  # 33 is not one of red's states
+    # 33 is not one of red's states, and no tab has that name
+    at = run_page(nn_r="33", nn_vol="abc", nn_scale="7", nn_act="swish", nn_tab="no such tab")
     assert at.select_slider(key="nn_r").value == 32 and at.slider(key="nn_vol").value == 11.2
 
 
 # --- Deep or wide: the default pair on arrival, replayed ------------------------------------------------------
 @pytest.mark.slow  # trains the pair again here, to compare
 def test_every_fit_frame_is_the_trained_pair_at_that_step():
-    at = run_page()
+    at = run_page(nn_tab=tab("en", "fit"))
     spec = chart(at, "nn_fit_chart")
     x, y = nnc.make_target("step")
     runs = [nnc.fit_mlp(x, y, nnc.FitConfig(depth=d, width=w, activation="tanh")) for d, w in ((6, 12), (1, 272))]
@@ -264,7 +281,7 @@ def test_every_fit_frame_is_the_trained_pair_at_that_step():
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_training_your_own_network_joins_the_pair(lang):
-    at = run_page(lang, nn_depth="1", nn_width="4")
+    at = run_page(lang, nn_depth="1", nn_width="4", nn_tab=tab(lang, "fit"))
     at.button(key="nn_train").click().run(timeout=180)
     assert not at.exception, [e.value for e in at.exception]
     spec = chart(at, "nn_fit_chart")
