@@ -60,16 +60,17 @@ def pieces_of(text: str, way: str) -> str:
 
 
 def asides() -> None:
-    """Byte-level BPE, WordPiece, and why Chinese costs fewer tokens in GPT-4o: each with core's cuts."""
-    white = "白"
-    with go_deeper(t("tokens.bytes_header")):
+    """Byte-level BPE, WordPiece, and why Chinese costs fewer tokens in GPT-4o: each with core's cuts,
+    in one aside."""
+    white, example = "白", "Tokenization is unbelievable"
+    with go_deeper(t("tokens.deeper_header")):
+        st.markdown(f"**{t('tokens.bytes_header')}**")
         st.markdown(t("tokens.bytes_text", char=white, bytes=white.encode("utf-8").hex(" "),
                       cl100k=pieces_of(white, "cl100k_base"), o200k=pieces_of(white, "o200k_base")))  # fmt: skip
-    with go_deeper(t("tokens.wordpiece_header")):
-        example = "Tokenization is unbelievable"
+        st.markdown(f"**{t('tokens.wordpiece_header')}**")
         st.markdown(t("tokens.wordpiece_text", text=example, minilm=pieces_of(example, "minilm"),
                       cl100k=pieces_of(example, "cl100k_base")))  # fmt: skip
-    with go_deeper(t("tokens.chinese_header")):
+        st.markdown(f"**{t('tokens.chinese_header')}**")
         st.markdown(t("tokens.chinese_text", text=sections.QUESTION, cl100k=pieces_of(sections.QUESTION, "cl100k_base"),
                       o200k=pieces_of(sections.QUESTION, "o200k_base")))  # fmt: skip
 
@@ -93,7 +94,6 @@ st.header(t("tokens.cut_header"))
 st.markdown(t("tokens.cut_intro", **costs.vocab_sizes()))
 try_this(t("tokens.cut_try"))
 cuts.cut_section(lang, learned)
-what_you_saw(t("tokens.cut_saw"))
 
 # --- What tokens cost ----------------------------------------------------------------------------------
 st.header(t("tokens.tradeoff_header"))

@@ -18,6 +18,7 @@ from app_pages.tokens_sections import (
 from core import tokens as T
 from core.artefacts import ArtefactError
 from ui import exercise
+from ui.frame import what_you_saw
 from ui.i18n import t
 from ui.literal import for_markdown
 from ui.token_chips import label, row, token_chips
@@ -53,7 +54,8 @@ def set_text(text: str) -> None:
 
 @st.fragment
 def cut_section(lang: str, learned: Learned | None) -> None:
-    """The learner's text in a box, four preset sentences, the text cut every way as chips, and card 2."""
+    """The learner's text in a box, four preset sentences, the text cut every way as chips; then card 2
+    beside what to notice."""
     text = st.text_area(t("tokens.text_label"), DEFAULT_TEXT[lang], key="tok_text", height=68,
                         help=t("tokens.text_help", limit=f"{T.MAX_TEXT_CHARS:,}"))  # fmt: skip
     with st.container(horizontal=True, gap="small"):
@@ -75,7 +77,11 @@ def cut_section(lang: str, learned: Learned | None) -> None:
                       words=counts["words"], bpe=counts.get("bpe", "—"), cl100k=counts.get("cl100k_base", "—"),
                       o200k=counts.get("o200k_base", "—"), minilm=counts.get("minilm", "—"),
                       fragments=sum(p.fragment for p in cuts.get("cl100k_base", []))))  # fmt: skip
-    count_card(2, LINE, "cl100k_base")
+    card, saw = st.columns([3, 2])
+    with card:
+        count_card(2, LINE, "cl100k_base")
+    with saw:
+        what_you_saw(t("tokens.cut_saw"))
 
 
 def count_card(n: int, text: str, way: str) -> None:

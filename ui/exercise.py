@@ -81,8 +81,10 @@ def number(
 ):
     """A numeric card: right when within `tolerance` of `answer` (core's value, computed by the page)."""
     with card(namespace, n, total, question, preset):
-        given = st.number_input(t("common.exercise.your_answer"), value=None, format="%.2f", key=f"ex_{namespace}_{n}")
-        _check(namespace, n, given is not None, given is not None and abs(given - answer) <= tolerance, explain)
+        box, button = st.columns([2, 1], vertical_alignment="bottom")  # the answer and its Check on one row
+        label = t("common.exercise.your_answer")
+        given = box.number_input(label, value=None, format="%.2f", key=f"ex_{namespace}_{n}")
+        _check(namespace, n, given is not None, given is not None and abs(given - answer) <= tolerance, explain, button)
 
 
 def target(namespace: str, n: int, total: int, question: str, reached: bool, status: str, explain: str, preset=None):
@@ -95,8 +97,9 @@ def target(namespace: str, n: int, total: int, question: str, reached: bool, sta
             st.caption(_join(t("common.exercise.not_yet"), status))
 
 
-def _check(namespace: str, n: int, answered: bool, right: bool, explain: str) -> None:
-    if st.button(t("common.exercise.check"), key=f"ex_{namespace}_{n}_check"):
+def _check(namespace: str, n: int, answered: bool, right: bool, explain: str, where=st) -> None:
+    """The Check button (in `where`, a column beside the answer if given) and, below, what it found."""
+    if where.button(t("common.exercise.check"), key=f"ex_{namespace}_{n}_check"):
         st.session_state[f"ex_{namespace}_{n}_checked"] = True
         if not answered:
             st.caption(t("common.exercise.need_answer"))
