@@ -168,6 +168,27 @@ def learning_rate(step: int, s: TrainSettings) -> float:
     return s.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (s.learning_rate - s.min_lr)
 
 
+def flatten(params: list[torch.nn.Parameter]) -> torch.nn.Parameter:
+    """One flat parameter whose slices are `params`, their values and their gradients: AdamW and the
+    gradient clipping then update them all in a few operations, not a few for each of ~50 tensors.
+    Backpropagation adds each gradient into its slice in place (the slices are zeroed, never freed)."""
+    flat = torch.nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))  # (n,)
+    flat.grad = torch.zeros_like(flat)
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.data = flat.data[offset : offset + n].view_as(p)
+        p.grad = flat.grad[offset : offset + n].view_as(p)
+        offset += n
+    return flat
+
+
+def unflatten(model: torch.nn.Module) -> None:
+    """Give every parameter its own storage again (safetensors refuses tensors that share one)."""
+    for p in model.parameters():
+        p.data, p.grad = p.data.clone(), None
+
+
 def train(
     config: GPTConfig,
     train_data: torch.Tensor,
@@ -188,12 +209,14 @@ def train(
     device = device or get_device()
     torch_seed = torch.Generator().manual_seed(settings.seed)
     model = GPT(config, generator=torch_seed).to(device)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    # Weight decay on the matrices only, as nanoGPT does; each group is one flat tensor (flatten()).
+    decay = flatten([p for p in model.parameters() if p.dim() >= 2])
+    no_decay = flatten([p for p in model.parameters() if p.dim() < 2])
     optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [{"params": [decay], "weight_decay": settings.weight_decay}, {"params": [no_decay], "weight_decay": 0.0}],
         lr=settings.learning_rate,
         betas=(0.9, settings.beta2),
+        fused=device.type in ("cpu", "cuda"),  # one pass over each flat tensor: 0.8 against 2.8 ms a step here
     )
     history = TrainHistory()
     start = time.perf_counter()
@@ -217,11 +240,12 @@ def train(
         x, y = get_batch(train_data, config.block_size, settings.batch_size, torch_seed)
         x, y = x.to(device), y.to(device)
         loss = model(x, y)[1] if loss_fn is None else loss_fn(model, x, y)
-        optimizer.zero_grad(set_to_none=True)
+        decay.grad.zero_(), no_decay.grad.zero_()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        torch.nn.utils.clip_grad_norm_([decay, no_decay], settings.grad_clip)
         optimizer.step()
     history.seconds = time.perf_counter() - start
+    unflatten(model)
     model.eval()
     return model, history
 

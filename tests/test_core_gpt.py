@@ -1,5 +1,6 @@
 """The tiny GPT: explicit attention equals PyTorch's fused kernel; training, saving and loading."""
 
+import copy
 import math
 
 import pytest
@@ -12,6 +13,7 @@ from core.gpt_train import (
     CharVocab,
     TrainSettings,
     bigram_loss,
+    flatten,
     full_loss,
     get_batch,
     learning_rate,
@@ -19,6 +21,7 @@ from core.gpt_train import (
     save,
     split_corpus,
     train,
+    unflatten,
 )
 
 CONFIG = GPTConfig(vocab_size=11, block_size=16, n_layer=2, n_head=4, n_embd=32)
@@ -145,6 +148,35 @@ def test_training_lowers_the_loss_and_round_trips_through_safetensors(tmp_path):
     assert loaded_vocab.chars == vocab.chars and info["val_loss"] == history.val_loss[-1]
     x, _ = get_batch(val_data, 16, 4, torch.Generator().manual_seed(0))
     torch.testing.assert_close(loaded(x)[0], model(x)[0])
+
+
+def test_flat_parameters_train_as_torchs_adamw_on_each_tensor():
+    """flatten(): the model's parameters become slices of two flat tensors (values and gradients), which
+    one fused AdamW updates. The weights after a few steps match torch's AdamW on each tensor of a copy."""
+    config = GPTConfig(vocab_size=20, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    model = GPT(config, torch.Generator().manual_seed(0))
+    reference = copy.deepcopy(model)
+    split = lambda m: ([p for p in m.parameters() if p.dim() >= 2], [p for p in m.parameters() if p.dim() < 2])  # noqa: E731
+    groups = lambda ps, pv: [{"params": ps, "weight_decay": 0.1}, {"params": pv, "weight_decay": 0.0}]  # noqa: E731
+    each = torch.optim.AdamW(groups(*split(reference)), lr=1e-2, betas=(0.9, 0.99))
+    matrices, vectors = (flatten(group) for group in split(model))
+    assert model.wte.weight.data_ptr() == matrices.data_ptr()
+    assert model.wte.weight.grad.data_ptr() == matrices.grad.data_ptr()
+    flat = torch.optim.AdamW(groups([matrices], [vectors]), lr=1e-2, betas=(0.9, 0.99), fused=True)
+    x = torch.randint(0, 20, (4, 8), generator=torch.Generator().manual_seed(1))
+    y = torch.roll(x, -1, dims=1)
+    for _ in range(3):
+        matrices.grad.zero_(), vectors.grad.zero_()
+        model(x, y)[1].backward()
+        flat.step()
+        each.zero_grad()
+        reference(x, y)[1].backward()
+        each.step()
+    for p, q in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-5)  # fused and per-tensor AdamW round apart
+    unflatten(model)
+    pointers = [p.data_ptr() for p in model.parameters()]
+    assert len(set(pointers)) == len(pointers) and all(p.grad is None for p in model.parameters())
 
 
 def test_split_is_nanogpts():
