@@ -304,6 +304,22 @@ def test_the_backward_figure_updated_equals_a_fresh_build():
     assert figure.to_json() == charts.backward_figure(x, b, NAMES, (0, 1)).to_json()
 
 
+@pytest.mark.parametrize("red", [32, 200])
+def test_the_activation_points_follow_red_in_the_browser(red):
+    """The activation chart is a scrub figure over red's states: each frame holds the hidden z's of the
+    forward pass at that red, and the state drawn is the slider's."""
+    at = run_page(nn_r=str(red))
+    spec = chart(at, "nn_activation")
+    np.testing.assert_allclose(
+        spec["data"][1]["customdata"], nnc.forward(nnc.leaf_layers(), default_x(r=red), "relu").zs[0][0]
+    )
+    for i in (0, 17, len(RED_STATES) - 1):
+        z = nnc.forward(nnc.leaf_layers(), default_x(r=RED_STATES[i]), "relu").zs[0][0]
+        frame = spec["frames"][i]["data"][0]
+        np.testing.assert_allclose(frame["customdata"], z)
+        np.testing.assert_allclose(frame["y"], nnc.activate(np.clip(z, -6, 6), "relu"))
+
+
 def test_the_activation_figure_updated_equals_a_fresh_build():
     figure = charts.activation_figure("relu", np.array([-26.3, 4.7, 3.9]), NAMES[1], 0)
     charts.update_activation_figure(figure, "relu", np.array([1.0, -2.0, 0.5]), 2)

@@ -265,6 +265,23 @@ def activation_figure(activation: str, z_hidden: np.ndarray, names: list[str], s
     return fig
 
 
+def activation_template(activation: str, zs: np.ndarray, names: list[str], selected: int | None) -> dict:
+    """activation_figure at every state of the hero's input, for ui/scrub.py: frame i puts the hidden
+    neurons' points at zs[i] (states × 3). Scatter traces only, so a jump skips Plotly's redraw. Its own
+    slider is hidden: the hero's input moves it."""
+    fig = activation_figure(activation, zs[0], names, selected)
+    frames = []
+    for z in np.asarray(zs, dtype=float):
+        points = _activation_points(z, selected)
+        frames.append(Frame([{"x": points["x"].tolist(), "y": nnc.activate(points["x"], activation).tolist(),
+                              "customdata": z.tolist(), "textposition": points["textposition"]}], ""))  # fmt: skip
+    layout = fig.layout.to_plotly_json()
+    spec = build_template(fig, [1], frames, [str(i) for i in range(len(frames))], "", redraw=False)
+    spec["layout"]["sliders"][0]["visible"] = False
+    spec["layout"]["legend"], spec["layout"]["margin"] = layout["legend"], layout.get("margin", {})
+    return spec
+
+
 def update_activation_figure(fig: go.Figure, activation: str, z_hidden: np.ndarray, selected: int | None) -> None:
     """Move the hidden neurons' points of an activation_figure (same activation), in place."""
     points = _activation_points(np.asarray(z_hidden, dtype=float), selected)

@@ -24,11 +24,12 @@ export default function (component) {
       return;
     }
     if (gd.dataset.scrubShown === wanted) return; // already there (a rerun that moved something else)
+    const fresh = !(gd.dataset.scrubShown || "").startsWith(`${data.token}#`); // this spec just drawn
     gd.dataset.scrubShown = wanted;
     // A figure just drawn in the state asked for (a new learning rate, say, baked at this step) is there
     // already: a jump would only redraw it all once more.
     const drawnSlider = gd._fullLayout && gd._fullLayout.sliders && gd._fullLayout.sliders[0];
-    if (drawnSlider && String(drawnSlider.active) === String(data.active)) return;
+    if (fresh && drawnSlider && String(drawnSlider.active) === String(data.active)) return;
     const step = gd.layout.sliders && gd.layout.sliders[0] && gd.layout.sliders[0].steps[data.active];
     window.Plotly.animate(gd, [data.active], (step && step.args && step.args[1]) || JUMP); // as a drag there does
   }
