@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core import attention as att
-from ui.figures import COLORS, style
+from ui.figures import COLORS, rounded, style
 from ui.i18n import t
 from ui.literal import for_plotly
 from ui.scrub import Frame, build_template
@@ -347,7 +347,7 @@ def heads_template(labels: list[str], maps: np.ndarray, title, generated_from: i
     n_layer, n_head = maps.shape[:2]
     base = attention_map(maps[0, 0], labels, "", generated_from)
     frames = [
-        Frame([{"z": np.round(maps[layer, head], 4).tolist()}], title(layer + 1, head + 1))
+        Frame([{"z": rounded(maps[layer, head], 4)}], title(layer + 1, head + 1))
         for layer in range(n_layer)
         for head in range(n_head)
     ]

@@ -3,6 +3,7 @@
 import copy
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -15,6 +16,12 @@ COLORS = {
     "muted": "#999999",
     "warning": "#E69F00",
 }
+
+
+def rounded(values, digits: int) -> list:
+    """Plain floats for a frame (JSON), rounded so that many frames stay small. Rounded in float64: a
+    float32 0.2469 would be written 0.24690000712871552, three times the characters."""
+    return np.round(np.asarray(values, dtype=np.float64), digits).tolist()
 
 
 def style(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 420) -> go.Figure:

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import COLORS, style
+from ui.figures import COLORS, rounded, style
 from ui.i18n import t
 from ui.scrub import Frame, build_template
 
@@ -33,11 +33,6 @@ def _above(fig: go.Figure, height: int, top: int = 100) -> go.Figure:
     title = {"y": 0.98, "yanchor": "top", "yref": "container"}
     fig.update_layout(legend=LEGEND_ABOVE, height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}, title=title)
     return fig
-
-
-def _rounded(values, digits: int) -> list:
-    """Plain floats for a frame (JSON), rounded so that 100 frames stay small."""
-    return np.round(np.asarray(values, dtype=float), digits).tolist()
 
 
 def log_ticks(low: float, high: float) -> dict:
@@ -170,12 +165,12 @@ def _walk_frame(path, step: int, xs, ys, symbols: tuple[str, str], curve: bool =
     k, b = path.thetas[at]
     tail = arrow(path.thetas[at], path.grads[at], xs, ys) if step <= last else ([], [])
     data = [
-        {"x": _rounded(path.thetas[: at + 1, 0], 5), "y": _rounded(path.thetas[: at + 1, 1], 5)},
+        {"x": rounded(path.thetas[: at + 1, 0], 5), "y": rounded(path.thetas[: at + 1, 1], 5)},
         {"x": [float(k)], "y": [float(b)]},
         {"x": tail[0], "y": tail[1]},
     ]
     if curve:
-        data += [{"y": _rounded(path.losses[: at + 1], 3)}, {"x": [at], "y": [float(path.losses[at])]}]
+        data += [{"y": rounded(path.losses[: at + 1], 3)}, {"x": [at], "y": [float(path.losses[at])]}]
     numbers = {"step": step, "k": f"{k:.2f}", "b": f"{b:.2f}", "error": f"{path.losses[at]:,.1f}",
                "k_name": symbols[0], "b_name": symbols[1]}  # fmt: skip
     if step > last:

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.overfitting import MAX_DISTANCE, DegreeSweep, RemedyState, RunSummary, true_price
-from ui.figures import COLORS, style
+from ui.figures import COLORS, rounded, style
 from ui.i18n import t
 from ui.literal import for_plotly
 from ui.scrub import Frame, build_template
@@ -313,7 +313,7 @@ def map_values(probs) -> dict:
     k = probs.shape[2]
     winner, confidence = probs.argmax(axis=2), probs.max(axis=2)  # (R, R) each
     z = winner + (confidence - 1 / k) / (1 - 1 / k) * 0.999
-    return {"z": np.round(z, 3).tolist(), "customdata": np.round(confidence, 3).tolist()}
+    return {"z": rounded(z, 3), "customdata": rounded(confidence, 3)}
 
 
 def _map_trace(xs, ys, probs) -> go.Heatmap:
@@ -414,8 +414,8 @@ def replay_template(run: RunSummary, name: str) -> dict:
         shown = upto >= run.best_epoch
         data = [
             map_values(snap.probs),
-            {"x": list(range(1, upto + 1)), "y": np.round(run.train_loss[:upto], 4).tolist()},
-            {"x": list(range(1, upto + 1)), "y": np.round(run.val_loss[:upto], 4).tolist()},
+            {"x": list(range(1, upto + 1)), "y": rounded(run.train_loss[:upto], 4)},
+            {"x": list(range(1, upto + 1)), "y": rounded(run.val_loss[:upto], 4)},
             {"x": [run.best_epoch] if shown else [], "y": [run.val_loss[run.best_epoch - 1]] if shown else []},
             {"x": [e, e], "y": [run.train_loss[e - 1], run.val_loss[e - 1]]},
         ]
