@@ -188,9 +188,11 @@ def gpt_section() -> None:
     st.markdown(t("attention.gpt_explain"))
 
 
-with go_deeper(t("attention.gpt_header")):
+# Drawn once opened (its figure holds every layer and head of the tiny GPT: a third of the page's data).
+with (gpt_aside := go_deeper(t("attention.gpt_header"), key="att_gpt_open")):
     st.markdown(t("attention.gpt_intro"))
-    gpt_section()
+    if gpt_aside.open:
+        gpt_section()
 
 st.markdown(t("attention.llm_place"))
 vocabulary("attention")

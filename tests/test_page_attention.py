@@ -414,7 +414,7 @@ def test_every_update_function_gives_a_fresh_builds_figure():
 def test_gpt_frames_are_the_models_attention_over_prompt_and_generated_text():
     from core.gpt_train import load
 
-    at = run_page("en", att_gpt_new="10", att_gpt_layer="2", att_gpt_head="3")
+    at = run_page("en", att_gpt_new="10", att_gpt_layer="2", att_gpt_head="3", att_gpt_open="true")
     at.text_input(key="att_gpt_prompt_shakespeare").set_value("To be, or not").run()
     model, vocab, _ = load(MODEL)
     shown, cut, weights = att.gpt_continue(model, vocab.encode("To be, or not"), 10, seed=0, banned=vocab.unknown_id)
@@ -433,7 +433,7 @@ def test_gpt_frames_are_the_models_attention_over_prompt_and_generated_text():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_long_empty_and_unknown_prompts(lang):
     catalog = load_catalog(lang)
-    at = run_page(lang, att_gpt_new="0", gpt="shakespeare")
+    at = run_page(lang, att_gpt_new="0", gpt="shakespeare", att_gpt_open="true")
     box = at.text_input(key="att_gpt_prompt_shakespeare")
     box.set_value("a" * 60).run()
     assert catalog["attention.gpt_cut"].format(limit=48, cut=12) in [i.value for i in at.info]
@@ -462,7 +462,7 @@ def gpt_prompt_box(at):
 def test_the_language_or_the_link_picks_the_model_and_its_prompt(lang, query, name):
     from core.gpt_train import load
 
-    at = run_page(lang, **query)
+    at = run_page(lang, **query, att_gpt_open="true")
     box = gpt_prompt_box(at)
     assert box.key == f"att_gpt_prompt_{name}" and box.value == GPT_PROMPTS[name]
     assert len(GPT_PROMPTS[name]) <= 48  # every default prompt fits the map's labels
@@ -477,7 +477,7 @@ def test_the_language_or_the_link_picks_the_model_and_its_prompt(lang, query, na
 
 @needs_tang
 def test_switching_the_model_changes_prompt_text_and_map():
-    at = run_page("en")
+    at = run_page("en", att_gpt_open="true")
     before, ticks = at.code[0].value, keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"]
     at.button_group(key="gpt").set_value("tang").run()
     assert not at.exception and at.query_params["gpt"] == "tang"
@@ -490,7 +490,7 @@ def test_switching_the_model_changes_prompt_text_and_map():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_tang_drops_what_it_does_not_know_and_never_writes_the_unknown_id(lang):
     catalog = load_catalog(lang)
-    at = run_page(lang, gpt="tang", att_gpt_new="40")
+    at = run_page(lang, gpt="tang", att_gpt_new="40", att_gpt_open="true")
     box = at.text_input(key="att_gpt_prompt_tang")
     box.set_value("ABC").run()
     assert catalog["attention.gpt_unknown"].format(chars="A B C") in [w.value for w in at.warning]
@@ -500,10 +500,16 @@ def test_tang_drops_what_it_does_not_know_and_never_writes_the_unknown_id(lang):
     assert "□" not in at.code[0].value and "□" not in "".join(keyed(at, "att_gpt_chart")["layout"]["xaxis"]["ticktext"])
 
 
+def test_the_tiny_gpts_attention_waits_for_its_aside():
+    at = run_page("en")
+    assert not any(c.proto.id.endswith("att_gpt_chart") for c in at.get("plotly_chart"))
+    assert not [box for box in at.text_input if box.key.startswith("att_gpt_prompt_")]
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_missing_gpt_is_explained_and_the_rest_works(lang, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMX_TINY_GPT", str(tmp_path / "nowhere"))
-    at = run_page(lang)
+    at = run_page(lang, att_gpt_open="true")
     message = load_catalog(lang)["attention.gpt_missing"].format(path="nowhere", problem="FileNotFoundError")
     assert message in [e.value for e in at.error]
     assert keyed(at, "att_query_chart")["frames"]  # the rest of the page works
