@@ -12,6 +12,7 @@ Used by bench/bench_load.py (latency under load, memory churn) and tests/test_is
 import asyncio
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
@@ -60,9 +61,11 @@ class Learner:
         run = await learner.move_first_slider()
     """
 
-    def __init__(self, base_url: str, page: str, lang: str = "en", timeout: float = 120.0):
+    def __init__(self, base_url: str, page: str, lang: str = "en", timeout: float = 120.0, query: dict | None = None):
+        """`query`: more of the URL's query string than the language (a tab, say: {"nn_tab": "Deep or wide?"})."""
         self.url = base_url.replace("http://", "ws://") + "/_stcore/stream"
         self.page, self.lang, self.timeout = page, lang, timeout
+        self.query = urlencode({"lang": lang, **(query or {})})
         self.widgets: dict[str, Widget] = {}
         self.page_script_hash = ""
         self.values: dict[str, list[float]] = {}  # slider values this client has set
@@ -140,7 +143,7 @@ class Learner:
     def _rerun_msg(self, state: WidgetState | None, fragment_id: str) -> BackMsg:
         msg = BackMsg()
         rerun = msg.rerun_script
-        rerun.query_string = f"lang={self.lang}"
+        rerun.query_string = self.query
         rerun.page_name = self.page
         rerun.page_script_hash = self.page_script_hash
         rerun.fragment_id = fragment_id

@@ -14,6 +14,7 @@ import pytest
 from bench.bench_load import Tally, learner_session
 from bench.load_client import Learner
 from tests.harness import streamlit_server
+from ui.i18n import load_catalog
 from ui.lessons import ROOT, built_lessons
 
 pytestmark = pytest.mark.slow
@@ -81,7 +82,11 @@ def test_a_trained_model_stays_with_its_learner(server):
         return next((spec for i, spec in charts(run) if i.endswith("-nn_fit_chart")), None)
 
     async def main():
-        async with Learner(server, "neural-networks") as a, Learner(server, "neural-networks") as b:
+        fit_tab = {"nn_tab": load_catalog("en")["neural_networks.fit_header"]}  # the tab runs once opened
+        async with (
+            Learner(server, "neural-networks", query=fit_tab) as a,
+            Learner(server, "neural-networks", query=fit_tab) as b,
+        ):
             opened = await asyncio.gather(a.open(), b.open())
             depth = a.widget_id("nn_depth")
             await a.set_slider(depth, [2])
