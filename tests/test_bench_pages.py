@@ -5,8 +5,7 @@ import json
 import numpy as np
 
 from core import attention as att
-from tests.apptest import run_clean
-from tests.test_page_attention import decode
+from tests.apptest import plotly_array, run_clean
 from ui.i18n import load_catalog
 from ui.lessons import ROOT
 
@@ -26,5 +25,5 @@ def test_floor_page_shows_the_lessons_dependence_for_its_slider():
         sentence = load_catalog("en")["attention.rnn_sentence"].split()
         X = att.word_vectors([sentence[i % len(sentence)] for i in range(n)], 8)
         spec = floor_chart(at)
-        np.testing.assert_allclose(decode(spec["data"][0]["y"]), np.maximum(att.rnn_dependence(X, 0.9), 1e-30))
-        np.testing.assert_allclose(decode(spec["data"][1]["y"]), att.attention_dependence(X), rtol=1e-6)
+        np.testing.assert_allclose(plotly_array(spec["data"][0]["y"]), np.maximum(att.rnn_dependence(X, 0.9), 1e-30))
+        np.testing.assert_allclose(plotly_array(spec["data"][1]["y"]), att.attention_dependence(X), rtol=1e-6)
