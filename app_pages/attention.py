@@ -1,8 +1,7 @@
 """Lesson 8 — Attention and the transformer: one word's row of attention weights (the hero), every
 row, several heads, word order, a real model's heads (MiniLM), and why attention replaced the RNN.
-The one-head part is one fragment in app_pages/attention_sections.py, word order and the RNN are in
-attention_sequence.py; all are fragments. The tiny GPT's attention and the cost of attention are asides.
-"""
+The one-head part is in app_pages/attention_sections.py, word order and the RNN in attention_sequence.py
+(all fragments); the tiny GPT's attention (run once opened) and the cost of attention are asides."""
 
 import numpy as np
 import streamlit as st
@@ -149,6 +148,7 @@ with go_deeper(t("attention.scale_header")):
 @st.fragment
 def gpt_section() -> None:
     """The tiny GPT continues a prompt; every layer and head of its attention, scrubbed."""
+    st.markdown(t("attention.gpt_intro"))
     name = model_switch()
     try:
         model, vocab, _ = get_model(str(model_dir()))
@@ -188,10 +188,8 @@ def gpt_section() -> None:
     st.markdown(t("attention.gpt_explain"))
 
 
-# Drawn once opened (its figure holds every layer and head of the tiny GPT: a third of the page's data).
 with (gpt_aside := go_deeper(t("attention.gpt_header"), key="att_gpt_open")):
-    st.markdown(t("attention.gpt_intro"))
-    if gpt_aside.open:
+    if gpt_aside.open:  # its figure holds every layer and head of the tiny GPT: a third of the page's data
         gpt_section()
 
 st.markdown(t("attention.llm_place"))

@@ -54,20 +54,16 @@ def leaf_network(activation_names: dict) -> None:
     st.markdown(t("neural_networks.neuron_intro"))
     selected, activation = sections.pickers(names, activation_names)
     net = sections.Net(x, layers, activation, reading, names, selected)
-    chosen = selected[1] if selected[0] == 0 else None
+    states, edited = sections.red_states(net), tuple(sorted(edits.items()))  # every red state, once a run
     c1, c2 = st.columns([3, 2])
     with c1:
         sections.neuron_arithmetic(net)
-    with c2:  # a scrub figure over red's states, like the hero: a move of red jumps it in the browser
-        sweep = nnc.input_sweep(layers, x, sections.SWEEP, sections.RED_STATES, activation)
-        signature = (current_language(), activation, str(names[1]), chosen, tuple(x[1:]), tuple(sorted(edits.items())))
-        build = lambda: charts.activation_template(activation, sweep.fwd.zs[0], names[1], chosen)  # noqa: E731
-        active = sections.RED_STATES.index(int(x[sections.SWEEP]))
-        show(scrub_figure("nn_activation", signature, build, active, public=not edits), "nn_activation_chart")
+    with c2:
+        sections.activation_chart(net, edited, states)
     with st.expander(t("neural_networks.edit_header", neuron=net.name(selected)), icon=":material/tune:"):
         sections.weights_panel(net)
     with right:
-        sections.hero(net, tuple(sorted(edits.items())))
+        sections.hero(net, edited, states)
     sweep = nnc.input_sweep(layers, x, sections.SWEEP, range(256), activation)  # every red, for the text
     with after_hero:
         what_you_saw(charts.sweep_story(sweep, names, activation, sections.SWEEP))

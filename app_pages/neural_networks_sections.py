@@ -76,17 +76,32 @@ def pickers(names: list[list[str]], activation_names: dict) -> tuple[tuple[int, 
 
 
 # --- The hero: every node's value as red is scrubbed -----------------------------------------------------
-def hero(net: Net, edits: tuple) -> None:
-    """The network at every red state, scrubbed in the figure; the R slider selects the state."""
-    sweep = nnc.input_sweep(net.layers, net.x, SWEEP, RED_STATES, net.activation)
+def red_states(net: Net) -> nnc.Sweep:
+    """The network at each of red's states (RED_STATES), the other inputs as set: what the hero and the
+    activation chart scrub."""
+    return nnc.input_sweep(net.layers, net.x, SWEEP, RED_STATES, net.activation)
+
+
+def hero(net: Net, edits: tuple, states: nnc.Sweep) -> None:
+    """The network at every red state (`states`), scrubbed in the figure; the R slider selects the state."""
     signature = (current_language(), net.reading, tuple(net.x[1:]), net.activation, net.selected, edits)
     colour = net.reading == "leaf"
 
     def build() -> dict:
-        return charts.hero_template(sweep, net.layers, SWEEP, net.activation, net.names, net.selected, colour)
+        return charts.hero_template(states, net.layers, SWEEP, net.activation, net.names, net.selected, colour)
 
     active = RED_STATES.index(int(net.x[SWEEP]))
     show(scrub_figure("nn_hero", signature, build, active, public=not edits), "nn_hero_chart")
+
+
+def activation_chart(net: Net, edits: tuple, states: nnc.Sweep) -> None:
+    """The activation curve with the hidden neurons' points at every red state, jumped to by the R slider
+    in the browser, like the hero."""
+    chosen = net.selected[1] if net.selected[0] == 0 else None
+    signature = (current_language(), net.activation, str(net.names[1]), chosen, tuple(net.x[1:]), edits)
+    build = lambda: charts.activation_template(net.activation, states.fwd.zs[0], net.names[1], chosen)  # noqa: E731
+    active = RED_STATES.index(int(net.x[SWEEP]))
+    show(scrub_figure("nn_activation", signature, build, active, public=not edits), "nn_activation_chart")
 
 
 def hero_exercise(net: Net, sweep: nnc.Sweep) -> None:

@@ -220,15 +220,17 @@ def update_backward_figure(fig: go.Figure, x, step: nnc.BackpropStep, names, sel
 
 
 # --- One neuron and its activation --------------------------------------------------------------------
-def _activation_points(z: np.ndarray, selected: int | None) -> dict:
+def _activation_points(z: np.ndarray, selected: int | None, activation: str) -> dict:
+    """The hidden neurons' points at z on the curve g: where they sit, labels placed, the selected ringed."""
     shown = np.clip(z, -6, 6)
     order = np.argsort(shown)  # neighbours' labels go to opposite sides, so close points stay readable
     positions = [""] * len(z)
     for rank, k in enumerate(order):
         positions[k] = "top left" if rank % 2 == 0 else "bottom right"
     return {
-        "x": shown,
-        "customdata": z,
+        "x": shown.tolist(),
+        "y": nnc.activate(shown, activation).tolist(),
+        "customdata": z.tolist(),
         "textposition": positions,
         "marker": {
             "size": [16 if k == selected else 11 for k in range(len(z))],
@@ -272,21 +274,15 @@ def activation_template(activation: str, zs: np.ndarray, names: list[str], selec
     fig = activation_figure(activation, zs[0], names, selected)
     frames = []
     for z in np.asarray(zs, dtype=float):
-        points = _activation_points(z, selected)
-        frames.append(Frame([{"x": points["x"].tolist(), "y": nnc.activate(points["x"], activation).tolist(),
-                              "customdata": z.tolist(), "textposition": points["textposition"]}], ""))  # fmt: skip
-    layout = fig.layout.to_plotly_json()
-    spec = build_template(fig, [1], frames, [str(i) for i in range(len(frames))], "", redraw=False)
-    spec["layout"]["sliders"][0]["visible"] = False
-    spec["layout"]["legend"], spec["layout"]["margin"] = layout["legend"], layout.get("margin", {})
-    return spec
+        points = _activation_points(z, selected, activation)
+        frames.append(Frame([{key: points[key] for key in ("x", "y", "customdata", "textposition")}], ""))
+    labels = [str(i) for i in range(len(frames))]
+    return build_template(fig, [1], frames, labels, "", redraw=False, slider=False)
 
 
 def update_activation_figure(fig: go.Figure, activation: str, z_hidden: np.ndarray, selected: int | None) -> None:
     """Move the hidden neurons' points of an activation_figure (same activation), in place."""
-    points = _activation_points(np.asarray(z_hidden, dtype=float), selected)
-    points["y"] = nnc.activate(points["x"], activation)
-    fig.data[1].update(points)
+    fig.data[1].update(_activation_points(np.asarray(z_hidden, dtype=float), selected, activation))
 
 
 # --- Starting weights ------------------------------------------------------------------------------------

@@ -42,14 +42,23 @@ def _steps(labels: list[str], redraw: bool = True) -> list[dict]:
 
 
 def build_template(
-    base: go.Figure, traces: list[int], frames: list[Frame], labels: list[str], prefix: str, redraw: bool = True
+    base: go.Figure,
+    traces: list[int],
+    frames: list[Frame],
+    labels: list[str],
+    prefix: str,
+    redraw: bool = True,
+    slider: bool = True,
 ) -> dict:
     """The whole figure as a plain dict: base, frames and the in-figure slider.
 
     `redraw=False` for a figure made of scatter traces only (lines, markers, text): Plotly then skips the
     full redraw after each frame. Its frames carry no title or annotations, which only a redraw draws: the
     state's headline is then a text trace of the figure's own. (Any other trace, a heatmap beneath, is
-    erased by such a jump, even on a subplot of its own: measured in Chromium.)"""
+    erased by such a jump, even on a subplot of its own: measured in Chromium.)
+
+    `slider=False`: no slider of its own (a widget of the page moves it, through the companion); the
+    base keeps its legend and margins."""
     if not redraw and any(frame.title or frame.annotations for frame in frames):
         raise ValueError("without a redraw a frame's title and annotations would not be drawn")
     if not redraw and any(trace.type != "scatter" for trace in base.data):
@@ -80,11 +89,12 @@ def build_template(
             "pad": {"t": 45, "b": 0},
             "len": 1.0,
             "x": 0.0,
+            "visible": slider,
         }
     ]
-    # The slider sits below the plot, so the legend goes above it, under the per-state title.
-    spec["layout"]["margin"] = {**spec["layout"].get("margin", {}), "t": 95, "b": 10}
-    spec["layout"]["legend"] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
+    if slider:  # it sits below the plot, so the legend goes above it, under the per-state title
+        spec["layout"]["margin"] = {**spec["layout"].get("margin", {}), "t": 95, "b": 10}
+        spec["layout"]["legend"] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
     spec["layout"]["title"] = {**title, "y": 0.98, "yanchor": "top", "yref": "container"}
     return spec
 
