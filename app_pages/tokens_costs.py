@@ -120,18 +120,18 @@ def prices_section() -> None:
         en, zh = per_char("shakespeare"), per_char("tang")
     except ArtefactError:  # a shipped text missing: the learn section above says so
         en = zh = None
-    card, text = st.columns(2)
+    card, beside = st.columns(2)
     with card:  # before the table, which holds its answer
         tokens_cuts.count_card(3, sections.QUESTION, "o200k_base")
     if en and zh:
         context = {f"{lang}_{way}": f"{round(CONTEXT / cost[way], -3):,.0f}" for lang, cost in (("en", en), ("zh", zh))
                    for way in T.OPENAI}  # fmt: skip
-        text.markdown(t("tokens.prices_saw", n=f"{PER_CHAR_SAMPLE:,}", context=f"{CONTEXT:,}",
-                        en_cl100k=f"{en['cl100k_base']:.2f}", zh_cl100k=f"{zh['cl100k_base']:.2f}",
-                        en_o200k=f"{en['o200k_base']:.2f}", zh_o200k=f"{zh['o200k_base']:.2f}",
-                        ratio=f"{zh['cl100k_base'] / zh['o200k_base']:.2f}",
-                        ctx_en_cl100k=context["en_cl100k_base"], ctx_zh_cl100k=context["zh_cl100k_base"],
-                        ctx_zh_o200k=context["zh_o200k_base"]))  # fmt: skip
+        beside.markdown(t("tokens.prices_saw", n=f"{PER_CHAR_SAMPLE:,}", context=f"{CONTEXT:,}",
+                          en_cl100k=f"{en['cl100k_base']:.2f}", zh_cl100k=f"{zh['cl100k_base']:.2f}",
+                          en_o200k=f"{en['o200k_base']:.2f}", zh_o200k=f"{zh['o200k_base']:.2f}",
+                          ratio=f"{zh['cl100k_base'] / zh['o200k_base']:.2f}",
+                          ctx_en_cl100k=context["en_cl100k_base"], ctx_zh_cl100k=context["zh_cl100k_base"],
+                          ctx_zh_o200k=context["zh_o200k_base"]))  # fmt: skip
     st.dataframe(table, hide_index=True, key="tok_prices_table")
 
 
@@ -148,10 +148,10 @@ def strawberry_section() -> None:
     cuts = {(way, text): T.cut(text, way, models[way]) for way, text in shown}
     rows = [row(way, t("tokens.straw_row", way=t(f"tokens.short.{tokens_cuts.SHORT[way]}"), text=text), cuts[way, text])
             for way, text in shown]  # fmt: skip
-    chips, text = st.columns([3, 2])
+    chips, beside = st.columns([3, 2])
     with chips:
         token_chips(rows, key="tok_strawberry")
     alone, asked = cuts["cl100k_base", word], cuts["cl100k_base", question]
     inside = next((p.id for p in asked if word in p.text), "—")  # " strawberry", its space included
-    text.markdown(t("tokens.straw_saw", n=len(alone), ids=", ".join(str(p.id) for p in alone), id=inside,
-                  letters=len(word), r=word.count("r")))  # fmt: skip
+    beside.markdown(t("tokens.straw_saw", n=len(alone), ids=", ".join(str(p.id) for p in alone), id=inside,
+                    letters=len(word), r=word.count("r")))  # fmt: skip
