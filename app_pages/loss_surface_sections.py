@@ -47,18 +47,22 @@ def verdict_text(lr: float, path: ls.Descent, standardized: bool) -> str:
     return t(f"loss_surface.verdict.{key}", **numbers)
 
 
-def walk_figure(key: str, lr: float, step: int, standardized: bool, steps: int) -> None:
-    """The scrub figure of gradient descent at `lr`, showing step `step`: on the raw prices with the
-    error curve beside the map, on standardized prices the (round) map alone."""
-    path = tea_path("gd", lr, steps, standardized)
+def walk_figure(key: str, lrs: tuple, lr: float, step: int, standardized: bool, steps: int) -> None:
+    """The scrub figure of gradient descent at every rate of `lrs`, showing rate `lr` at step `step`: on
+    the raw prices with the error curve beside the map, on standardized prices the (round) map alone.
+    Both are in the browser: a move of either sends no new figure."""
+    paths = [tea_path("gd", rate, steps, standardized) for rate in lrs]
     ks, bs, z = tea_map(standardized)
     numbers = lesson_numbers()
     minimum = (numbers["k_s"], numbers["b_s"]) if standardized else (numbers["k"], numbers["b"])
-    axes = ("k_std_axis", "b_std_axis") if standardized else ("k_axis", "b_axis")
-    labels = (f"{t('loss_surface.opt.gd')} (η = {lr:g})", *(t(f"loss_surface.chart.{a}") for a in axes))
-    build = lambda: charts.walk_template(ks, bs, z, path, steps, labels, ls.best_error(), minimum,  # noqa: E731
+    axes = tuple(
+        t(f"loss_surface.chart.{a}") for a in (("k_std_axis", "b_std_axis") if standardized else ("k_axis", "b_axis"))
+    )
+    names = [f"{t('loss_surface.opt.gd')} (η = {rate:g})" for rate in lrs]
+    build = lambda: charts.walk_template(ks, bs, z, paths, names, steps, axes, ls.best_error(), minimum,  # noqa: E731
                                          t("loss_surface.chart.start_v1"), standardized, not standardized)  # fmt: skip
-    show(scrub_figure(key, (standardized, lr, steps, current_language()), build, step), f"{key}_chart")
+    active = lrs.index(lr) * (steps + 1) + step
+    show(scrub_figure(key, (standardized, lrs, steps, current_language()), build, active), f"{key}_chart")
 
 
 # --- 1. The hero: gradient descent on the ravine, step by step ---------------------------------------------
@@ -70,7 +74,7 @@ def walk_section() -> None:
                               key="loss_lr", bind="query-params", help=t("loss_surface.lr_help"))  # fmt: skip
     with c2:
         step = slider("loss_surface.step_label", (0, WALK_STEPS, WALK_STEPS, 1), "loss_step")
-    walk_figure("loss_walk", lr, step, False, WALK_STEPS)
+    walk_figure("loss_walk", WALK_LRS, lr, step, False, WALK_STEPS)
     st.caption(t("loss_surface.walk_caption"))
     left, right = st.columns(2)
     low, high = ls.curvatures(ls.tea_data()[0])
@@ -119,7 +123,7 @@ def bowl_section() -> None:
                               key="loss_bowl_lr", bind="query-params")  # fmt: skip
         step = slider("loss_surface.step_label", (0, BOWL_STEPS, BOWL_STEPS, 1), "loss_bowl_step")
     with left:
-        walk_figure("loss_bowl", lr, step, True, BOWL_STEPS)
+        walk_figure("loss_bowl", BOWL_LRS, lr, step, True, BOWL_STEPS)
         what_you_saw(verdict_text(lr, tea_path("gd", lr, BOWL_STEPS, True), True))
     curvature = float(ls.curvatures(ls.tea_data(True)[0])[-1])
     one = ls.judge(tea_path("gd", 1.0, BOWL_STEPS, True), 1.0, (curvature, curvature), ls.best_error())

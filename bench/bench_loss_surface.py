@@ -1,7 +1,8 @@
 """Lesson 2's performance figures. Run: python -m bench.bench_loss_surface [--quick]
 
 - the milk-tea surface on a 200x200 grid plus four optimizer paths of 500 steps (budget: 30 ms);
-- the walk's scrub template (101 frames; budget: first build under 1 s, under 2 MB) and the race figure;
+- the walk's scrub template (9 rates × 101 steps = 909 frames; budget: first build under 1 s, under 2 MB)
+  and the race figure;
 - a whole-page rerun in AppTest after a slider move (budget: 50 ms median);
 - training the digits MLP and mapping its landscape, computed on every learner's arrival once per
   server (budget: about 2 s on a CPU, or it would have to ship as an artefact), on every device here.
@@ -54,9 +55,12 @@ def figures() -> int:
 
     ks, bs = ls.tea_window(False, 200)
     ks, bs, z = ls.thin_grid(ks, bs, ls.surface(ls.line_loss(*ls.tea_data()), ks, bs), 60)
-    walk = ls.tea_path("gd", 2e-3, (fit.K0, fit.B0), 100, False)
+    from app_pages.loss_surface_sections import WALK_LRS
+
+    walks = [ls.tea_path("gd", lr, (fit.K0, fit.B0), 100, False) for lr in WALK_LRS]
+    names = [f"η = {lr:g}" for lr in WALK_LRS]
+    template = charts.walk_template(ks, bs, z, walks, names, 100, ("k", "b"), ls.best_error(), (-9.14, 910.0), "start")
     labels = ("title", "k", "b")
-    template = charts.walk_template(ks, bs, z, walk, 100, labels, ls.best_error(), (-9.14, 910.0), "start")
     paths = {n: (n, ls.tea_path(n, lr, (fit.K0, fit.B0), 200, False)) for n, lr in DEFAULT_LRS.items()}
     charts.race_figure(ks, bs, z, paths, (-9.14, 910.0), labels).to_json()
     return len(json.dumps(template, default=lambda a: a.tolist()))

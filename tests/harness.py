@@ -39,25 +39,35 @@ _FINGERPRINT = """(() => {
 })()"""
 CHARTS_FINGERPRINT_JS = f"() => {_FINGERPRINT}"
 CHART_CHANGED_JS = f"([selector, before]) => document.querySelector(selector) !== null && ({_FINGERPRINT}) !== before"
-# Counts changes to the DOM inside Plotly charts (including charts added anew) from now on. Waiting on
-# this count costs nothing, where hashing every chart's SVG every 10 ms took 9 ms a time on chart-heavy
-# pages: the measurement was slowing the very page it measured.
+# Watches one widget move from the key press on: when the press happened, whether the server has answered
+# since (a message; the app's run state may flip and flip back within one render, unseen), and when a
+# chart's DOM last changed after that (a chart drawn anew included). A move is over once the
+# app is idle again and its charts have been quiet for QUIET_MS: the last change ends the redraw the
+# learner waits for. (Stopping at the first change was wrong for scrub figures: their companion marks
+# the chart a frame before Plotly redraws it, so the wait ended early and the next move's watcher saw
+# the previous redraw.)
+QUIET_MS = 120
 WATCH_CHARTS_JS = """() => {
     const chart = '[data-testid="stPlotlyChart"]';
     const touches = (r) => (r.target.closest && r.target.closest(chart))
         || Array.from(r.addedNodes).some(n => n.querySelector && (n.matches(chart) || n.querySelector(chart)));
-    window.__chartChanges = 0;
+    Object.assign(window, {__pressAt: null, __pressMessages: Infinity, __chartChanges: 0, __chartLast: 0});
     if (window.__chartWatcher) window.__chartWatcher.disconnect();
-    window.__chartWatcher = new MutationObserver((records, watcher) => {
-        if (records.some(touches)) {
+    document.addEventListener('keydown', () => {
+        window.__pressAt = performance.now();
+        window.__pressMessages = window.__messages;
+    }, {once: true, capture: true});
+    window.__chartWatcher = new MutationObserver((records) => {
+        if (window.__messages > window.__pressMessages && records.some(touches)) {
             window.__chartChanges += 1;
-            watcher.disconnect();  // one change is all the wait needs: the rest of the redraw goes unwatched
+            window.__chartLast = performance.now();
         }
     });
     const everything = {subtree: true, childList: true, attributes: true, characterData: true};
     window.__chartWatcher.observe(document.body, everything);
 }"""
-CHART_TOUCHED_JS = "(selector) => document.querySelector(selector) !== null && window.__chartChanges > 0"
+CHART_SETTLED_JS = """([selector, quiet]) => document.querySelector(selector) !== null && window.__chartChanges > 0
+    && performance.now() - window.__chartLast > quiet"""
 
 
 def chromium_path() -> str | None:
@@ -141,7 +151,23 @@ def charts_fingerprint(page) -> str:
     return page.evaluate(CHARTS_FINGERPRINT_JS)
 
 
+# Counts the messages the app receives from the server (Streamlit's one WebSocket), from the page's start.
+COUNT_MESSAGES_JS = """if (!window.__messages) {
+    window.__messages = 0;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => { window.__messages += 1; });
+        }
+    };
+}"""
+
+
 def open_page(page, url: str, timeout_ms: float = 90_000) -> None:
+    if not getattr(page, "_llmx_counting", False):
+        page.add_init_script(COUNT_MESSAGES_JS)
+        page._llmx_counting = True
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     # Every page has a title: waiting for it as well as for "not running" avoids catching the
     # app idle before its first run has even started (seen under heavy load).
@@ -174,24 +200,22 @@ def slider_at_end(page, index: int, key: str) -> bool:
 def nudge_slider(page, index: int = 0, timeout_ms: float = 30_000, key: str = "ArrowRight") -> float:
     """Press → (or `key`) on the index-th slider and wait for every chart to be redrawn; return seconds.
 
-    The clock runs from the key press to the moment the script is idle again and a chart has been
-    redrawn: what a learner waits for. The redraw is then checked to have changed a plotted value (the
-    charts' fingerprint differs from before), off the clock: hashing the attention lesson's SVG takes ~9 ms, work
-    no learner waits for. If nothing had changed yet, the wait goes on until a value has.
+    The clock runs from the key press (in the page) to the last change of a chart after the app ran,
+    once the script is idle and the charts have been quiet for QUIET_MS: what a learner waits for. The
+    redraw is then checked to have changed a plotted value (the charts' fingerprint differs from before),
+    off the clock: hashing the attention lesson's SVG takes ~9 ms, work no learner waits for. If nothing
+    had changed yet, the wait goes on until a value has.
     """
     thumb = page.locator(SLIDER_THUMB).nth(index)
     thumb.wait_for(state="attached", timeout=timeout_ms)
     thumb.focus()
     before = charts_fingerprint(page)
     page.evaluate(WATCH_CHARTS_JS)
-    start = time.perf_counter()
     page.keyboard.press(key)
-    page.wait_for_function(CHART_TOUCHED_JS, arg=APP_IDLE, timeout=timeout_ms, polling=10)
-    redrawn = time.perf_counter() - start
-    if charts_fingerprint(page) != before:
-        return redrawn
-    page.wait_for_function(CHART_CHANGED_JS, arg=[APP_IDLE, before], timeout=timeout_ms, polling=10)
-    return time.perf_counter() - start
+    page.wait_for_function(CHART_SETTLED_JS, arg=[APP_IDLE, QUIET_MS], timeout=timeout_ms, polling=10)
+    if charts_fingerprint(page) == before:
+        page.wait_for_function(CHART_CHANGED_JS, arg=[APP_IDLE, before], timeout=timeout_ms, polling=10)
+    return page.evaluate("window.__chartLast - window.__pressAt") / 1000
 
 
 # Counts every change of the app's run state from now on: a script run shows as "running".

@@ -8,7 +8,7 @@ import pytest
 
 from tests.apptest import RECORD as BUILDS  # what the scripts below built
 from ui.figures import copy_figure, style
-from ui.scrub import Frame, apply_frame, build_template
+from ui.scrub import Frame, apply_frame, bake, build_template
 
 
 def built() -> go.Figure:
@@ -113,3 +113,21 @@ def test_a_frame_merges_into_its_trace_as_plotly_merges_it():
     spec = build_template(base, [0], [Frame([{"marker": {"color": [i, i]}}], "") for i in range(2)], ["a", "b"], "")
     marker = apply_frame(spec, 1)["data"][0]["marker"]
     assert marker["color"] == [1, 1] and marker["symbol"] == "square"
+
+
+def test_a_grid_scrub_figure_moves_along_a_row_and_shows_only_that_rows_traces():
+    """Two rows (a widget's two values) of three states: trace 0 is row 0's own, trace 1 row 1's, trace 2
+    moves in every frame. The slider's steps do nothing themselves (the companion maps a drag to a frame)."""
+    base = go.Figure([go.Scatter(y=[0], visible=False), go.Scatter(y=[1], visible=False), go.Scatter(y=[])])
+    frames = [Frame([{"y": [10 * row + column]}], f"{row}-{column}") for row in range(2) for column in range(3)]
+    spec = build_template(base, [2], frames, ["a", "b", "c"], "at ", row_traces=[[0], [1]])
+    assert spec["layout"]["meta"] == {"grid": 3, "rows": [[0], [1]]}
+    assert [step["method"] for step in spec["layout"]["sliders"][0]["steps"]] == ["skip"] * 3
+    shown = apply_frame(spec, 4)  # row 1, column 1
+    assert [trace["visible"] for trace in shown["data"][:2]] == [False, True] and shown["data"][2]["y"] == [11]
+    assert shown["layout"]["sliders"][0]["active"] == 1 and shown["layout"]["title"]["text"] == "1-1"
+    assert shown["layout"]["title"]["yref"] == "container"  # the frame's title merged into the base's
+    baked = bake(spec, 4)
+    assert baked["layout"]["meta"]["at"] == 4 and baked["layout"]["meta"]["grid"] == 3
+    with pytest.raises(ValueError, match="6 frames for 3 rows"):
+        build_template(base, [2], frames, ["a", "b", "c"], "", row_traces=[[0], [1], [1]])

@@ -1,8 +1,9 @@
 """Figures for lesson 2, built from core.loss_surface's results.
 
-The walk (`walk_template`) is a scrub figure (ui/scrub.py): one frame per step, the path so far on the
-contour map and the error so far on the curve beside it. The other figures are built once per
-structure and updated in place (`update_*`), as ui.figures.chart expects.
+The walk (`walk_template`) is a grid scrub figure (ui/scrub.py): one row of frames per learning rate, one
+frame per step, the point moving along that rate's path on the map and along its error curve beside it.
+The other figures are built once per structure and updated in place (`update_*`), as ui.figures.chart
+expects.
 """
 
 import numpy as np
@@ -23,6 +24,7 @@ OPTIMIZER_COLORS = {
 SURFACE_COLORS = "Blues_r"  # low error dark: the valley floor; paths in warm colours stand out on it
 ARROW_LENGTH = 0.08  # the −gradient arrow, as a fraction of the map's width and height
 MARKERS_PER_PATH = 40
+ERROR_TOP = 1.3  # the walk's error panel ends at this multiple of the start's error: a diverging curve leaves it
 BASIN_COLORS = (COLORS["reference"], COLORS["warning"])  # the global minimum's basin, the local one's
 LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
 
@@ -103,22 +105,25 @@ def arrow(theta, grad, xs, ys) -> tuple[list, list]:
     return [float(theta[0]), float(tip[0])], [float(theta[1]), float(tip[1])]
 
 
-# --- The walk: one frame per step -----------------------------------------------------------------------
-def walk_template(xs, ys, z, path, steps: int, labels: tuple[str, str, str], lowest: float, minimum, start_name: str,
-                  standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
-    """Gradient descent step by step: frame t holds the path up to step t, the point there and its
-    −gradient arrow on the map, and (with `curve`) the error up to step t beside it. A path that
-    diverged before `steps` keeps its last state, and the title says so. labels: (path name, k axis,
-    b axis). Standardized parameters are k′ and b′, on equal axes (the bowl is round)."""
+# --- The walk: one frame per learning rate and step --------------------------------------------------------
+def walk_template(xs, ys, z, paths: list, names: list[str], steps: int, axes: tuple[str, str], lowest: float, minimum,
+                  start_name: str, standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
+    """Gradient descent at several learning rates, step by step, as one grid scrub figure: row i is
+    `paths[i]` (named `names[i]`), column t its step t. Every path is drawn whole, only the row's shows;
+    a frame moves the point, its −gradient arrow and (with `curve`) the error's marker to step t. A path
+    that diverged before `steps` keeps its last state, and the title says so. Standardized parameters are
+    k′ and b′, on equal axes (the bowl is round)."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1) if curve else go.Figure()
     on_map = {"row": 1, "col": 1} if curve else {}
-    fig.add_trace(_contour(xs, ys, z, labels, colorbar=False), **on_map)
-    fig.add_trace(_marker(*path.thetas[0], start_name, "circle", 11, COLORS["muted"]), **on_map)
+    fig.add_trace(_contour(xs, ys, z, (None, *axes), colorbar=False), **on_map)
+    fig.add_trace(_marker(*paths[0].thetas[0], start_name, "circle", 11, COLORS["muted"]), **on_map)
     fig.add_trace(_marker(*minimum, t("loss_surface.chart.least_squares"), "star", 16), **on_map)
     color = COLORS["model"]
-    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=labels[0], line={"color": color, "width": 2.5},
-                             marker={"size": 5, "color": color, "maxdisplayed": MARKERS_PER_PATH},
-                             hoverinfo="skip"), **on_map)  # fmt: skip
+    for path, name in zip(paths, names):  # traces 3 ... 3 + rows - 1
+        fig.add_trace(go.Scatter(x=rounded(path.thetas[:, 0], 5), y=rounded(path.thetas[:, 1], 5), visible=False,
+                                 mode="lines+markers", name=name, line={"color": color, "width": 2}, opacity=0.75,
+                                 marker={"size": 5, "color": color, "maxdisplayed": MARKERS_PER_PATH},
+                                 hoverinfo="skip"), **on_map)  # fmt: skip
     fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"size": 13, "color": color, "line": {"width": 2, "color": "white"}}),
                   **on_map)  # fmt: skip
@@ -126,51 +131,59 @@ def walk_template(xs, ys, z, path, steps: int, labels: tuple[str, str, str], low
                              line={"color": COLORS["warning"], "width": 3}, hoverinfo="skip",
                              marker={"symbol": "arrow", "angleref": "previous", "size": [0, 14],
                                      "color": COLORS["warning"]}), **on_map)  # fmt: skip
-    style(fig, "", labels[1], labels[2], height=450 if curve else 440)
+    style(fig, "", *axes, height=450 if curve else 440)
     fig.update_xaxes(range=[xs[0], xs[-1]], **on_map)
     fig.update_yaxes(range=[ys[0], ys[-1]], **on_map)
     if standardized:
         fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", **on_map)
         fig.update_xaxes(constrain="domain", **on_map)
-    if curve:
-        _error_panel(fig, path, steps, lowest)
+    rows = len(paths)
+    row_traces, traces = [[3 + row] for row in range(rows)], [3 + rows, 4 + rows]  # the paths; point, arrow
+    if curve:  # then the best error's line, each path's error curve, the marker
+        _error_panel(fig, paths, steps, lowest)
+        row_traces = [[3 + row, 6 + rows + row] for row in range(rows)]
+        traces += [6 + 2 * rows]
     symbols = ("k′", "b′") if standardized else ("k", "b")
-    frames = [_walk_frame(path, step, xs, ys, symbols, curve) for step in range(steps + 1)]
-    traces = [3, 4, 5, 7, 8] if curve else [3, 4, 5]
-    return build_template(fig, traces, frames, [str(s) for s in range(steps + 1)], t("loss_surface.chart.step_prefix"))
+    frames = [_walk_frame(paths, row, step, xs, ys, symbols, curve) for row in range(rows) for step in range(steps + 1)]
+    labels = [str(s) for s in range(steps + 1)]
+    return build_template(fig, traces, frames, labels, t("loss_surface.chart.step_prefix"), row_traces=row_traces)
 
 
-def _error_panel(fig: go.Figure, path, steps: int, lowest: float) -> None:
-    """The right-hand panel of the walk: the lowest possible error, the error so far and now (traces 6-8)."""
+def _error_panel(fig: go.Figure, paths: list, steps: int, lowest: float) -> None:
+    """The right-hand panel of the walk: the lowest possible error, each path's error curve (only the row's
+    shows) and the marker at the step shown. The scale stops at ERROR_TOP × the start's error: a diverging
+    walk's curve leaves the panel upwards (its title says where it passed 1000×)."""
     color = COLORS["model"]
     fig.add_trace(go.Scatter(x=[0, steps], y=[lowest, lowest], mode="lines", hoverinfo="skip",
                              name=t("loss_surface.chart.best", error=f"{lowest:,.1f}"),
                              line={"color": COLORS["reference"], "dash": "dash"}), row=1, col=2)  # fmt: skip
-    fig.add_trace(go.Scatter(y=[], mode="lines", line={"color": color, "width": 2.5}, showlegend=False,
-                             hovertemplate=t("loss_surface.chart.hover_curve")), row=1, col=2)  # fmt: skip
+    for path in paths:
+        fig.add_trace(go.Scatter(y=rounded(path.losses, 3), mode="lines", line={"color": color, "width": 2.5},
+                                 showlegend=False, visible=False, hovertemplate=t("loss_surface.chart.hover_curve")),
+                      row=1, col=2)  # fmt: skip
     fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"size": 11, "color": color, "line": {"width": 2, "color": "white"}}),
                   row=1, col=2)  # fmt: skip
-    finite = path.losses[np.isfinite(path.losses)]
-    low, high = min(lowest, float(finite.min())) / 1.1, float(finite.max()) * 1.3
+    finite = np.concatenate([path.losses[np.isfinite(path.losses)] for path in paths])
+    low, high = min(lowest, float(finite.min())) / 1.1, ERROR_TOP * float(paths[0].losses[0])
     fig.update_xaxes(title_text=t("loss_surface.chart.step_axis"), range=[0, steps], row=1, col=2)
     fig.update_yaxes(title_text=t("loss_surface.chart.error_log_axis"), type="log",
                      range=[np.log10(low), np.log10(high)], **log_ticks(low, high), row=1, col=2)  # fmt: skip
 
 
-def _walk_frame(path, step: int, xs, ys, symbols: tuple[str, str], curve: bool = True) -> Frame:
-    """Step `step` of the walk; past a divergence, the last state before it."""
+def _walk_frame(paths: list, row: int, step: int, xs, ys, symbols: tuple[str, str], curve: bool = True) -> Frame:
+    """Step `step` of path `row` (the companion shows that path): past a divergence, the last state before it."""
+    path = paths[row]
     last = len(path.losses) - 1
     at = min(step, last)
     k, b = path.thetas[at]
     tail = arrow(path.thetas[at], path.grads[at], xs, ys) if step <= last else ([], [])
     data = [
-        {"x": rounded(path.thetas[: at + 1, 0], 5), "y": rounded(path.thetas[: at + 1, 1], 5)},
-        {"x": [float(k)], "y": [float(b)]},
-        {"x": tail[0], "y": tail[1]},
+        {"x": [round(float(k), 5)], "y": [round(float(b), 5)]},
+        {"x": rounded(tail[0], 5), "y": rounded(tail[1], 5)},
     ]
     if curve:
-        data += [{"y": rounded(path.losses[: at + 1], 3)}, {"x": [at], "y": [float(path.losses[at])]}]
+        data += [{"x": [at], "y": [round(float(path.losses[at]), 3)]}]
     numbers = {"step": step, "k": f"{k:.2f}", "b": f"{b:.2f}", "error": f"{path.losses[at]:,.1f}",
                "k_name": symbols[0], "b_name": symbols[1]}  # fmt: skip
     if step > last:

@@ -34,9 +34,12 @@ class Frame:
     annotations: list[dict] = field(default_factory=list)
 
 
-def _steps(labels: list[str], redraw: bool = True) -> list[dict]:
+def _steps(labels: list[str], redraw: bool = True, rows: int = 1) -> list[dict]:
     """One slider step per state; each jumps to its frame at once (no transition). `redraw`: Plotly redraws
-    the whole figure after the frame; without it only scatter traces change (half the time of a drag)."""
+    the whole figure after the frame; without it only scatter traces change (half the time of a drag).
+    In a grid (`rows` > 1) a step does nothing itself: the companion jumps to its frame in the row shown."""
+    if rows > 1:
+        return [{"label": label, "method": "skip"} for label in labels]
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     return [{"label": label, "method": "animate", "args": [[str(i)], jump]} for i, label in enumerate(labels)]
 
@@ -49,6 +52,7 @@ def build_template(
     prefix: str,
     redraw: bool = True,
     slider: bool = True,
+    row_traces: list[list[int]] = (),
 ) -> dict:
     """The whole figure as a plain dict: base, frames and the in-figure slider.
 
@@ -58,7 +62,16 @@ def build_template(
     erased by such a jump, even on a subplot of its own: measured in Chromium.)
 
     `slider=False`: no slider of its own (a widget of the page moves it, through the companion); the
-    base keeps its legend and margins."""
+    base keeps its legend and margins.
+
+    `row_traces`: the states are a grid, one row per value of a widget of the page (a learning rate, say)
+    times the slider's `labels`, frame `row * len(labels) + column`; `row_traces[row]` are the traces
+    drawn only in that row (that rate's whole path), shown by the companion when it moves to the row, so
+    that no frame carries them. A drag moves along the row shown, the widget picks the row: neither
+    sends a new figure."""
+    rows = max(len(row_traces), 1)
+    if len(frames) != rows * len(labels):
+        raise ValueError(f"{len(frames)} frames for {rows} rows of {len(labels)} states")
     if not redraw and any(frame.title or frame.annotations for frame in frames):
         raise ValueError("without a redraw a frame's title and annotations would not be drawn")
     if not redraw and any(trace.type != "scatter" for trace in base.data):
@@ -72,11 +85,8 @@ def build_template(
             "traces": traces,
             "data": frame.data,
             # Only what changes: relaying out unchanged annotations costs every redraw of a drag.
-            "layout": (
-                {"title": {**title, "text": frame.title, "y": 0.98, "yanchor": "top", "yref": "container"}}
-                if redraw
-                else {}
-            )
+            # Plotly merges a frame's layout deep: the title's text is all that changes.
+            "layout": ({"title": {"text": frame.title}} if redraw else {})
             | ({"annotations": fixed + list(frame.annotations)} if frame.annotations else {}),
         }
         for i, frame in enumerate(frames)
@@ -84,8 +94,10 @@ def build_template(
     spec["layout"]["sliders"] = [
         {
             "active": 0,
-            "steps": _steps(labels, redraw),
+            "steps": _steps(labels, redraw, rows),
             "currentvalue": {"prefix": prefix, "font": {"size": 14}},
+            # The grip jumps with the figure: Plotly's default glides it for 150 ms after every jump.
+            "transition": {"duration": 0},
             "pad": {"t": 45, "b": 0},
             "len": 1.0,
             "x": 0.0,
@@ -96,6 +108,8 @@ def build_template(
         spec["layout"]["margin"] = {**spec["layout"].get("margin", {}), "t": 95, "b": 10}
         spec["layout"]["legend"] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
     spec["layout"]["title"] = {**title, "y": 0.98, "yanchor": "top", "yref": "container"}
+    if rows > 1:  # what the companion needs to find a frame and a row's traces
+        spec["layout"]["meta"] = {"grid": len(labels), "rows": [list(row) for row in row_traces]}
     return spec
 
 
@@ -118,22 +132,28 @@ def _merged(shown: dict, change: dict) -> dict:
 
 
 def apply_frame(spec: dict, active: int) -> dict:
-    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces (merged deep), title
-    and annotations over what was shown, and the slider there."""
+    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces and layout (merged
+    deep) over what was shown, and the slider there (in a grid, at the frame's column)."""
     frame = spec["frames"][active]
     data = list(spec["data"])
     for index, trace in zip(frame["traces"], frame["data"]):
         data[index] = _merged(data[index], trace)
-    layout = {**spec["layout"], **frame["layout"]}
-    layout["sliders"] = [{**spec["layout"]["sliders"][0], "active": active}]
+    layout = _merged(spec["layout"], frame["layout"])
+    meta = spec["layout"].get("meta", {})
+    columns = meta.get("grid")
+    layout["sliders"] = [{**spec["layout"]["sliders"][0], "active": active % columns if columns else active}]
+    for row, traces in enumerate(meta.get("rows", [])):  # a grid: the row's own traces shown, the others not
+        for index in traces:
+            data[index] = {**data[index], "visible": row == active // columns}
     return {**spec, "data": data, "layout": layout}
 
 
 def bake(template: dict, active: int) -> dict:
     """The template showing state `active`, named by a fresh token so the browser can tell it from
-    the figure it replaces."""
+    the figure it replaces; `at` says which state that is."""
     shown = apply_frame(template, active)
-    return shown | {"layout": shown["layout"] | {"meta": {"scrub": uuid.uuid4().hex[:12]}}}
+    meta = shown["layout"].get("meta", {}) | {"scrub": uuid.uuid4().hex[:12], "at": active}
+    return shown | {"layout": shown["layout"] | {"meta": meta}}
 
 
 def scrub_figure(key: str, signature: tuple, build, active: int, public: bool = True) -> ScrubFigure:
