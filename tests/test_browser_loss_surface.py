@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.harness import chromium_path, drag_and_read, open_page, wait_idle
+from tests.harness import chart_title, chromium_path, drag_and_read, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -52,3 +52,25 @@ def test_the_first_exercise_card_works_end_to_end(server, browser):
     assert "Not quite." in wrong and "step 17" in wrong, wrong
     assert "Right." in right and "-1.28" in right, right
     assert title.startswith("Diverged at step 17"), title
+
+
+def test_a_new_learning_rate_keeps_the_step_dragged_to_and_shows_only_its_path(server, browser):
+    """The walk holds every rate's frames: the rate's widget picks the row (no new figure), the figure's
+    slider the step; a new rate stays at the step the learner dragged to."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    open_page(page, f"{server}/loss-surface?lang=en")
+    _, dragged, _ = drag_and_read(page, "loss_walk_chart", 0.05)
+    legend = ".st-key-loss_walk_chart .legendtext"
+    before = page.locator(legend).all_text_contents()
+    page.locator(".st-key-loss_lr input[type=range]").focus()
+    page.keyboard.press("ArrowRight")  # 0.002 → 0.003
+    wait_idle(page)
+    page.wait_for_function(
+        "t => document.querySelector('.st-key-loss_walk_chart .gtitle').textContent !== t", arg=dragged
+    )
+    title = chart_title(page, "loss_walk_chart")
+    after = page.locator(legend).all_text_contents()
+    page.close()
+    assert dragged.startswith("Step 5:") and title.startswith("Step 5:") and title != dragged, (dragged, title)
+    assert "Gradient descent (η = 0.002)" in before and "Gradient descent (η = 0.003)" in after, after
+    assert not any("0.002" in name for name in after), after
