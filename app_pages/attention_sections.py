@@ -81,9 +81,10 @@ def head_section() -> None:
     with hero_box:
         hero(words, matrices, head, scale, causal, public)
     rows(words, head, scale, att.one_head(X, Wq, Wk, Wv, scale=scale, causal=True))
-    with go_deeper(t("attention.multi_header")):
-        st.markdown(t("attention.multi_intro"))
-        multi_head(words, X, Wq, Wk, Wv, causal)
+    with (aside := go_deeper(t("attention.multi_header"), key="att_multi_open")):
+        if aside.open:  # two more figures, sent only to who opens them: every query move reruns this fragment
+            st.markdown(t("attention.multi_intro"))
+            multi_head(words, X, Wq, Wk, Wv, causal)
 
 
 def hero(words: list[str], matrices, head: att.Head, scale: bool, causal: bool, public: bool) -> None:
@@ -93,10 +94,6 @@ def hero(words: list[str], matrices, head: att.Head, scale: bool, causal: bool, 
     with text:
         st.markdown(t("attention.hero_intro"))
         try_this(t("attention.hero_try"))
-    n = st.slider(t("attention.query_label"), *QUERY, key="att_query", bind="query-params")
-    signature = (current_language(), tuple(words), tuple(M.tobytes() for M in matrices), scale, causal)
-    build = lambda: charts.query_template(words, t("attention.features").split(","), head, scale)  # noqa: E731
-    show(scrub_figure("att_query", signature, build, n - 1, public), "att_query_chart")
     w = head.weights[CAT].numpy()
     top = int(np.argmax(w))
     tie = abs(w[MY] - w[A]) <= charts.TIE and top in (MY, A)
@@ -105,11 +102,22 @@ def hero(words: list[str], matrices, head: att.Head, scale: bool, causal: bool, 
     fields = {"cat": words[CAT], "my": words[MY], "a": words[A], "w_my": charts.num(w[MY]), "w_a": charts.num(w[A])}
     explain = t("attention.ex1_explain_tie" if tie else "attention.ex1_explain", **fields)
     preset = {"att_query": CAT + 1, "att_scale": True, "att_causal": False}
-    with card:
+    with card:  # outside the query's fragment: its preset sets the toggles of this whole section
         exercise.choice(
             "attention", 1, EXERCISES, t("attention.ex1_question", **fields), options, answer, explain, preset
         )
-    with go_deeper(t("attention.spell_header", n=n, word=words[n - 1])):
+    query_view(words, matrices, head, scale, causal, public)
+
+
+@st.fragment  # the query's slider reruns its chart and aside alone, not the editors and maps around them
+def query_view(words: list[str], matrices, head: att.Head, scale: bool, causal: bool, public: bool) -> None:
+    n = st.slider(t("attention.query_label"), *QUERY, key="att_query", bind="query-params")
+    signature = (current_language(), tuple(words), tuple(M.tobytes() for M in matrices), scale, causal)
+    build = lambda: charts.query_template(words, t("attention.features").split(","), head, scale)  # noqa: E731
+    show(scrub_figure("att_query", signature, build, n - 1, public), "att_query_chart")
+    with (aside := go_deeper(t("attention.spell_header", n=n, word=words[n - 1]), key="att_spell_open")):
+        if not aside.open:  # a table and its formulas, re-sent on every query move: only once opened
+            return
         st.markdown(t("attention.spell_intro", word=words[n - 1], n=n))
         columns = [t("attention.col_word"), t("attention.col_score"), t("attention.col_weight")]
         st.dataframe(charts.spell_table(words, head, n - 1, columns), hide_index=True)

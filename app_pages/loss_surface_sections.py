@@ -58,8 +58,7 @@ def walk_figure(key: str, lrs: tuple, lr: float, step: int, standardized: bool, 
     axes = tuple(
         t(f"loss_surface.chart.{a}") for a in (("k_std_axis", "b_std_axis") if standardized else ("k_axis", "b_axis"))
     )
-    names = [f"{t('loss_surface.opt.gd')} (η = {rate:g})" for rate in lrs]
-    build = lambda: charts.walk_template(ks, bs, z, paths, names, steps, axes, ls.best_error(), minimum,  # noqa: E731
+    build = lambda: charts.walk_template(ks, bs, z, paths, lrs, steps, axes, ls.best_error(), minimum,  # noqa: E731
                                          t("loss_surface.chart.start_v1"), standardized, not standardized)  # fmt: skip
     active = lrs.index(lr) * (steps + 1) + step
     show(scrub_figure(key, (standardized, lrs, steps, current_language()), build, active), f"{key}_chart")

@@ -60,8 +60,13 @@ def leaf_network(activation_names: dict) -> None:
         sections.neuron_arithmetic(net)
     with c2:
         sections.activation_chart(net, edited, states)
-    with st.expander(t("neural_networks.edit_header", neuron=net.name(selected)), icon=":material/tune:"):
-        sections.weights_panel(net)
+    # Its number boxes are drawn once opened: every move of the inputs reruns this fragment (the edits
+    # themselves are kept in the session, not in the boxes).
+    edit_label = t("neural_networks.edit_header", neuron=net.name(selected))
+    opened = dict(key="nn_edit_open", on_change="rerun", bind="query-params")
+    with (panel := st.expander(edit_label, icon=":material/tune:", **opened)):
+        if panel.open:
+            sections.weights_panel(net)
     with right:
         sections.hero(net, edited, states)
     sweep = nnc.input_sweep(layers, x, sections.SWEEP, range(256), activation)  # every red, for the text

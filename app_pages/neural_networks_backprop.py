@@ -55,15 +55,20 @@ def backprop_section(net: Net) -> None:
     )
     figures = dict(p=f"{step.probs[label]:.4f}", lr=f"{lr:g}", before=f"{step.loss:.4f}", after=f"{step.new_loss:.4f}")
     what_you_saw(t("neural_networks.step_saw", answer=net.names[2][label], **figures))
-    with go_deeper(t("neural_networks.chain_header")):
-        st.markdown(t("neural_networks.chain_explain"))
-        z_hidden = nnc.forward(net.layers, net.x, net.activation).zs[0][0]
-        for line in charts.chain_latex(net.layers, step, z_hidden, net.activation):
-            st.latex(line)
-    with go_deeper(t("neural_networks.autograd_header")):
-        rows, gap = nnc.gradient_table(net.layers, step, nnc.torch_gradients(net.layers, net.x, label, net.activation))
-        st.markdown(t("neural_networks.autograd_explain", gap=f"{gap:.1e}"))
-        st.dataframe(charts.gradient_frame(rows, net.names), hide_index=True, height=300)
+    # Both asides are written only once opened: every move of the inputs above reruns this section, and a
+    # table and the chain rule's formulas that nobody has opened would be re-sent and redrawn each time.
+    with (chain := go_deeper(t("neural_networks.chain_header"), key="nn_chain_open")):
+        if chain.open:
+            st.markdown(t("neural_networks.chain_explain"))
+            z_hidden = nnc.forward(net.layers, net.x, net.activation).zs[0][0]
+            for line in charts.chain_latex(net.layers, step, z_hidden, net.activation):
+                st.latex(line)
+    with (autograd := go_deeper(t("neural_networks.autograd_header"), key="nn_autograd_open")):
+        if autograd.open:
+            gradients = nnc.torch_gradients(net.layers, net.x, label, net.activation)
+            rows, gap = nnc.gradient_table(net.layers, step, gradients)
+            st.markdown(t("neural_networks.autograd_explain", gap=f"{gap:.1e}"))
+            st.dataframe(charts.gradient_frame(rows, net.names), hide_index=True, height=300)
     backprop_exercise(step)
 
 

@@ -177,9 +177,10 @@ def collapse_section(net: Net) -> None:
     else:
         name = t(f"neural_networks.activation_names.{net.activation}")
         what_you_saw(t("neural_networks.collapse_differs", activation=name, gap=f"{check.gap:.4g}"))
-    with go_deeper(t("neural_networks.collapse_deeper")):
-        st.latex(charts.matrix_latex(check.single))
-        st.dataframe(charts.collapse_table(check, net.names[2]))
+    with (aside := go_deeper(t("neural_networks.collapse_deeper"), key="nn_collapse_open")):
+        if aside.open:  # a matrix and a table re-sent on every move of the inputs: only once opened
+            st.latex(charts.matrix_latex(check.single))
+            st.dataframe(charts.collapse_table(check, net.names[2]))
     linear = nnc.collapse_check(net.layers, net.x, "none")
     options = {key: t(f"neural_networks.ex2_{key}") for key in ("exact", "close", "no")}
     explain = t("neural_networks.ex2_explain", gap=f"{linear.gap:.1e}")

@@ -115,19 +115,22 @@ def test_a_frame_merges_into_its_trace_as_plotly_merges_it():
     assert marker["color"] == [1, 1] and marker["symbol"] == "square"
 
 
-def test_a_grid_scrub_figure_moves_along_a_row_and_shows_only_that_rows_traces():
-    """Two rows (a widget's two values) of three states: trace 0 is row 0's own, trace 1 row 1's, trace 2
-    moves in every frame. The slider's steps do nothing themselves (the companion maps a drag to a frame)."""
-    base = go.Figure([go.Scatter(y=[0], visible=False), go.Scatter(y=[1], visible=False), go.Scatter(y=[])])
+def test_a_grid_scrub_figure_moves_along_a_row_and_enters_a_row_through_its_own_frame():
+    """Two rows (a widget's two values) of three states: trace 0 is what a row shares (set by the row's
+    frame), trace 1 moves in every frame. The slider's steps do nothing themselves (the companion maps a
+    drag to a frame)."""
+    base = go.Figure([go.Scatter(y=[]), go.Scatter(y=[])])
     frames = [Frame([{"y": [10 * row + column]}], f"{row}-{column}") for row in range(2) for column in range(3)]
-    spec = build_template(base, [2], frames, ["a", "b", "c"], "at ", row_traces=[[0], [1]])
-    assert spec["layout"]["meta"] == {"grid": 3, "rows": [[0], [1]]}
+    row_frames = [Frame([{"y": [row, row]}], "") for row in range(2)]
+    spec = build_template(base, [1], frames, ["a", "b", "c"], "at ", rows=([0], row_frames))
+    assert spec["layout"]["meta"] == {"grid": 3, "redraw": True}
+    assert [frame["name"] for frame in spec["frames"]] == ["0", "1", "2", "3", "4", "5", "row0", "row1"]
     assert [step["method"] for step in spec["layout"]["sliders"][0]["steps"]] == ["skip"] * 3
     shown = apply_frame(spec, 4)  # row 1, column 1
-    assert [trace["visible"] for trace in shown["data"][:2]] == [False, True] and shown["data"][2]["y"] == [11]
+    assert shown["data"][0]["y"] == [1, 1] and shown["data"][1]["y"] == [11]
     assert shown["layout"]["sliders"][0]["active"] == 1 and shown["layout"]["title"]["text"] == "1-1"
     assert shown["layout"]["title"]["yref"] == "container"  # the frame's title merged into the base's
     baked = bake(spec, 4)
     assert baked["layout"]["meta"]["at"] == 4 and baked["layout"]["meta"]["grid"] == 3
     with pytest.raises(ValueError, match="6 frames for 3 rows"):
-        build_template(base, [2], frames, ["a", "b", "c"], "", row_traces=[[0], [1], [1]])
+        build_template(base, [1], frames, ["a", "b", "c"], "", rows=([0], row_frames + row_frames[:1]))

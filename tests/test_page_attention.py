@@ -255,7 +255,7 @@ def test_toggles_change_the_scores_and_the_mask():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_chosen_word_is_spelled_out_with_its_numbers(lang):
-    at = run_page(lang, att_query="3")
+    at = run_page(lang, att_query="3", att_spell_open="true")
     head = default_head()
     output = "(" + ",\\ ".join(f"{x + 0.0:.2f}" for x in head.output[2].numpy()) + ")"
     latex = [x.value.strip("$\n") for x in at.latex]
@@ -264,6 +264,9 @@ def test_the_chosen_word_is_spelled_out_with_its_numbers(lang):
     column = load_catalog(lang)["attention.col_weight"]
     table = next(d.value for d in at.dataframe if column in d.value.columns)
     assert table[column].tolist() == [f"{w:.2f}" for w in head.weights[2].numpy()]
+    closed = run_page(lang, att_query="3")  # folded away, the aside sends neither its table nor its formulas
+    assert not any(column in d.value.columns for d in closed.dataframe)
+    assert not any(x.value.strip("$\n").startswith(start) for x in closed.latex)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -304,7 +307,7 @@ def test_an_edit_changes_the_head_and_the_hero():
 
 @pytest.mark.parametrize("n", [1, 4])
 def test_multi_head_maps_are_the_core_heads(n):
-    at = run_page("en", att_heads=str(n))
+    at = run_page("en", att_heads=str(n), att_multi_open="true")
     spec = chart(at, "attention.chart.heads_title")
     assert len(spec["data"]) == n
     tensors = [torch.tensor(M) for M in (att.STEP_X, att.STEP_WQ, att.STEP_WK, att.STEP_WV, att.STEP_WO)]
@@ -351,7 +354,7 @@ def test_the_spelled_out_softmax_stays_finite_at_the_editors_limits(pattern, cau
     """Entries of ±MAX_ENTRY make scores of billions: e^s overflows, e^(s - max) never does."""
     top = att.MAX_ENTRY
     value = {"all_max": lambda i, j: top, "signs": lambda i, j: top if (i * 3 + j * 5) % 4 < 2 else -top}[pattern]
-    at = run_page("en")
+    at = run_page("en", att_spell_open="true")
     at.toggle(key="att_causal").set_value(causal).run()
     matrices = {
         name: np.array([[value(i, j) for j in range(4)] for i in range(n)])

@@ -75,41 +75,41 @@ def verdict(lang: str, lr: float, steps: int, standardized: bool) -> str:
 
 # --- The hero and the bowl: every frame is core's walk -------------------------------------------------------
 def check_walk(spec: dict, lang: str, lr: float, steps: int, standardized: bool) -> None:
-    """The walk as shown at rate `lr`: that rate's whole path and error curve are core's and the only ones
-    shown, and every frame of its row puts the point, the arrow and the title at core's step."""
+    """The walk as shown at rate `lr`: the path (and error curve) drawn are core's for that rate, and every
+    frame of its row puts the headline, the point, the arrow (and the error's marker) at core's step."""
     lrs = BOWL_LRS if standardized else WALK_LRS
-    row, rows = lrs.index(lr), spec["layout"]["meta"]["rows"]
+    row = lrs.index(lr)
     path = ls.tea_path("gd", lr, START, steps, standardized)
     last = len(path.losses) - 1
     names = ("k′", "b′") if standardized else ("k", "b")
     catalog = load_catalog(lang)
-    assert len(spec["frames"]) == len(lrs) * (steps + 1) and spec["layout"]["meta"]["grid"] == steps + 1
-    assert [[spec["data"][i].get("visible") for i in traces] for traces in rows] == [
-        [r == row] * len(traces) for r, traces in enumerate(rows)
-    ]
-    walked, *curve = (spec["data"][i] for i in rows[row])
+    assert len(spec["frames"]) == len(lrs) * (steps + 2) and spec["layout"]["meta"]["grid"] == steps + 1
+    assert spec["layout"]["meta"]["redraw"] is False and all(trace["type"] == "scatter" for trace in spec["data"])
+    walked = spec["data"][4]
     np.testing.assert_allclose(walked["x"], path.thetas[:, 0], atol=1e-5)
     np.testing.assert_allclose(walked["y"], path.thetas[:, 1], atol=1e-5)
-    assert walked["name"] == f"{catalog['loss_surface.opt.gd']} (η = {lr:g})"
-    if curve:
-        np.testing.assert_allclose(curve[0]["y"], path.losses, atol=1e-3)
+    if not standardized:
+        np.testing.assert_allclose(spec["data"][8]["y"], path.losses, atol=1e-3)
     for step in range(steps + 1):
         frame = spec["frames"][row * (steps + 1) + step]
         at = min(step, last)
-        point, arrow, *marker = frame["data"]
+        headline, point, arrow, *marker = frame["data"]
         np.testing.assert_allclose([point["x"][0], point["y"][0]], path.thetas[at], atol=1e-5)
-        if curve:
+        if marker:
             assert marker[0]["x"] == [at] and marker[0]["y"][0] == pytest.approx(path.losses[at], abs=1e-3)
-        title = frame["layout"]["title"]["text"]
         if step > last:
-            assert title == catalog["loss_surface.chart.walk_diverged_title"].format(step=path.diverged_at, last=last)
-            assert arrow["x"] == []
+            expected = catalog["loss_surface.chart.walk_diverged_title"].format(
+                step=path.diverged_at, last=last, lr=f"{lr:g}"
+            )
+            assert headline["text"] == [f"<b>{expected}</b>"] and arrow["x"] == [None, None]
             continue
         k, b = path.thetas[step]
-        assert title == catalog["loss_surface.chart.walk_title"].format(
-            step=step, k_name=names[0], b_name=names[1], k=f"{k:.2f}", b=f"{b:.2f}", error=f"{path.losses[step]:,.1f}"
-        )
-        if arrow["x"]:  # the arrow starts at the point and points along −gradient, as drawn on screen
+        expected = catalog["loss_surface.chart.walk_title"].format(
+            step=step, k_name=names[0], b_name=names[1], k=f"{k:.2f}", b=f"{b:.2f}", error=f"{path.losses[step]:,.1f}",
+            lr=f"{lr:g}",
+        )  # fmt: skip
+        assert headline["text"] == [f"<b>{expected}</b>"]
+        if arrow["x"][0] is not None:  # the arrow starts at the point and points along −gradient, as drawn on screen
             ks, bs = ls.tea_window(standardized, 2)
             shown = np.array([arrow["x"][1] - arrow["x"][0], arrow["y"][1] - arrow["y"][0]]) / [np.ptp(ks), np.ptp(bs)]
             downhill = -path.grads[step] / [np.ptp(ks), np.ptp(bs)]
@@ -126,7 +126,7 @@ def test_every_frame_of_the_walk_is_gradient_descent_from_core(lang):
     assert at.select_slider(key="loss_lr").value == 2e-3 and at.slider(key="loss_step").value == 100
     bowl = chart(at, "loss_bowl_chart")
     check_walk(bowl, lang, 0.5, 30, True)
-    assert bowl["layout"]["yaxis"]["scaleanchor"] == "x"  # the round bowl drawn round
+    assert bowl["layout"]["yaxis2"]["scaleanchor"] == "x2"  # the round bowl drawn round (the map: row 2)
 
 
 @pytest.mark.parametrize("lr", [1e-5, 4e-3, 6e-3, 1e-2])
@@ -417,3 +417,25 @@ def test_log_ticks_are_full_numbers_at_a_readable_density():
     assert charts.log_ticks(2532, 72_000)["ticktext"] == ["5,000", "10,000", "20,000", "50,000"]
     ticks = charts.log_ticks(2532, 7.2e6)
     assert ticks["ticktext"] == ["10,000", "100,000", "1,000,000"] and ticks["tickvals"] == [1e4, 1e5, 1e6]
+
+
+def test_the_map_under_the_walk_is_the_loss_surface_drawn_the_right_way_up():
+    """The walk's map is a picture (so that no jump redraws the figure): on the round bowl its darkest
+    pixel is the least-squares point, its colours Plotly's scale at both ends."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    ks, bs = ls.tea_window(True, 200)
+    z = ls.surface(ls.line_loss(*ls.tea_data(True)), ks, bs)
+    image = charts.surface_image(ks, bs, z)
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(image["source"].split(",")[1]))).convert("L"), float)
+    row, col = np.unravel_index(np.argmin(picture), picture.shape)
+    k = image["x"] + (col + 0.5) / picture.shape[1] * image["sizex"]
+    b = image["y"] - (row + 0.5) / picture.shape[0] * image["sizey"]  # the first row is the top: the highest b′
+    k_s, b_s = fit.least_squares(*ls.tea_data(True))
+    assert abs(k - k_s) < 0.03 * image["sizex"] and abs(b - b_s) < 0.03 * image["sizey"], (k, b, k_s, b_s)
+    assert (
+        picture.min() < 60 and picture.max() > 220
+    )  # Blues_r: dark navy at the lowest loss, near white at the highest

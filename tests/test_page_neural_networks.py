@@ -107,7 +107,7 @@ def test_the_other_inputs_and_the_activation_rebuild_the_frames():
 # --- The article's figures -------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_articles_figures_appear(lang):
-    at = run_page(lang)
+    at = run_page(lang, nn_edit_open="true")
     shown = latex(at)
     assert r"32\cdot0.10 + 107\cdot(-0.29)" in shown and r"56\cdot(-0.07) + 11.2\cdot0.46" in shown
     assert r"&= -26.598 \approx -26.6" in shown
@@ -196,7 +196,7 @@ def test_the_prose_follows_the_inputs_and_the_activation(lang):
 
 
 def test_the_backward_step_and_the_gradient_sizes_quote_core():
-    at = run_page(nn_lr="0.01", nn_stack="7", nn_scale="2.0")
+    at = run_page(nn_lr="0.01", nn_stack="7", nn_scale="2.0", nn_autograd_open="true")
     at.radio(key="nn_label").set_value(1).run()
     step = nnc.backprop_step(nnc.leaf_layers(), nnc.LEAF_INPUT, 1, "relu", 0.01)
     assert any(f"{step.loss:.4f}" in s and f"{step.new_loss:.4f}" in s for s in saw(at))
@@ -208,6 +208,8 @@ def test_the_backward_step_and_the_gradient_sizes_quote_core():
     )
     assert any(f"{gap:.1e}" in m.value for m in at.markdown)
     assert len(at.dataframe[-1].value) == len(rows)
+    closed = run_page(nn_lr="0.01")  # the aside nobody opened computes and sends nothing
+    assert len(closed.dataframe) == len(at.dataframe) - 1 and not any(f"{gap:.1e}" in m.value for m in closed.markdown)
     open_tab(at, "weights")  # the gradient sizes through depth, in the next tab
     sigmoid, relu = nnc.gradient_norms(7, "sigmoid", 2.0), nnc.gradient_norms(7, "relu", 2.0)
     assert any(f"{sigmoid[0] / sigmoid[-2]:.1e}" in s and f"{relu[0]:.1e}" in s for s in saw(at))
@@ -215,7 +217,7 @@ def test_the_backward_step_and_the_gradient_sizes_quote_core():
 
 # --- Editing weights, reading the numbers differently --------------------------------------------------------
 def test_editing_a_weight_and_restoring_it():
-    at = run_page()
+    at = run_page(nn_edit_open="true")
     at.number_input(key="nn_w0_0_0_0").set_value(0.2).run()
     assert r"32\cdot0.20" in latex(at) and "-23.398" in latex(at)
     edited = nnc.with_edits(nnc.leaf_layers(), {(0, 0, 0): 0.2})
@@ -231,7 +233,7 @@ def test_editing_a_weight_and_restoring_it():
 
 
 def test_an_output_neuron_is_labelled_and_all_its_weights_are_ours():
-    at = run_page()
+    at = run_page(nn_edit_open="true")
     at.button_group(key="nn_node").set_value("o1").run()
     catalog = load_catalog("en")
     assert catalog["neural_networks.output_is_linear"] in [c.value for c in at.caption]
@@ -351,3 +353,16 @@ def test_the_page_is_thin_and_its_functions_short():
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.FunctionDef):
                 assert node.end_lineno - node.lineno < 60, f"{path.name}:{node.name}"
+
+
+def test_what_nobody_opened_is_not_sent_and_an_edit_outlives_its_closed_box():
+    """The weight boxes, the collapse's matrix and table and backpropagation's asides wait until opened:
+    every move of the inputs reruns the whole fragment. An edit made in the box stays once it is closed."""
+    at = run_page()
+    assert not at.number_input and not at.dataframe
+    at = run_page(nn_edit_open="true")
+    at.number_input(key="nn_w0_0_0_0").set_value(0.2).run()
+    at.query_params.pop("nn_edit_open", None)  # the learner folds the box away
+    at.session_state["nn_edit_open"] = False
+    at.run()
+    assert not at.number_input and r"32\cdot0.20" in latex(at)

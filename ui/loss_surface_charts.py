@@ -1,13 +1,19 @@
 """Figures for lesson 2, built from core.loss_surface's results.
 
 The walk (`walk_template`) is a grid scrub figure (ui/scrub.py): one row of frames per learning rate, one
-frame per step, the point moving along that rate's path on the map and along its error curve beside it.
+frame per step, the point moving along that rate's path over a picture of the map and along its error
+curve beside it, with no redraw.
 The other figures are built once per structure and updated in place (`update_*`), as ui.figures.chart
 expects.
 """
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
+from plotly.colors import sample_colorscale, unlabel_rgb
 from plotly.subplots import make_subplots
 
 from ui.figures import COLORS, rounded, style
@@ -106,24 +112,56 @@ def arrow(theta, grad, xs, ys) -> tuple[list, list]:
 
 
 # --- The walk: one frame per learning rate and step --------------------------------------------------------
-def walk_template(xs, ys, z, paths: list, names: list[str], steps: int, axes: tuple[str, str], lowest: float, minimum,
+HEADLINE = {"size": 15}  # the state's headline, where a title would be
+HEADLINE_ROW = 0.09  # the share of the plot's height that the headline's row takes
+
+
+def surface_image(xs, ys, z, pixels: int = 240) -> dict:
+    """The loss map as a picture under the walk (a layout image): log10(loss) in SURFACE_COLORS, darker
+    is lower, smoothed as the heatmap's "best" smoothing would. A picture is not a trace: jumps between
+    the walk's frames then need no redraw (a heatmap is erased by a jump without one)."""
+    shade = np.log10(np.asarray(z, dtype=float))
+    shade = ((shade - shade.min()) / (shade.max() - shade.min())).astype(np.float32)  # 0 lowest … 1 highest
+    smooth = np.asarray(Image.fromarray(shade, mode="F").resize((pixels, pixels), Image.BICUBIC))
+    palette = np.array([unlabel_rgb(c) for c in sample_colorscale(SURFACE_COLORS, np.linspace(0, 1, 256))])
+    rgb = palette[np.clip(np.rint(smooth * 255), 0, 255).astype(int)][::-1]  # the image's first row: the top (high b)
+    jpeg = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8), mode="RGB").save(jpeg, "JPEG", quality=88)
+    source = "data:image/jpeg;base64," + base64.b64encode(jpeg.getvalue()).decode()
+    return {"source": source, "x": float(xs[0]), "y": float(ys[-1]), "sizex": float(xs[-1] - xs[0]),
+            "sizey": float(ys[-1] - ys[0]), "sizing": "stretch", "layer": "below"}  # fmt: skip
+
+
+def walk_template(xs, ys, z, paths: list, lrs: tuple, steps: int, axes: tuple[str, str], lowest: float, minimum,
                   start_name: str, standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
     """Gradient descent at several learning rates, step by step, as one grid scrub figure: row i is
-    `paths[i]` (named `names[i]`), column t its step t. Every path is drawn whole, only the row's shows;
-    a frame moves the point, its −gradient arrow and (with `curve`) the error's marker to step t. A path
-    that diverged before `steps` keeps its last state, and the title says so. Standardized parameters are
-    k′ and b′, on equal axes (the bowl is round)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1) if curve else go.Figure()
-    on_map = {"row": 1, "col": 1} if curve else {}
-    fig.add_trace(_contour(xs, ys, z, (None, *axes), colorbar=False), **on_map)
+    `paths[i]` (at rate `lrs[i]`), column t its step t. A row's frame draws that rate's whole path (and
+    error curve); a step's frame moves the headline, the point, its −gradient arrow and (with `curve`)
+    the error's marker to step t. A path that diverged before `steps` keeps its last state, and the
+    headline says so. Only scatter traces over a picture of the map: no jump redraws the figure.
+    Standardized parameters are k′ and b′, on equal axes (the bowl is round)."""
+    cols = 2 if curve else 1
+    specs = [[{"colspan": cols}] + [None] * (cols - 1), [{}] * cols]
+    fig = make_subplots(rows=2, cols=cols, specs=specs, row_heights=[HEADLINE_ROW, 1 - HEADLINE_ROW],
+                        column_widths=[0.58, 0.42] if curve else None, horizontal_spacing=0.1,
+                        vertical_spacing=0.04)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[0], y=[0.5], text=[""], mode="text", textposition="middle right", cliponaxis=False,
+                             textfont=HEADLINE, showlegend=False, hoverinfo="skip"), row=1, col=1)  # fmt: skip
+    fig.update_xaxes(visible=False, fixedrange=True, range=[0, 1], row=1, col=1)
+    fig.update_yaxes(visible=False, fixedrange=True, range=[0, 1], row=1, col=1)
+    on_map = {"row": 2, "col": 1}
+    grid = np.meshgrid(xs[::2], ys[::2])  # where hovering reads the loss off the map
+    fig.add_trace(go.Scatter(x=rounded(grid[0].ravel(), 4), y=rounded(grid[1].ravel(), 4), mode="markers",
+                             marker={"opacity": 0, "size": 10}, customdata=rounded(np.asarray(z)[::2, ::2].ravel(), 2),
+                             hovertemplate=t("loss_surface.chart.hover_surface", x=axes[0], y=axes[1]),
+                             showlegend=False), **on_map)  # fmt: skip
     fig.add_trace(_marker(*paths[0].thetas[0], start_name, "circle", 11, COLORS["muted"]), **on_map)
     fig.add_trace(_marker(*minimum, t("loss_surface.chart.least_squares"), "star", 16), **on_map)
     color = COLORS["model"]
-    for path, name in zip(paths, names):  # traces 3 ... 3 + rows - 1
-        fig.add_trace(go.Scatter(x=rounded(path.thetas[:, 0], 5), y=rounded(path.thetas[:, 1], 5), visible=False,
-                                 mode="lines+markers", name=name, line={"color": color, "width": 2}, opacity=0.75,
-                                 marker={"size": 5, "color": color, "maxdisplayed": MARKERS_PER_PATH},
-                                 hoverinfo="skip"), **on_map)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=t("loss_surface.opt.gd"), hoverinfo="skip",
+                             line={"color": color, "width": 2}, opacity=0.8,
+                             marker={"size": 5, "color": color, "maxdisplayed": MARKERS_PER_PATH}),
+                  **on_map)  # fmt: skip
     fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"size": 13, "color": color, "line": {"width": 2, "color": "white"}}),
                   **on_map)  # fmt: skip
@@ -131,64 +169,80 @@ def walk_template(xs, ys, z, paths: list, names: list[str], steps: int, axes: tu
                              line={"color": COLORS["warning"], "width": 3}, hoverinfo="skip",
                              marker={"symbol": "arrow", "angleref": "previous", "size": [0, 14],
                                      "color": COLORS["warning"]}), **on_map)  # fmt: skip
-    style(fig, "", *axes, height=450 if curve else 440)
-    fig.update_xaxes(range=[xs[0], xs[-1]], **on_map)
-    fig.update_yaxes(range=[ys[0], ys[-1]], **on_map)
+    style(fig, "", *axes, height=470 if curve else 460)
+    map_x = fig.get_subplot(2, 1).xaxis.plotly_name.replace("axis", "")  # "x2"
+    # No grid lines: a layout image lies beneath them, where a heatmap trace covered them.
+    fig.update_xaxes(title_text=axes[0], range=[xs[0], xs[-1]], showgrid=False, zeroline=False, **on_map)
+    fig.update_yaxes(title_text=axes[1], range=[ys[0], ys[-1]], showgrid=False, zeroline=False, **on_map)
+    fig.add_layout_image(surface_image(xs, ys, z), xref=map_x, yref=map_x.replace("x", "y"))
     if standardized:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", **on_map)
+        fig.update_yaxes(scaleanchor=map_x, scaleratio=1, constrain="domain", **on_map)
         fig.update_xaxes(constrain="domain", **on_map)
-    rows = len(paths)
-    row_traces, traces = [[3 + row] for row in range(rows)], [3 + rows, 4 + rows]  # the paths; point, arrow
-    if curve:  # then the best error's line, each path's error curve, the marker
+    traces = [0, 5, 6]  # the headline; the point and its arrow
+    row_traces, row_data = [4], [[_path_data(path)] for path in paths]  # the path
+    if curve:
         _error_panel(fig, paths, steps, lowest)
-        row_traces = [[3 + row, 6 + rows + row] for row in range(rows)]
-        traces += [6 + 2 * rows]
+        traces.append(9)  # the error's marker
+        row_traces.append(8)  # the error curve
+        row_data = [data + [{"y": rounded(path.losses, 3)}] for data, path in zip(row_data, paths)]
     symbols = ("k′", "b′") if standardized else ("k", "b")
-    frames = [_walk_frame(paths, row, step, xs, ys, symbols, curve) for row in range(rows) for step in range(steps + 1)]
+    frames = [_walk_frame(path, lr, step, xs, ys, symbols, curve)
+              for path, lr in zip(paths, lrs) for step in range(steps + 1)]  # fmt: skip
+    rows = (row_traces, [Frame(data, "") for data in row_data])
     labels = [str(s) for s in range(steps + 1)]
-    return build_template(fig, traces, frames, labels, t("loss_surface.chart.step_prefix"), row_traces=row_traces)
+    spec = build_template(fig, traces, frames, labels, t("loss_surface.chart.step_prefix"), redraw=False, rows=rows)
+    spec["layout"]["margin"]["t"] = 45  # no title above: the headline has its own row
+    return spec
+
+
+def _path_data(path) -> dict:
+    return {"x": rounded(path.thetas[:, 0], 5), "y": rounded(path.thetas[:, 1], 5)}
 
 
 def _error_panel(fig: go.Figure, paths: list, steps: int, lowest: float) -> None:
-    """The right-hand panel of the walk: the lowest possible error, each path's error curve (only the row's
-    shows) and the marker at the step shown. The scale stops at ERROR_TOP × the start's error: a diverging
-    walk's curve leaves the panel upwards (its title says where it passed 1000×)."""
+    """The right-hand panel of the walk (traces 7-9): the lowest possible error, the row's error curve and
+    the marker at the step shown. The scale stops at ERROR_TOP × the start's error: a diverging walk's
+    curve leaves the panel upwards (its headline says where it passed 1000×)."""
     color = COLORS["model"]
     fig.add_trace(go.Scatter(x=[0, steps], y=[lowest, lowest], mode="lines", hoverinfo="skip",
                              name=t("loss_surface.chart.best", error=f"{lowest:,.1f}"),
-                             line={"color": COLORS["reference"], "dash": "dash"}), row=1, col=2)  # fmt: skip
-    for path in paths:
-        fig.add_trace(go.Scatter(y=rounded(path.losses, 3), mode="lines", line={"color": color, "width": 2.5},
-                                 showlegend=False, visible=False, hovertemplate=t("loss_surface.chart.hover_curve")),
-                      row=1, col=2)  # fmt: skip
+                             line={"color": COLORS["reference"], "dash": "dash"}), row=2, col=2)  # fmt: skip
+    fig.add_trace(go.Scatter(y=[], mode="lines", line={"color": color, "width": 2.5}, showlegend=False,
+                             hovertemplate=t("loss_surface.chart.hover_curve")), row=2, col=2)  # fmt: skip
     fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
                              marker={"size": 11, "color": color, "line": {"width": 2, "color": "white"}}),
-                  row=1, col=2)  # fmt: skip
+                  row=2, col=2)  # fmt: skip
     finite = np.concatenate([path.losses[np.isfinite(path.losses)] for path in paths])
     low, high = min(lowest, float(finite.min())) / 1.1, ERROR_TOP * float(paths[0].losses[0])
-    fig.update_xaxes(title_text=t("loss_surface.chart.step_axis"), range=[0, steps], row=1, col=2)
+    fig.update_xaxes(title_text=t("loss_surface.chart.step_axis"), range=[0, steps], row=2, col=2)
     fig.update_yaxes(title_text=t("loss_surface.chart.error_log_axis"), type="log",
-                     range=[np.log10(low), np.log10(high)], **log_ticks(low, high), row=1, col=2)  # fmt: skip
+                     range=[np.log10(low), np.log10(high)], **log_ticks(low, high), row=2, col=2)  # fmt: skip
 
 
-def _walk_frame(paths: list, row: int, step: int, xs, ys, symbols: tuple[str, str], curve: bool = True) -> Frame:
-    """Step `step` of path `row` (the companion shows that path): past a divergence, the last state before it."""
-    path = paths[row]
+def _walk_frame(path, lr: float, step: int, xs, ys, symbols: tuple[str, str], curve: bool = True) -> Frame:
+    """Step `step` of `path` (its row's frame draws the path): past a divergence, the last state before it."""
     last = len(path.losses) - 1
     at = min(step, last)
     k, b = path.thetas[at]
     tail = arrow(path.thetas[at], path.grads[at], xs, ys) if step <= last else ([], [])
+    tail = tail if tail[0] else ([None, None], [None, None])  # no arrow: two gaps (a jump leaves empty data drawn)
+    numbers = {"step": step, "k": f"{k:.2f}", "b": f"{b:.2f}", "error": f"{path.losses[at]:,.1f}",
+               "k_name": symbols[0], "b_name": symbols[1], "lr": f"{lr:g}"}  # fmt: skip
+    if step > last:
+        headline = t("loss_surface.chart.walk_diverged_title", step=path.diverged_at, last=last, lr=f"{lr:g}")
+    else:
+        headline = t("loss_surface.chart.walk_title", **numbers)
     data = [
+        {"text": [f"<b>{headline}</b>"]},
         {"x": [round(float(k), 5)], "y": [round(float(b), 5)]},
-        {"x": rounded(tail[0], 5), "y": rounded(tail[1], 5)},
+        {
+            "x": [None if v is None else round(v, 5) for v in tail[0]],
+            "y": [None if v is None else round(v, 5) for v in tail[1]],
+        },
     ]
     if curve:
-        data += [{"x": [at], "y": [round(float(path.losses[at]), 3)]}]
-    numbers = {"step": step, "k": f"{k:.2f}", "b": f"{b:.2f}", "error": f"{path.losses[at]:,.1f}",
-               "k_name": symbols[0], "b_name": symbols[1]}  # fmt: skip
-    if step > last:
-        return Frame(data, t("loss_surface.chart.walk_diverged_title", step=path.diverged_at, last=last))
-    return Frame(data, t("loss_surface.chart.walk_title", **numbers))
+        data.append({"x": [at], "y": [round(float(path.losses[at]), 3)]})
+    return Frame(data, "")
 
 
 # --- Several optimizers at once ----------------------------------------------------------------------------

@@ -34,11 +34,11 @@ class Frame:
     annotations: list[dict] = field(default_factory=list)
 
 
-def _steps(labels: list[str], redraw: bool = True, rows: int = 1) -> list[dict]:
+def _steps(labels: list[str], redraw: bool = True, rows: int = 0) -> list[dict]:
     """One slider step per state; each jumps to its frame at once (no transition). `redraw`: Plotly redraws
     the whole figure after the frame; without it only scatter traces change (half the time of a drag).
-    In a grid (`rows` > 1) a step does nothing itself: the companion jumps to its frame in the row shown."""
-    if rows > 1:
+    In a grid (`rows` > 0) a step does nothing itself: the companion jumps to its frame in the row shown."""
+    if rows:
         return [{"label": label, "method": "skip"} for label in labels]
     jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}}
     return [{"label": label, "method": "animate", "args": [[str(i)], jump]} for i, label in enumerate(labels)]
@@ -52,7 +52,7 @@ def build_template(
     prefix: str,
     redraw: bool = True,
     slider: bool = True,
-    row_traces: list[list[int]] = (),
+    rows: tuple[list[int], list[Frame]] | None = None,
 ) -> dict:
     """The whole figure as a plain dict: base, frames and the in-figure slider.
 
@@ -64,14 +64,14 @@ def build_template(
     `slider=False`: no slider of its own (a widget of the page moves it, through the companion); the
     base keeps its legend and margins.
 
-    `row_traces`: the states are a grid, one row per value of a widget of the page (a learning rate, say)
-    times the slider's `labels`, frame `row * len(labels) + column`; `row_traces[row]` are the traces
-    drawn only in that row (that rate's whole path), shown by the companion when it moves to the row, so
-    that no frame carries them. A drag moves along the row shown, the widget picks the row: neither
-    sends a new figure."""
-    rows = max(len(row_traces), 1)
-    if len(frames) != rows * len(labels):
-        raise ValueError(f"{len(frames)} frames for {rows} rows of {len(labels)} states")
+    `rows = (traces, row_frames)`: the states are a grid, one row per value of a widget of the page (a
+    learning rate, say) times the slider's `labels`, frame `row * len(labels) + column`. `row_frames[row]`
+    sets the listed traces to what the whole row shares (that rate's path), once, when the companion
+    enters the row, so that no frame carries it; it is the frame named `row<row>`. A drag moves along the
+    row shown, the widget picks the row: neither sends a new figure."""
+    row_traces, row_frames = rows or ([], [])
+    if len(frames) != max(len(row_frames), 1) * len(labels):
+        raise ValueError(f"{len(frames)} frames for {len(row_frames)} rows of {len(labels)} states")
     if not redraw and any(frame.title or frame.annotations for frame in frames):
         raise ValueError("without a redraw a frame's title and annotations would not be drawn")
     if not redraw and any(trace.type != "scatter" for trace in base.data):
@@ -90,11 +90,11 @@ def build_template(
             | ({"annotations": fixed + list(frame.annotations)} if frame.annotations else {}),
         }
         for i, frame in enumerate(frames)
-    ]
+    ] + [{"name": f"row{row}", "traces": row_traces, "data": frame.data} for row, frame in enumerate(row_frames)]
     spec["layout"]["sliders"] = [
         {
             "active": 0,
-            "steps": _steps(labels, redraw, rows),
+            "steps": _steps(labels, redraw, len(row_frames)),
             "currentvalue": {"prefix": prefix, "font": {"size": 14}},
             # The grip jumps with the figure: Plotly's default glides it for 150 ms after every jump.
             "transition": {"duration": 0},
@@ -108,8 +108,8 @@ def build_template(
         spec["layout"]["margin"] = {**spec["layout"].get("margin", {}), "t": 95, "b": 10}
         spec["layout"]["legend"] = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
     spec["layout"]["title"] = {**title, "y": 0.98, "yanchor": "top", "yref": "container"}
-    if rows > 1:  # what the companion needs to find a frame and a row's traces
-        spec["layout"]["meta"] = {"grid": len(labels), "rows": [list(row) for row in row_traces]}
+    if row_frames:  # what the companion needs to find a frame, and how to jump there
+        spec["layout"]["meta"] = {"grid": len(labels), "redraw": redraw}
     return spec
 
 
@@ -132,19 +132,19 @@ def _merged(shown: dict, change: dict) -> dict:
 
 
 def apply_frame(spec: dict, active: int) -> dict:
-    """The figure moved to state `active`, as Plotly.animate moves it: the frame's traces and layout (merged
-    deep) over what was shown, and the slider there (in a grid, at the frame's column)."""
-    frame = spec["frames"][active]
-    data = list(spec["data"])
-    for index, trace in zip(frame["traces"], frame["data"]):
-        data[index] = _merged(data[index], trace)
-    layout = _merged(spec["layout"], frame["layout"])
-    meta = spec["layout"].get("meta", {})
-    columns = meta.get("grid")
+    """The figure moved to state `active`, as Plotly.animate moves it: (in a grid, its row's frame first)
+    the frame's traces and layout merged deep over what was shown, and the slider there (in a grid, at
+    the frame's column)."""
+    columns = spec["layout"].get("meta", {}).get("grid")
+    steps = [spec["frames"][active]]
+    if columns:
+        steps.insert(0, next(f for f in spec["frames"] if f["name"] == f"row{active // columns}"))
+    data, layout = list(spec["data"]), spec["layout"]
+    for frame in steps:
+        for index, trace in zip(frame["traces"], frame["data"]):
+            data[index] = _merged(data[index], trace)
+        layout = _merged(layout, frame.get("layout", {}))
     layout["sliders"] = [{**spec["layout"]["sliders"][0], "active": active % columns if columns else active}]
-    for row, traces in enumerate(meta.get("rows", [])):  # a grid: the row's own traces shown, the others not
-        for index in traces:
-            data[index] = {**data[index], "visible": row == active // columns}
     return {**spec, "data": data, "layout": layout}
 
 

@@ -5,22 +5,32 @@
 //
 // A grid figure (layout.meta.grid = columns) holds a row of states per value of a page widget (a
 // learning rate, say): its own slider's steps do nothing themselves, and a drag there jumps to that
-// column of the row shown. The traces of a row (layout.meta.rows) are shown here when it is entered.
+// column of the row shown. Entering a row first plays the row's own frame ("row<i>": what the whole row
+// shares, a rate's path), so that no other frame carries it.
 
 const JUMP = { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } };
 const PATIENCE_MS = 10000; // a first load draws the chart after this element, at most this much later
 
-function jump(gd, index) {
-  const { grid: columns, rows } = gd.layout.meta;
+function jump(gd, index, dragged) {
+  const { grid: columns, redraw } = gd.layout.meta;
   const slider = gd.layout.sliders && gd.layout.sliders[0];
-  if (columns) {
-    // Set where the frame's redraw reads them (a restyle and a relayout would each redraw once more).
-    if (slider) slider.active = index % columns;
-    rows.forEach((traces, row) => traces.forEach((i) => (gd.data[i].visible = row === Math.floor(index / columns))));
-  }
-  const step = !columns && slider && slider.steps[index];
+  const shown = Number(gd.dataset.scrubShown);
   gd.dataset.scrubShown = String(index);
-  window.Plotly.animate(gd, [String(index)], (step && step.args && step.args[1]) || JUMP); // as a drag does
+  if (!columns) {
+    const step = slider && slider.steps[index];
+    window.Plotly.animate(gd, [String(index)], (step && step.args && step.args[1]) || JUMP); // as a drag does
+    return;
+  }
+  const row = Math.floor(index / columns);
+  const names = row === Math.floor(shown / columns) ? [String(index)] : [`row${row}`, String(index)];
+  const options = { ...JUMP, frame: { duration: 0, redraw: redraw !== false } };
+  window.Plotly.animate(gd, names, options).then(() => {
+    // A drag has put the grip there already; a widget's move has not, and a frame without a redraw
+    // does not draw the slider.
+    if (!dragged && slider && slider.active !== index % columns) {
+      window.Plotly.relayout(gd, { "sliders[0].active": index % columns });
+    }
+  });
 }
 
 function followDrags(gd) {
@@ -29,7 +39,7 @@ function followDrags(gd) {
     if (!event.interaction) return;
     const columns = gd.layout.meta.grid;
     const row = Math.floor(Number(gd.dataset.scrubShown) / columns);
-    jump(gd, row * columns + event.slider.active);
+    jump(gd, row * columns + event.slider.active, true);
   };
   gd.on("plotly_sliderchange", gd.llmxDrag);
 }
@@ -63,7 +73,7 @@ export default function (component) {
       // Only the row changed (a new learning rate): stay at the column the learner dragged to.
       target += (Number(gd.dataset.scrubShown) % meta.grid) - (target % meta.grid);
     }
-    if (String(target) !== gd.dataset.scrubShown) jump(gd, target);
+    if (String(target) !== gd.dataset.scrubShown) jump(gd, target, false);
   }
   attempt();
 }
