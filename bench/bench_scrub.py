@@ -24,7 +24,8 @@ TARGETS = [
     ("fitting", "epochs 0-100", ".st-key-fit_epochs_chart .gtitle", ".st-key-fit_epochs_chart"),
     ("sampling", "temperature", ".st-key-smp_temperature_chart .gtitle", ".st-key-smp_temperature_chart"),
     ("sampling", "top-p", ".st-key-smp_top_p_chart .gtitle", ".st-key-smp_top_p_chart"),
-    ("loss-surface", "gradient descent, step by step", ".st-key-loss_walk_chart .textpoint text", ".st-key-loss_walk_chart"),
+    # the walks' headlines are text traces (they are scrubbed without a redraw)
+    ("loss-surface", "the ravine, step by step", ".st-key-loss_walk_chart .textpoint text", ".st-key-loss_walk_chart"),
     ("loss-surface", "round bowl, step by step", ".st-key-loss_bowl_chart .textpoint text", ".st-key-loss_bowl_chart"),
     ("neural-networks", "red input: every node", ".st-key-nn_hero_chart .gtitle", ".st-key-nn_hero_chart"),
     ("overfitting", "degree 1-15", ".st-key-of_degree_chart .gtitle", ".st-key-of_degree_chart"),
