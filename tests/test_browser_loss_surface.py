@@ -72,9 +72,11 @@ def test_a_new_learning_rate_keeps_the_step_dragged_to_and_draws_its_path(server
     page.locator(".st-key-loss_lr input[type=range]").focus()
     page.keyboard.press("ArrowRight")  # 0.002 → 0.003
     wait_idle(page)
-    page.wait_for_function(
-        "t => document.querySelector('.st-key-loss_walk_chart .textpoint text').textContent !== t", arg=dragged
-    )
+    changed = """t => {  // the headline's node may be replaced while the frame is drawn
+        const e = document.querySelector('.st-key-loss_walk_chart .textpoint text');
+        return e !== null && e.textContent !== t;
+    }"""
+    page.wait_for_function(changed, arg=dragged)
     after, title = page.evaluate(path_end), headline(page, "loss_walk_chart")
     page.close()
     assert dragged.startswith("Step 5:") and "(η = 0.002)" in dragged, dragged
