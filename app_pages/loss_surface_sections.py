@@ -48,16 +48,14 @@ def verdict_text(lr: float, path: ls.Descent, standardized: bool) -> str:
 
 
 def walk_figure(key: str, lrs: tuple, lr: float, step: int, standardized: bool, steps: int) -> None:
-    """The scrub figure of gradient descent at every rate of `lrs`, showing rate `lr` at step `step`: on
-    the raw prices with the error curve beside the map, on standardized prices the (round) map alone.
-    Both are in the browser: a move of either sends no new figure."""
+    """Gradient descent at every rate of `lrs` (both in the browser), showing `lr` at `step`: on the raw
+    prices with the error curve beside the map, on standardized prices the (round) map alone."""
     paths = [tea_path("gd", rate, steps, standardized) for rate in lrs]
     ks, bs, z = tea_map(standardized)
     numbers = lesson_numbers()
     minimum = (numbers["k_s"], numbers["b_s"]) if standardized else (numbers["k"], numbers["b"])
-    axes = tuple(
-        t(f"loss_surface.chart.{a}") for a in (("k_std_axis", "b_std_axis") if standardized else ("k_axis", "b_axis"))
-    )
+    names = ("k_std_axis", "b_std_axis") if standardized else ("k_axis", "b_axis")
+    axes = tuple(t(f"loss_surface.chart.{name}") for name in names)
     build = lambda: charts.walk_template(ks, bs, z, paths, lrs, steps, axes, ls.best_error(), minimum,  # noqa: E731
                                          t("loss_surface.chart.start_v1"), standardized, not standardized)  # fmt: skip
     active = lrs.index(lr) * (steps + 1) + step

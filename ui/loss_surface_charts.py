@@ -132,14 +132,9 @@ def surface_image(xs, ys, z, pixels: int = 240) -> dict:
             "sizey": float(ys[-1] - ys[0]), "sizing": "stretch", "layer": "below"}  # fmt: skip
 
 
-def walk_template(xs, ys, z, paths: list, lrs: tuple, steps: int, axes: tuple[str, str], lowest: float, minimum,
-                  start_name: str, standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
-    """Gradient descent at several learning rates, step by step, as one grid scrub figure: row i is
-    `paths[i]` (at rate `lrs[i]`), column t its step t. A row's frame draws that rate's whole path (and
-    error curve); a step's frame moves the headline, the point, its −gradient arrow and (with `curve`)
-    the error's marker to step t. A path that diverged before `steps` keeps its last state, and the
-    headline says so. Only scatter traces over a picture of the map: no jump redraws the figure.
-    Standardized parameters are k′ and b′, on equal axes (the bowl is round)."""
+def _headline_and_panels(curve: bool) -> go.Figure:
+    """The walk's layout: a thin row across the top for the state's headline (trace 0, a text trace: a
+    title would need a redraw to change), then the map and (with `curve`) the error panel."""
     cols = 2 if curve else 1
     specs = [[{"colspan": cols}] + [None] * (cols - 1), [{}] * cols]
     fig = make_subplots(rows=2, cols=cols, specs=specs, row_heights=[HEADLINE_ROW, 1 - HEADLINE_ROW],
@@ -149,6 +144,18 @@ def walk_template(xs, ys, z, paths: list, lrs: tuple, steps: int, axes: tuple[st
                              textfont=HEADLINE, showlegend=False, hoverinfo="skip"), row=1, col=1)  # fmt: skip
     fig.update_xaxes(visible=False, fixedrange=True, range=[0, 1], row=1, col=1)
     fig.update_yaxes(visible=False, fixedrange=True, range=[0, 1], row=1, col=1)
+    return fig
+
+
+def walk_template(xs, ys, z, paths: list, lrs: tuple, steps: int, axes: tuple[str, str], lowest: float, minimum,
+                  start_name: str, standardized: bool = False, curve: bool = True) -> dict:  # fmt: skip
+    """Gradient descent at several learning rates, step by step, as one grid scrub figure: row i is
+    `paths[i]` (at rate `lrs[i]`), column t its step t. A row's frame draws that rate's whole path (and
+    error curve); a step's frame moves the headline, the point, its −gradient arrow and (with `curve`)
+    the error's marker to step t. A path that diverged before `steps` keeps its last state, and the
+    headline says so. Only scatter traces over a picture of the map: no jump redraws the figure.
+    Standardized parameters are k′ and b′, on equal axes (the bowl is round)."""
+    fig = _headline_and_panels(curve)
     on_map = {"row": 2, "col": 1}
     grid = np.meshgrid(xs[::2], ys[::2])  # where hovering reads the loss off the map
     fig.add_trace(go.Scatter(x=rounded(grid[0].ravel(), 4), y=rounded(grid[1].ravel(), 4), mode="markers",

@@ -44,6 +44,21 @@ def _steps(labels: list[str], redraw: bool = True, rows: int = 0) -> list[dict]:
     return [{"label": label, "method": "animate", "args": [[str(i)], jump]} for i, label in enumerate(labels)]
 
 
+def _frames(frames: list[Frame], traces: list[int], redraw: bool, fixed: list[dict]) -> list[dict]:
+    """Plotly's frames, named by their index: only what changes (relaying out unchanged annotations costs
+    every redraw of a drag; Plotly merges a frame's layout deep, so the title's text is all it needs)."""
+    return [
+        {
+            "name": str(i),
+            "traces": traces,
+            "data": frame.data,
+            "layout": ({"title": {"text": frame.title}} if redraw else {})
+            | ({"annotations": fixed + list(frame.annotations)} if frame.annotations else {}),
+        }
+        for i, frame in enumerate(frames)
+    ]
+
+
 def build_template(
     base: go.Figure,
     traces: list[int],
@@ -79,18 +94,9 @@ def build_template(
     spec = base.to_dict()
     title = spec["layout"].get("title", {})
     fixed = spec["layout"].get("annotations", [])  # the base's own (a reference line's label) stay
-    spec["frames"] = [
-        {
-            "name": str(i),
-            "traces": traces,
-            "data": frame.data,
-            # Only what changes: relaying out unchanged annotations costs every redraw of a drag.
-            # Plotly merges a frame's layout deep: the title's text is all that changes.
-            "layout": ({"title": {"text": frame.title}} if redraw else {})
-            | ({"annotations": fixed + list(frame.annotations)} if frame.annotations else {}),
-        }
-        for i, frame in enumerate(frames)
-    ] + [{"name": f"row{row}", "traces": row_traces, "data": frame.data} for row, frame in enumerate(row_frames)]
+    spec["frames"] = _frames(frames, traces, redraw, fixed) + [
+        {"name": f"row{row}", "traces": row_traces, "data": frame.data} for row, frame in enumerate(row_frames)
+    ]
     spec["layout"]["sliders"] = [
         {
             "active": 0,
